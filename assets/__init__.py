@@ -1,0 +1,1 @@
+"""Bundled scenes, icons and themes (installed as ``playground.assets``)."""

@@ -1,0 +1,15 @@
+"""``optimizer-playground gui [SCENE]``: open the application window."""
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("gui", help="open the app (the default)", description="Open the Optimizer Playground window.")
+    p.add_argument("scene", nargs="?", help="a bundled scene name or a path to a scene .toml file")
+    p.add_argument("--quit-after", type=int, default=None, metavar="MS", help="close after MS milliseconds (smoke tests)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from playground.app import run_app
+
+    return run_app(scene=args.scene, quit_after_ms=args.quit_after)

@@ -1,0 +1,143 @@
+"""The main window: one tab per page, a menu for scenes and themes."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+
+from playground import scenes
+from playground.pages import PAGES
+from playground.settings import settings
+from widgets.theme import get_theme
+
+
+class MainWindow(QMainWindow):
+    """Top-level window holding the pages.
+
+    Parameters
+    ----------
+    theme : str
+        "light" or "dark"; defaults to the remembered choice.
+    """
+
+    def __init__(self, theme: str | None = None):
+        super().__init__()
+        self.setWindowTitle("Optimizer Playground")
+        st = settings()
+        self._theme = get_theme(theme or str(st.value("theme", "light")))
+        self.tabs = QTabWidget(documentMode=True)
+        self.pages: dict[str, object] = {}
+        for kind, title, module, cls in PAGES:
+            try:
+                mod = importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name == module:
+                    continue  # page not built yet
+                raise
+            page = getattr(mod, cls)(theme=self._theme)
+            self.pages[kind] = page
+            self.tabs.addTab(page, title)
+        if not self.pages:
+            self.tabs.addTab(QLabel("No pages yet.", alignment=Qt.AlignCenter), "Welcome")
+        self.tabs.currentChanged.connect(self._on_tabs_changed)
+        self.setCentralWidget(self.tabs)
+        self._build_menu()
+        self.statusBar().showMessage("Ready")
+        geom = st.value("geometry")
+        if geom is not None:
+            self.restoreGeometry(geom)
+        else:
+            self.resize(1280, 800)
+
+    # -- menus -------------------------------------------------------------
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_act = QAction("&Open scene…", self, shortcut=QKeySequence.Open)
+        open_act.triggered.connect(self._on_open_triggered)
+        save_act = QAction("&Save scene…", self, shortcut=QKeySequence.Save)
+        save_act.triggered.connect(self._on_save_triggered)
+        quit_act = QAction("&Quit", self, shortcut=QKeySequence.Quit)
+        quit_act.triggered.connect(self.close)
+        file_menu.addActions([open_act, save_act])
+        bundled = file_menu.addMenu("Bundled &scenes")
+        for name in scenes.list_scenes():
+            act = QAction(name, self)
+            act.triggered.connect(lambda _=False, n=name: self.open_scene(n))
+            bundled.addAction(act)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_act)
+        view_menu = self.menuBar().addMenu("&View")
+        for name in ("light", "dark"):
+            act = QAction(f"{name.title()} theme", self, checkable=True, checked=self._theme.name == name)
+            act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            view_menu.addAction(act)
+        self._theme_actions = view_menu.actions()
+
+    # -- scenes ------------------------------------------------------------
+    def open_scene(self, name_or_path: str) -> bool:
+        """Load a bundled scene name or a file; on error show it and keep the current state."""
+        try:
+            scene = scenes.load_scene(name_or_path)
+            page = self.pages.get(scene["page"])
+            if page is None:
+                raise ValueError(f"{name_or_path}: this version has no {scene['page']!r} page")
+            page.load_scene(scene)
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            QMessageBox.warning(self, "Could not open scene", str(exc))
+            return False
+        self.tabs.setCurrentWidget(page)
+        self.statusBar().showMessage(f"Opened scene {name_or_path}", 5000)
+        return True
+
+    def _on_open_triggered(self) -> None:
+        start = str(settings().value("last_scene_dir", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(self, "Open scene", start, "Scenes (*.toml)")
+        if path:
+            settings().setValue("last_scene_dir", str(Path(path).parent))
+            self.open_scene(path)
+
+    def _on_save_triggered(self) -> None:
+        page = self.tabs.currentWidget()
+        if not hasattr(page, "scene"):
+            return
+        start = str(settings().value("last_scene_dir", str(Path.home())))
+        path, _ = QFileDialog.getSaveFileName(self, "Save scene", start, "Scenes (*.toml)")
+        if not path:
+            return
+        try:
+            scenes.save_scene(page.scene(), path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Could not save scene", str(exc))
+            return
+        settings().setValue("last_scene_dir", str(Path(path).parent))
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    # -- theme, pages, closing ---------------------------------------------
+    def set_theme(self, name: str) -> None:
+        self._theme = get_theme(name)
+        for act in self._theme_actions:
+            act.setChecked(act.text().lower().startswith(name))
+        for page in self.pages.values():
+            page.set_theme(self._theme)
+        settings().setValue("theme", name)
+
+    def _on_tabs_changed(self, index: int) -> None:
+        # Leaving a page stops its work, so nothing trains unseen in the background.
+        current = self.tabs.widget(index)
+        for page in self.pages.values():
+            if page is not current and hasattr(page, "pause"):
+                page.pause()
+
+    def shutdown(self) -> None:
+        """Stop every page's threads and timers."""
+        for page in self.pages.values():
+            page.shutdown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.shutdown()
+        settings().setValue("geometry", self.saveGeometry())
+        super().closeEvent(event)

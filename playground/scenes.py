@@ -1,0 +1,101 @@
+"""Scene files: versioned TOML describing a page's whole set-up.
+
+Every scene has ``version = 1`` and ``page = "<kind>"``. The page kind picks a
+validator module (``VALIDATORS``), so later pages add their own kinds to the
+same format. Bundled scenes live in ``assets/scenes`` (installed as
+``playground.assets``).
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.resources
+import tomllib
+from pathlib import Path
+
+import tomli_w
+
+SCENE_VERSION = 1
+
+# page kind -> module with ``validate(scene: dict) -> dict`` (raises ValueError).
+VALIDATORS = {
+    "optimizer": "playground.scene_optimizer",
+    "training": "playground.scene_training",
+}
+
+
+def _bundled_dir():
+    return importlib.resources.files("playground.assets") / "scenes"
+
+
+def list_scenes() -> list[str]:
+    """Names of the bundled scenes, sorted."""
+    d = _bundled_dir()
+    return sorted(p.name[:-5] for p in d.iterdir() if p.name.endswith(".toml"))
+
+
+def scene_lesson(name: str) -> str:
+    """The one-line title of a bundled scene (for ``list scenes``)."""
+    data = tomllib.loads((_bundled_dir() / f"{name}.toml").read_text(encoding="utf-8"))
+    return str(data.get("title", data.get("lesson", "")).splitlines()[0] if data else "")
+
+
+def resolve(name_or_path: str) -> tuple[str, str]:
+    """Return (source label, TOML text) for a bundled name or a file path."""
+    bundled = list_scenes()
+    if name_or_path in bundled:
+        return name_or_path, (_bundled_dir() / f"{name_or_path}.toml").read_text(encoding="utf-8")
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists() or "/" in name_or_path:
+        try:
+            return str(path), path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ValueError(f"{path}: no such scene file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read: {exc}") from None
+    raise ValueError(f"unknown scene {name_or_path!r}; bundled scenes: {', '.join(bundled)}")
+
+
+def parse_scene(text: str, source: str = "<scene>") -> dict:
+    """Parse and validate TOML text; errors name ``source`` and the problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{source}: not valid TOML: {exc}") from None
+    version = data.get("version")
+    if version != SCENE_VERSION:
+        raise ValueError(f"{source}: 'version' must be {SCENE_VERSION}, got {version!r}")
+    kind = data.get("page")
+    if kind not in VALIDATORS:
+        raise ValueError(f"{source}: 'page' must be one of {', '.join(VALIDATORS)}, got {kind!r}")
+    try:
+        module = importlib.import_module(VALIDATORS[kind])
+    except ModuleNotFoundError:
+        raise ValueError(f"{source}: this version cannot open {kind!r} scenes yet") from None
+    try:
+        return module.validate(data)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{source}: {exc}") from None
+
+
+def load_scene(name_or_path: str) -> dict:
+    """Load a bundled scene by name, or a scene file by path, validated."""
+    source, text = resolve(name_or_path)
+    return parse_scene(text, source)
+
+
+def save_scene(scene: dict, path: str | Path) -> None:
+    """Write ``scene`` as TOML (validated first, so a saved file always reopens)."""
+    scene = dict(scene)
+    scene.setdefault("version", SCENE_VERSION)
+    text = tomli_w.dumps(_drop_none(scene))
+    parse_scene(text, str(path))
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def _drop_none(obj):
+    """TOML has no null: drop None values recursively."""
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, (list, tuple)):
+        return [_drop_none(v) for v in obj if v is not None]
+    return obj

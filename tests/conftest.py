@@ -1,0 +1,80 @@
+"""Test set-up: offscreen Qt, isolated settings, and no leaked threads or timers."""
+from __future__ import annotations
+
+import os
+
+# Must happen before any QApplication exists.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import weakref  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_settings(tmp_path_factory):
+    """QSettings write to a temporary folder, never the user's real config (TRAPS.md)."""
+    from PySide6.QtCore import QSettings
+
+    path = str(tmp_path_factory.mktemp("settings"))
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    for scope in (QSettings.UserScope, QSettings.SystemScope):
+        QSettings.setPath(QSettings.IniFormat, scope, path)
+    yield
+
+
+_started_threads: list = []
+_started_timers: list = []
+
+
+def _patch_start(cls, registry):
+    original = cls.start
+
+    def start(self, *args, **kwargs):
+        registry.append(weakref.ref(self))
+        return original(self, *args, **kwargs)
+
+    cls.start = start
+    return original
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _track_threads_and_timers():
+    from PySide6.QtCore import QThread, QTimer
+
+    orig_thread = _patch_start(QThread, _started_threads)
+    orig_timer = _patch_start(QTimer, _started_timers)
+    yield
+    QThread.start = orig_thread
+    QTimer.start = orig_timer
+
+
+def _alive(registry, check):
+    alive = []
+    for ref in registry:
+        obj = ref()
+        if obj is None:
+            continue
+        try:
+            if check(obj):
+                alive.append(obj)
+        except RuntimeError:  # C++ object already deleted
+            continue
+    return alive
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads_or_timers(request):
+    """Fail a test that leaves a QThread or QTimer running (as napari does)."""
+    _started_threads.clear()
+    _started_timers.clear()
+    yield
+    if "allow_leaks" in request.keywords:
+        return
+    threads = _alive(_started_threads, lambda t: t.isRunning())
+    timers = _alive(_started_timers, lambda t: t.isActive())
+    _started_threads.clear()
+    _started_timers.clear()
+    assert not threads, f"test left {len(threads)} QThread(s) running"
+    assert not timers, f"test left {len(timers)} QTimer(s) active: {[t.objectName() or t for t in timers]}"

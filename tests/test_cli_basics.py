@@ -1,0 +1,25 @@
+"""The CLI's one-line errors and dash-leading values."""
+import subprocess
+import sys
+
+import pytest
+
+from playground.cli import build_parser, glue_dash_values, main
+
+
+def test_dash_values_are_glued():
+    parser = build_parser()
+    argv = ["list", "surfaces"]
+    assert glue_dash_values(parser, argv) == argv
+
+
+def test_unknown_command_exits_2_with_one_line(capsys):
+    assert main(["no-such-command"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "error" in err[0]
+
+
+def test_python_m_playground_help():
+    out = subprocess.run([sys.executable, "-m", "playground", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0
+    assert "optimizer-playground" in out.stdout
