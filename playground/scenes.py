@@ -8,11 +8,12 @@ same format. Bundled scenes live in ``assets/scenes`` (installed as
 from __future__ import annotations
 
 import importlib
-import importlib.resources
 import tomllib
 from pathlib import Path
 
 import tomli_w
+
+from playground.resources import assets_dir
 
 SCENE_VERSION = 1
 
@@ -24,7 +25,7 @@ VALIDATORS = {
 
 
 def _bundled_dir():
-    return importlib.resources.files("playground.assets") / "scenes"
+    return assets_dir() / "scenes"
 
 
 def list_scenes() -> list[str]:
