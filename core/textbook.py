@@ -1,0 +1,347 @@
+r"""The lecture notes' optimizer forms that torch.optim lacks, written in torch.optim's style.
+
+Each class validates its hyperparameters in the constructor (``ValueError``), keeps ``defaults``,
+``param_groups`` and ``state`` like torch, and round-trips through ``state_dict()``. Every update is
+elementwise except :class:`Newton`, which works on rows of a 2-D point.
+
+How each relates to the nearest torch optimizer (tested in tests/test_textbook.py):
+
+* :class:`MomentumEMA` = ``SGD(lr=lr*(1-beta), momentum=beta)`` with :math:`v = (1-\beta) b`.
+* :class:`NesterovLookahead` = ``SGD(nesterov=True, momentum=beta)``; torch's parameter is the
+  look-ahead point :math:`w + \beta v`, and its buffer is :math:`b = -v/\mathrm{lr}`.
+* :class:`RMSpropLecture` = ``RMSprop`` with eps moved inside the square root.
+* :class:`AdagradLecture` = ``Adagrad`` with eps moved inside the square root.
+* :class:`AdamNoBias` = ``Adam`` without the bias corrections :math:`1/(1-\beta_1^t)`, :math:`1/(1-\beta_2^t)`.
+* :class:`Newton` has no torch counterpart.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch.optim import Optimizer
+
+
+def _check(name: str, value, low: float, high: float = math.inf, high_open: bool = False) -> None:
+    """torch-style constructor check: a finite real in [low, high] (or [low, high))."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and low <= value and (value < high if high_open else value <= high)
+    if not ok:
+        bracket = ")" if high_open else "]"
+        raise ValueError(f"Invalid {name}: {value!r} (must be a finite number in [{low:g}, {high:g}{bracket})")
+
+
+def _betas(betas) -> tuple[float, float]:
+    try:
+        b1, b2 = betas
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid betas: {betas!r} (must be a pair (beta1, beta2))") from None
+    _check("beta parameter at index 0", b1, 0.0, 1.0, high_open=True)
+    _check("beta parameter at index 1", b2, 0.0, 1.0, high_open=True)
+    return float(b1), float(b2)
+
+
+def _call_closure(closure):
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
+
+
+class MomentumEMA(Optimizer):
+    r"""Momentum as an exponential moving average of gradients (seeds 000 and 003).
+
+    .. math::
+        v_t = \beta v_{t-1} + (1-\beta) g_t, \qquad w_t = w_{t-1} - \mathrm{lr}\, v_t
+
+    Same path as ``torch.optim.SGD(lr=lr*(1-beta), momentum=beta)``: torch's buffer is
+    :math:`b_t = \beta b_{t-1} + g_t = v_t/(1-\beta)`.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+    lr : float, default 1e-3
+    momentum : float in [0, 1), default 0.9
+        :math:`\beta`. State: ``velocity`` (:math:`v`).
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.9):
+        _check("learning rate", lr, 0.0)
+        _check("momentum value", momentum, 0.0, 1.0, high_open=True)
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = _call_closure(closure)
+        for group in self.param_groups:
+            lr, beta = group["lr"], group["momentum"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "velocity" not in state:
+                    state["velocity"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                v = state["velocity"]
+                v.mul_(beta).add_(p.grad, alpha=1.0 - beta)
+                p.add_(v, alpha=-lr)
+        return loss
+
+
+class NesterovLookahead(Optimizer):
+    r"""Nesterov momentum as in seed 004: take the gradient at the look-ahead point.
+
+    .. math::
+        v_t = \beta v_{t-1} - \mathrm{lr}\, \nabla f(w_{t-1} + \beta v_{t-1}), \qquad w_t = w_{t-1} + v_t
+
+    ``step(closure)`` needs a closure that zeroes the gradients, evaluates the loss and calls
+    ``backward()``: the optimizer moves every parameter to :math:`w + \beta v`, calls the closure
+    there, puts the parameters back to :math:`w` and then applies the update. The returned loss and
+    the ``.grad`` left on the parameters are those at the look-ahead point.
+
+    ``torch.optim.SGD(nesterov=True, momentum=beta)`` at constant lr takes the same path with
+    torch's parameter :math:`p_t = w_t + \beta v_t` (the look-ahead point) and buffer
+    :math:`b_t = -v_t/\mathrm{lr}`.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+    lr : float, default 1e-3
+    momentum : float in [0, 1), default 0.9
+        :math:`\beta`. State: ``velocity`` (:math:`v`).
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.9):
+        _check("learning rate", lr, 0.0)
+        _check("momentum value", momentum, 0.0, 1.0, high_open=True)
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        if closure is None:
+            raise ValueError("nesterov-lookahead needs step(closure): the closure must zero the grads, "
+                             "compute the loss and call backward(), so the gradient can be taken at w + beta*v")
+        saved = []
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                if "velocity" not in state:
+                    state["velocity"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                saved.append((p, p.clone()))
+                p.add_(state["velocity"], alpha=group["momentum"])  # move to the look-ahead point
+        try:
+            with torch.enable_grad():
+                loss = closure()
+        finally:
+            for p, w in saved:  # back to w even if the closure raised
+                p.copy_(w)
+        for group in self.param_groups:
+            lr, beta = group["lr"], group["momentum"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                v = self.state[p]["velocity"]
+                v.mul_(beta).add_(p.grad, alpha=-lr)
+                p.add_(v)
+        return loss
+
+
+class RMSpropLecture(Optimizer):
+    r"""RMSProp as in seed 000, with eps inside the square root.
+
+    .. math::
+        s_t = \rho s_{t-1} + (1-\rho) g_t^2, \qquad w_t = w_{t-1} - \mathrm{lr}\, \frac{g_t}{\sqrt{s_t + \epsilon}}
+
+    torch's RMSprop divides by :math:`\sqrt{s_t} + \epsilon`; with eps = 0 the two are identical.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+    lr : float, default 1e-2
+    alpha : float in [0, 1), default 0.9
+        The lecture's :math:`\rho` (named as torch names it). State: ``square_avg`` (:math:`s`).
+    eps : float, default 1e-10
+        Inside the root, so it acts like torch's eps squared.
+    """
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.9, eps: float = 1e-10):
+        _check("learning rate", lr, 0.0)
+        _check("alpha value", alpha, 0.0, 1.0, high_open=True)
+        _check("epsilon value", eps, 0.0)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = _call_closure(closure)
+        for group in self.param_groups:
+            lr, rho, eps = group["lr"], group["alpha"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "square_avg" not in state:
+                    state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                s = state["square_avg"]
+                s.mul_(rho).addcmul_(p.grad, p.grad, value=1.0 - rho)
+                p.addcdiv_(p.grad, s.add(eps).sqrt_(), value=-lr)
+        return loss
+
+
+class AdagradLecture(Optimizer):
+    r"""Adagrad as in seed 004, with eps inside the square root.
+
+    .. math::
+        G_t = G_{t-1} + g_t^2, \qquad w_t = w_{t-1} - \mathrm{lr}\, \frac{g_t}{\sqrt{G_t + \epsilon}}
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+    lr : float, default 1e-2
+    eps : float, default 1e-10
+        Only guards the division where a coordinate's gradient has been exactly zero so far. Inside
+        the root it floors the denominator at :math:`\sqrt{\epsilon} = 10^{-5}` and changes a step by
+        a relative :math:`\epsilon/(2G)`, below 1e-6 once :math:`G > 10^{-4}`; it is also torch
+        Adagrad's default. State: ``sum`` (:math:`G`).
+    """
+
+    def __init__(self, params, lr: float = 1e-2, eps: float = 1e-10):
+        _check("learning rate", lr, 0.0)
+        _check("epsilon value", eps, 0.0)
+        super().__init__(params, dict(lr=lr, eps=eps))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = _call_closure(closure)
+        for group in self.param_groups:
+            lr, eps = group["lr"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "sum" not in state:
+                    state["sum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                G = state["sum"]
+                G.addcmul_(p.grad, p.grad)
+                p.addcdiv_(p.grad, G.add(eps).sqrt_(), value=-lr)
+        return loss
+
+
+class AdamNoBias(Optimizer):
+    r"""Adam without bias correction (seed 000's Adam, with the intended second-moment formula).
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+        s_t = \beta_2 s_{t-1} + (1-\beta_2) g_t^2, \quad
+        w_t = w_{t-1} - \mathrm{lr}\, \frac{m_t}{\sqrt{s_t} + \epsilon}
+
+    torch's Adam uses :math:`\hat m_t = m_t/(1-\beta_1^t)` and :math:`\hat s_t = s_t/(1-\beta_2^t)`.
+    Without them the first step is about :math:`(1-\beta_1)/\sqrt{1-\beta_2}` times Adam's (0.1/0.0316
+    = 3.16x larger with the defaults); once :math:`\beta^t \approx 0` the two agree.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+    lr : float, default 1e-3
+    betas : (float, float), default (0.9, 0.999)
+    eps : float, default 1e-8
+        Outside the root, as torch. State: ``exp_avg`` (:math:`m`), ``exp_avg_sq`` (:math:`s`).
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+        _check("learning rate", lr, 0.0)
+        betas = _betas(betas)
+        _check("epsilon value", eps, 0.0)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = _call_closure(closure)
+        for group in self.param_groups:
+            lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if "exp_avg" not in state:
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                m, s = state["exp_avg"], state["exp_avg_sq"]
+                m.mul_(b1).add_(p.grad, alpha=1.0 - b1)
+                s.mul_(b2).addcmul_(p.grad, p.grad, value=1.0 - b2)
+                p.addcdiv_(m, s.sqrt().add_(eps), value=-lr)
+        return loss
+
+
+class Newton(Optimizer):
+    r"""Damped Newton's method on 2-D points, one independent row per point.
+
+    .. math::
+        w_t = w_{t-1} - \mathrm{lr}\, (H(w_{t-1}) + \lambda I)^{-1} g_t
+
+    Each row of the single (N, 2) parameter is solved on its own with ``torch.linalg.solve_ex``.
+    Where the damped Hessian is singular (an exactly zero pivot, :math:`|\det| \le
+    \varepsilon_{\mathrm{mach}} \|A\|_F^2`, or a non-finite solution) that row takes a plain gradient
+    step :math:`w \leftarrow w - \mathrm{lr}\, g` instead; ``state[p]["fallback"]`` (N,) bool marks
+    the rows that did on the last step. Newton heads for the stationary point of the local quadratic,
+    so near a saddle or a maximum (indefinite :math:`H`) it walks toward it: that is the lesson.
+
+    Parameters
+    ----------
+    params : one tensor of shape (N, 2) or (2,)
+    lr : float, default 1.0
+    damping : float >= 0, default 1e-3
+        :math:`\lambda`, added to the Hessian's diagonal.
+    hessian_fn : callable
+        Maps a (N, 2) tensor to (N, 2, 2) Hessians. Called with grad mode on (it may use autograd)
+        on a detached copy of the points.
+    """
+
+    def __init__(self, params, lr: float = 1.0, damping: float = 1e-3, *,
+                 hessian_fn: Callable[[torch.Tensor], torch.Tensor]):
+        _check("learning rate", lr, 0.0)
+        _check("damping value", damping, 0.0)
+        if not callable(hessian_fn):
+            raise ValueError(f"newton needs hessian_fn: a callable mapping (N, 2) points to (N, 2, 2) Hessians, "
+                             f"got {hessian_fn!r}")
+        super().__init__(params, dict(lr=lr, damping=damping))
+        tensors = [p for g in self.param_groups for p in g["params"]]
+        shape = tuple(tensors[0].shape) if len(tensors) == 1 else None
+        if shape is None or not (shape == (2,) or (len(shape) == 2 and shape[1] == 2)):
+            got = [tuple(t.shape) for t in tensors]
+            raise ValueError(f"newton works on 2D surfaces only: pass one tensor of shape (N, 2) or (2,), got {got}")
+        self.hessian_fn = hessian_fn
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = _call_closure(closure)
+        for group in self.param_groups:
+            lr, damping = group["lr"], group["damping"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                w = p.detach().reshape(-1, 2)  # (N, 2)
+                g = p.grad.reshape(-1, 2)  # (N, 2)
+                with torch.enable_grad():  # hessian_fn may differentiate twice through autograd
+                    H = self.hessian_fn(w.clone())
+                H = H.detach().to(w.dtype)
+                if H.shape != (w.shape[0], 2, 2):
+                    raise ValueError(f"newton: hessian_fn must return shape ({w.shape[0]}, 2, 2), got {tuple(H.shape)}")
+                A = H + damping * torch.eye(2, dtype=w.dtype, device=w.device)  # (N, 2, 2)
+                d, info = torch.linalg.solve_ex(A, g.unsqueeze(-1))
+                d = d.squeeze(-1)  # (N, 2)
+                tiny = torch.finfo(w.dtype).eps * A.square().sum((-2, -1))
+                bad = (info != 0) | (torch.linalg.det(A).abs() <= tiny) | ~torch.isfinite(d).all(-1)  # (N,)
+                d = torch.where(bad[:, None], g, d)
+                p.add_(d.reshape(p.shape), alpha=-lr)
+                self.state[p]["fallback"] = bad
+        return loss
+
+
+TEXTBOOK_CLASSES = {
+    "momentum-ema": MomentumEMA,
+    "nesterov-lookahead": NesterovLookahead,
+    "rmsprop-lecture": RMSpropLecture,
+    "adagrad-lecture": AdagradLecture,
+    "adam-nobias": AdamNoBias,
+    "newton": Newton,
+}
