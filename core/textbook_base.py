@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import torch
+
 
 
 def _check(name: str, value, low: float, high: float = math.inf, high_open: bool = False) -> None:
