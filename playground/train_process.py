@@ -1,0 +1,251 @@
+"""Host the trainer in a spawned subprocess; the GUI process only draws.
+
+Why a process: on two cores a torch loop in a QThread shares the GIL with the GUI thread and ran
+at about 0.3x of the bare loop while the window redrew (measured, see bench/bench_training_page.py).
+A subprocess has its own interpreter, so training and drawing each get a core.
+
+Protocol (``multiprocessing`` spawn context, one duplex ``Pipe``):
+
+GUI -> child: ``("train", run_id, config, paused)``, ``("play",)``, ``("pause",)``,
+``("epoch",)`` (run one epoch then pause), ``("set", {field: value})`` (babysitting through
+``TrainControls``), ``("stop",)`` (end the current run), ``("lr_range", run_id, config, kwargs)``,
+``("quit",)``.
+
+child -> GUI: ``("ready",)`` once, then ``(run_id, "metrics", Metrics)``,
+``(run_id, "paused", epoch)``, ``(run_id, "done", reason)``, ``(run_id, "error", text)``,
+``(run_id, "lr_range", result)``.
+
+One process serves run after run, so a restart costs no new interpreter or torch import.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+import traceback
+
+# Snapshots (decision grid, weights, histograms) are asked for at this rate: about one per frame.
+SNAPSHOT_HZ = 40.0
+
+
+def _child_main(conn) -> None:  # pragma: no cover - runs in the subprocess
+    """Entry point of the subprocess: wait for jobs and run them one at a time."""
+    import torch
+
+    torch.set_num_threads(1)  # one core for training, the other for the GUI (TRAPS.md)
+    conn.send(("ready",))
+    pending = None
+    while True:
+        msg = pending or conn.recv()
+        pending = None
+        if msg[0] == "quit":
+            return
+        if msg[0] == "train":
+            pending = _run_train(conn, *msg[1:])
+        elif msg[0] == "lr_range":
+            pending = _run_lr_range(conn, *msg[1:])
+        # anything else (a stale play/pause/stop) is ignored between runs
+
+
+def _run_lr_range(conn, run_id, config, kwargs):  # pragma: no cover - subprocess
+    from core.training import diagnostics
+
+    try:
+        result = diagnostics.lr_range_test(config, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - reported to the GUI, never kills the host
+        conn.send((run_id, "error", f"lr range test failed: {exc}"))
+        return None
+    conn.send((run_id, "lr_range", result))
+    return None
+
+
+def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
+    """Iterate ``train`` and forward its Metrics; returns a message that ended the run early."""
+    import threading
+
+    from core.training import TrainControls, train
+
+    stop = threading.Event()
+    controls = TrainControls()
+    controls.request_snapshot()
+    pause_at_epoch = None
+    last_snap = 0.0
+    gap = 1.0 / SNAPSHOT_HZ
+    reason = "completed"
+    gen = train(config, stop_event=stop, controls=controls)
+    try:
+        for m in gen:
+            conn.send((run_id, "metrics", m))
+            now = time.perf_counter()
+            if m.snapshot is not None:
+                last_snap = now
+            elif now - last_snap > gap:
+                controls.request_snapshot()
+                last_snap = now
+            if m.kind == "final":
+                reason = m.stopped or "completed"
+                break
+            if pause_at_epoch is not None and m.kind == "epoch" and m.epoch >= pause_at_epoch:
+                paused, pause_at_epoch = True, None
+                conn.send((run_id, "paused", m.epoch))
+            # Handle commands between steps; block while paused (the generator keeps its state).
+            while paused or conn.poll():
+                msg = conn.recv()
+                kind = msg[0]
+                if kind == "play":
+                    paused = False
+                elif kind == "pause":
+                    if not paused:
+                        paused = True
+                        conn.send((run_id, "paused", m.epoch))
+                elif kind == "epoch":
+                    paused, pause_at_epoch = False, m.epoch + 1
+                elif kind == "set":
+                    controls.set(**msg[1])
+                    controls.request_snapshot()
+                elif kind == "stop":
+                    stop.set()
+                    reason = "stopped"
+                    return None
+                else:  # a new job or quit: end this run first
+                    stop.set()
+                    reason = "stopped"
+                    return msg
+    except Exception as exc:  # noqa: BLE001 - a bad config or a torch error ends the run, not the host
+        conn.send((run_id, "error", f"{type(exc).__name__}: {exc}"))
+        traceback.print_exc()
+        reason = "error"
+        return None
+    finally:
+        gen.close()
+        conn.send((run_id, "done", reason))
+    return None
+
+
+class TrainProcess:
+    """The GUI side of the training subprocess.
+
+    Messages are read by :meth:`take`, which never blocks; the page calls it from its frame
+    timer. Messages of an older run (after a restart) are dropped here.
+    """
+
+    def __init__(self):
+        self._ctx = mp.get_context("spawn")
+        self._conn = None
+        self._proc = None
+        self._ready = False
+        self._queue: list[tuple] = []  # commands sent before the child said "ready"
+        self.run_id = 0
+        self.running = False
+
+    # -- lifecycle -------------------------------------------------------------
+    def ensure_started(self) -> None:
+        """Spawn the subprocess if it is not alive (importing torch there takes a second or two)."""
+        if self._proc is not None and self._proc.is_alive():
+            return
+        parent, child = self._ctx.Pipe(duplex=True)
+        self._conn = parent
+        self._proc = self._ctx.Process(target=_child_main, args=(child,), daemon=True,
+                                       name="optimizer-playground-trainer")
+        self._proc.start()
+        child.close()
+        self._ready = False
+
+    def close(self, timeout: float = 2.0) -> None:
+        """End the subprocess: ask politely, then terminate."""
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        self.running = False
+        if proc is None:
+            return
+        try:
+            conn.send(("stop",))
+            conn.send(("quit",))
+        except (OSError, BrokenPipeError):
+            pass
+        proc.join(timeout)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(1.0)
+        conn.close()
+
+    @property
+    def alive(self) -> bool:
+        """True while the subprocess exists."""
+        return self._proc is not None and self._proc.is_alive()
+
+    # -- commands --------------------------------------------------------------
+    def _send(self, *msg) -> None:
+        self.ensure_started()
+        if not self._ready:
+            self._queue.append(msg)
+            return
+        try:
+            self._conn.send(msg)
+        except (OSError, BrokenPipeError):
+            self._proc = None  # it died; the next command respawns it
+
+    def start_run(self, config, paused: bool = False) -> int:
+        """Start a new run of ``config`` (ending any current one); returns its run id."""
+        self.run_id += 1
+        self._queue = [m for m in self._queue if m[0] not in ("play", "pause", "epoch", "set")]
+        self._send("train", self.run_id, config, paused)
+        self.running = True
+        return self.run_id
+
+    def lr_range(self, config, **kwargs) -> int:
+        """Run the learning-rate range test of ``config``; the result arrives as "lr_range"."""
+        self.run_id += 1
+        self._send("lr_range", self.run_id, config, kwargs)
+        self.running = True
+        return self.run_id
+
+    def play(self) -> None:
+        self._send("play")
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def one_epoch(self) -> None:
+        self._send("epoch")
+
+    def set_controls(self, **changes) -> None:
+        """Babysitting: lr, l1, l2, dropout, augment applied at the next step of the running run."""
+        self._send("set", changes)
+
+    def stop_run(self) -> None:
+        """End the current run (the subprocess stays, ready for the next)."""
+        if self.alive and self.running:
+            self._send("stop")
+        self.running = False
+
+    # -- receiving -------------------------------------------------------------
+    def take(self, budget_s: float = 0.008) -> list[tuple[str, object]]:
+        """Messages of the current run that have arrived, as (kind, payload); never blocks long.
+
+        ``budget_s`` caps the time spent unpickling, so a burst cannot stall a frame.
+        """
+        out: list[tuple[str, object]] = []
+        conn = self._conn
+        if conn is None:
+            return out
+        t0 = time.perf_counter()
+        try:
+            while conn.poll() and time.perf_counter() - t0 < budget_s:
+                msg = conn.recv()
+                if msg[0] == "ready":
+                    self._ready = True
+                    queued, self._queue = self._queue, []
+                    for q in queued:
+                        conn.send(q)
+                    continue
+                run_id, kind, payload = msg
+                if run_id != self.run_id:
+                    continue  # a message of a run that was replaced
+                if kind in ("done", "error", "lr_range"):
+                    self.running = False
+                out.append((kind, payload))
+        except (EOFError, OSError):
+            self._proc = None
+            self.running = False
+            out.append(("error", "the training process ended unexpectedly"))
+        return out

@@ -1,0 +1,219 @@
+"""The network drawn as neurons and links, repainted from the latest snapshot.
+
+Links: colour = sign of the weight, thickness and opacity = its magnitude. Each neuron shows a
+small heatmap of its activation over the input plane, and the units one example's dropout
+mask switched off are faded. Past ``MAX_LAYERS`` hidden layers or ``MAX_UNITS`` units a layer
+the diagram summarizes: one box per layer and a small heatmap of each weight matrix.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from widgets.theme import LIGHT, Theme
+
+MAX_LAYERS = 8
+MAX_UNITS = 16
+
+
+def _to_qimage(rgb: np.ndarray) -> QImage:
+    """(H, W, 3) uint8 -> QImage owning a copy of the pixels."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    h, w, _ = rgb.shape
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
+
+
+def _diverging(values: np.ndarray, neg: QColor, pos: QColor, mid: QColor) -> np.ndarray:
+    """Map values in [-1, 1] to RGB between ``neg``, ``mid`` and ``pos``."""
+    v = np.nan_to_num(values, nan=0.0).clip(-1, 1)[..., None]
+    n = np.array(neg.getRgb()[:3], float)
+    p = np.array(pos.getRgb()[:3], float)
+    m = np.array(mid.getRgb()[:3], float)
+    out = np.where(v < 0, m + (n - m) * (-v), m + (p - m) * v)
+    return out.clip(0, 255).astype(np.uint8)
+
+
+class NetworkDiagram(QWidget):
+    """A painted diagram of a fully connected network.
+
+    Parameters
+    ----------
+    theme : Theme
+        Colours and fonts.
+    """
+
+    def __init__(self, theme: Theme = LIGHT, parent=None):
+        super().__init__(parent)
+        self._theme = theme
+        self._sizes: list[int] = [2, 4, 1]
+        self._weights: list[np.ndarray] = []
+        self._masks: list[np.ndarray | None] = []
+        self._images: list[list[QImage] | None] = []
+        self._w_images: list[QImage] = []
+        self._input_names: list[str] = []
+        self.setMinimumSize(220, 160)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.set_theme(theme)
+
+    # -- public API ----------------------------------------------------------
+    def set_theme(self, theme: Theme) -> None:
+        """Repaint with ``theme``."""
+        self._theme = theme
+        self._neg = QColor(theme.racer_colors[0])
+        self._pos = QColor(theme.racer_colors[1])
+        self._mid = QColor(theme.background)
+        self.update()
+
+    @property
+    def summarized(self) -> bool:
+        """True when the network is too large to draw unit by unit."""
+        hidden = self._sizes[1:-1]
+        return len(hidden) > MAX_LAYERS or any(s > MAX_UNITS for s in self._sizes)
+
+    def set_architecture(self, sizes, input_names=()) -> None:
+        """Set layer widths, input first and output last, e.g. ``[2, 16, 16, 1]``."""
+        self._sizes = [int(s) for s in sizes]
+        self._input_names = list(input_names)
+        self._weights, self._masks, self._images, self._w_images = [], [], [], []
+        self.update()
+
+    def set_state(self, weights, neuron_grids=None, masks=None) -> None:
+        """Show new weights.
+
+        Parameters
+        ----------
+        weights : list of ndarray
+            One (out, in) matrix per layer.
+        neuron_grids : list of ndarray or None
+            Per layer after the input, (units, g, g) activations over the input plane.
+        masks : list of ndarray or None
+            Per hidden layer, (units,) bool: True where one example's dropout kept the unit.
+        """
+        self._weights = [np.nan_to_num(np.asarray(w, float)) for w in weights]
+        self._masks = list(masks) if masks is not None else []
+        if self.summarized:
+            self._images = []
+            self._w_images = [self._matrix_image(w) for w in self._weights]
+        else:
+            self._w_images = []
+            self._images = [self._unit_images(g) for g in neuron_grids] if neuron_grids is not None else []
+        self.update()
+
+    # -- images --------------------------------------------------------------
+    def _unit_images(self, grids) -> list[QImage] | None:
+        if grids is None:
+            return None
+        g = np.nan_to_num(np.asarray(grids, float))  # (units, gy, gx), row 0 = lowest x2
+        scale = np.abs(g).reshape(len(g), -1).max(1).clip(1e-9)[:, None, None]
+        rgb = _diverging(g / scale, self._neg, self._pos, self._mid)
+        return [_to_qimage(rgb[i, ::-1]) for i in range(len(g))]  # QImage row 0 is the top
+
+    def _matrix_image(self, w: np.ndarray) -> QImage:
+        step_r = max(1, w.shape[0] // 48)
+        step_c = max(1, w.shape[1] // 48)
+        w = w[::step_r, ::step_c]
+        return _to_qimage(_diverging(w / max(np.abs(w).max(), 1e-9), self._neg, self._pos, self._mid))
+
+    # -- painting ------------------------------------------------------------
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.setRenderHint(QPainter.Antialiasing)
+        p.fillRect(self.rect(), QColor(self._theme.background))
+        if self.summarized:
+            self._paint_summary(p)
+        else:
+            self._paint_full(p)
+        p.end()
+
+    def _columns(self) -> tuple[list[float], float, float]:
+        n = len(self._sizes)
+        margin = 0.06 * self.width() + 20
+        xs = [margin + i * (self.width() - 2 * margin) / max(n - 1, 1) for i in range(n)]
+        return xs, 28.0, self.height() - 12.0
+
+    def _paint_full(self, p: QPainter) -> None:
+        xs, top, bottom = self._columns()
+        most = max(self._sizes)
+        cell = min((bottom - top) / most * 0.8, 0.45 * (xs[1] - xs[0]) if len(xs) > 1 else 40, 44.0)
+        ys = []
+        for n in self._sizes:
+            gap = (bottom - top) / n
+            ys.append([top + gap * (i + 0.5) for i in range(n)])
+        wmax = max((np.abs(w).max() for w in self._weights if w.size), default=1.0) or 1.0
+        for li, w in enumerate(self._weights):
+            if li + 1 >= len(self._sizes) or w.shape != (self._sizes[li + 1], self._sizes[li]):
+                continue
+            mask = self._mask(li - 1) if li >= 1 else None  # a dropped source unit sends nothing
+            for j in range(w.shape[0]):
+                for i in range(w.shape[1]):
+                    a = abs(w[j, i]) / wmax
+                    col = QColor(self._pos if w[j, i] > 0 else self._neg)
+                    alpha = 40 + 200 * a
+                    if mask is not None and not mask[i]:
+                        alpha *= 0.15
+                    col.setAlpha(int(alpha))
+                    p.setPen(QPen(col, 0.6 + 5.0 * a))
+                    p.drawLine(QPointF(xs[li] + cell / 2, ys[li][i]), QPointF(xs[li + 1] - cell / 2, ys[li + 1][j]))
+        font = QFont()
+        font.setPointSize(max(8, self._theme.font_pt - 3))
+        p.setFont(font)
+        fg = QColor(self._theme.foreground)
+        for li, n in enumerate(self._sizes):
+            imgs = self._images[li - 1] if 1 <= li <= len(self._images) else None
+            mask = self._mask(li - 1) if 1 <= li < len(self._sizes) - 1 else None
+            for i in range(n):
+                r = QRectF(xs[li] - cell / 2, ys[li][i] - cell / 2, cell, cell)
+                faded = mask is not None and not mask[i]
+                p.setOpacity(0.2 if faded else 1.0)
+                if imgs is not None and i < len(imgs):
+                    p.drawImage(r, imgs[i])
+                else:
+                    p.fillRect(r, QColor(self._theme.grid))
+                p.setPen(QPen(fg, 1.2, Qt.DashLine if faded else Qt.SolidLine))
+                p.drawRect(r)
+                p.setOpacity(1.0)
+                if li == 0 and i < len(self._input_names):
+                    p.drawText(QRectF(0, r.top(), r.left() - 4, r.height()), Qt.AlignRight | Qt.AlignVCenter,
+                               self._input_names[i])
+        self._paint_titles(p, xs)
+
+    def _mask(self, hidden_index: int):
+        if 0 <= hidden_index < len(self._masks):
+            return self._masks[hidden_index]
+        return None
+
+    def _paint_titles(self, p: QPainter, xs: list[float]) -> None:
+        font = QFont()
+        font.setPointSize(max(8, self._theme.font_pt - 3))
+        p.setFont(font)
+        p.setPen(QColor(self._theme.foreground))
+        last = len(self._sizes) - 1
+        for li, x in enumerate(xs):
+            name = "input" if li == 0 else ("output" if li == last else f"{self._sizes[li]}")
+            p.drawText(QRectF(x - 50, 2, 100, 22), Qt.AlignCenter, name)
+
+    def _paint_summary(self, p: QPainter) -> None:
+        xs, top, bottom = self._columns()
+        fg = QColor(self._theme.foreground)
+        most = max(self._sizes)
+        box_w = min(30.0, 0.3 * (xs[1] - xs[0]) if len(xs) > 1 else 30.0)
+        for li, n in enumerate(self._sizes):
+            h = (bottom - top) * (0.25 + 0.75 * np.log1p(n) / np.log1p(most))
+            r = QRectF(xs[li] - box_w / 2, (top + bottom - h) / 2, box_w, h)
+            p.fillRect(r, QColor(self._theme.grid))
+            p.setPen(QPen(fg, 1.2))
+            p.drawRect(r)
+        for li, img in enumerate(self._w_images):
+            if li + 1 >= len(xs):
+                break
+            gap = xs[li + 1] - xs[li] - box_w
+            side = min(gap * 0.8, (bottom - top) * 0.6)
+            r = QRectF((xs[li] + xs[li + 1]) / 2 - side / 2, (top + bottom) / 2 - side / 2, side, side)
+            p.drawImage(r, img)
+            p.drawRect(r)
+        self._paint_titles(p, xs)
+        p.setPen(fg)
+        p.drawText(QRectF(0, self.height() - 22, self.width(), 20), Qt.AlignCenter,
+                   "large network: one box per layer, weight matrices as heatmaps")

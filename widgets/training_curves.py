@@ -1,0 +1,223 @@
+"""Learning curves: loss and accuracy of train and validation, and the learning rate.
+
+The page appends metrics to a :class:`CurveHistory`; :meth:`TrainingCurves.refresh` redraws
+with one ``setData`` per curve, so it fits in a frame however often metrics arrive.
+A finished run can be kept as a *ghost* and is drawn dashed under the live one.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+
+from widgets.theme import LIGHT, Theme
+
+X_MODES = ("epoch", "iteration", "examples")
+_X_LABELS = {"epoch": "epoch", "iteration": "iteration (optimizer steps)", "examples": "examples seen"}
+
+
+class CurveHistory:
+    """Growing arrays of one run's metrics (numpy, amortized appends).
+
+    Two series: ``step`` rows (per reported optimizer step: batch loss, lr) and ``epoch`` rows
+    (full-split train/val loss and accuracy at the end of each epoch). Columns: epoch, step,
+    examples, train_loss, val_loss, train_acc, val_acc, lr.
+    """
+
+    COLUMNS = ("epoch", "step", "examples", "train_loss", "val_loss", "train_acc", "val_acc", "lr")
+
+    def __init__(self, label: str = ""):
+        self.label = label
+        self._rows = {"step": np.full((256, len(self.COLUMNS)), np.nan),
+                      "epoch": np.full((64, len(self.COLUMNS)), np.nan)}
+        self._n = {"step": 0, "epoch": 0}
+
+    def append(self, kind: str, **values) -> None:
+        """Add one row to series ``kind`` ("step" or "epoch"); missing columns stay NaN."""
+        arr, n = self._rows[kind], self._n[kind]
+        if n == len(arr):
+            arr = np.concatenate([arr, np.full_like(arr, np.nan)])
+            self._rows[kind] = arr
+        for i, col in enumerate(self.COLUMNS):
+            v = values.get(col)
+            arr[n, i] = np.nan if v is None else float(v)
+        self._n[kind] = n + 1
+
+    def column(self, kind: str, name: str) -> np.ndarray:
+        """A view of column ``name`` of series ``kind``."""
+        return self._rows[kind][: self._n[kind], self.COLUMNS.index(name)]
+
+    def __len__(self) -> int:
+        return self._n["step"] + self._n["epoch"]
+
+    def last(self, kind: str, name: str) -> float:
+        """The latest value of a column (NaN when empty)."""
+        col = self.column(kind, name)
+        return float(col[-1]) if len(col) else float("nan")
+
+    def copy(self, label: str = "") -> "CurveHistory":
+        """A frozen copy (used for the ghost run)."""
+        h = CurveHistory(label or self.label)
+        h._rows = {k: v.copy() for k, v in self._rows.items()}
+        h._n = dict(self._n)
+        return h
+
+
+class TrainingCurves(pg.GraphicsLayoutWidget):
+    """Three stacked plots: loss, accuracy (classification) and learning rate.
+
+    Parameters
+    ----------
+    theme : Theme
+        Colours, fonts and line widths.
+    """
+
+    def __init__(self, theme: Theme = LIGHT, parent=None):
+        super().__init__(parent=parent)
+        self._theme = theme
+        self._x_mode = "epoch"
+        self._log_y = False
+        self.history = CurveHistory("run")
+        self.ghost: CurveHistory | None = None
+        self.loss_plot = self.addPlot(row=0, col=0)
+        self.acc_plot = self.addPlot(row=1, col=0)
+        self.lr_plot = self.addPlot(row=2, col=0)
+        self.ci.layout.setRowStretchFactor(0, 3)
+        self.ci.layout.setRowStretchFactor(1, 2)
+        self.ci.layout.setRowStretchFactor(2, 1)
+        for p in (self.acc_plot, self.lr_plot):
+            p.setXLink(self.loss_plot)
+        self.legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize=f"{theme.font_pt - 1}pt")
+        self._items: dict[str, pg.PlotDataItem] = {}
+        self._make_items()
+        self.set_theme(theme)
+
+    def _make_items(self) -> None:
+        lp, ap, rp = self.loss_plot, self.acc_plot, self.lr_plot
+        self._items = {
+            "batch": lp.plot(name=None),
+            "train_loss": lp.plot(name="train"),
+            "val_loss": lp.plot(name="validation"),
+            "g_train_loss": lp.plot(name=None),
+            "g_val_loss": lp.plot(name=None),
+            "train_acc": ap.plot(),
+            "val_acc": ap.plot(),
+            "g_train_acc": ap.plot(),
+            "g_val_acc": ap.plot(),
+            "lr": rp.plot(),
+            "g_lr": rp.plot(),
+        }
+        for name in ("batch", "g_train_loss", "g_val_loss", "g_train_acc", "g_val_acc", "g_lr"):
+            self._items[name].setZValue(-1)
+        self._ghost_legend = False
+
+    # -- public API ----------------------------------------------------------
+    def set_theme(self, theme: Theme) -> None:
+        """Restyle pens, axes and labels."""
+        self._theme = theme
+        self.setBackground(theme.background)
+        c_train, c_val = theme.racer_colors[0], theme.racer_colors[1]
+        w = theme.line_width
+        styles = {
+            "batch": pg.mkPen(pg.mkColor(c_train).lighter(150) if theme.name == "light" else pg.mkColor(c_train).darker(170), width=1),
+            "train_loss": pg.mkPen(c_train, width=w), "val_loss": pg.mkPen(c_val, width=w),
+            "train_acc": pg.mkPen(c_train, width=w), "val_acc": pg.mkPen(c_val, width=w),
+            "lr": pg.mkPen(theme.racer_colors[2], width=w),
+        }
+        for name, pen in list(styles.items()):
+            if name != "batch":
+                ghost = pg.mkPen(pen.color(), width=max(2.0, w - 0.5), style=Qt.DashLine)
+                ghost.setColor(pg.mkColor(pen.color().red(), pen.color().green(), pen.color().blue(), 170))
+                styles["g_" + name] = ghost
+        for name, pen in styles.items():
+            self._items[name].setPen(pen)
+        font = QFont()
+        font.setPointSize(theme.font_pt - 1)
+        for plot, title in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy"), (self.lr_plot, "learning rate")):
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            for name in ("left", "bottom"):
+                ax = plot.getAxis(name)
+                ax.setPen(theme.grid)
+                ax.setTextPen(theme.foreground)
+                ax.setTickFont(font)
+            plot.getAxis("left").setWidth(int(theme.font_pt * 4.2))
+            plot.setLabel("left", title, size=f"{theme.font_pt}pt", color=theme.foreground)
+        self.lr_plot.setLabel("bottom", _X_LABELS[self._x_mode], size=f"{theme.font_pt}pt", color=theme.foreground)
+        self.legend.setLabelTextColor(theme.foreground)
+        self.legend.setLabelTextSize(f"{theme.font_pt - 1}pt")
+        self.refresh()
+
+    def set_x_mode(self, mode: str) -> None:
+        """Plot against "epoch", "iteration" or "examples" seen."""
+        if mode not in X_MODES:
+            raise ValueError(f"x mode must be one of {', '.join(X_MODES)}")
+        self._x_mode = mode
+        self.lr_plot.setLabel("bottom", _X_LABELS[mode], size=f"{self._theme.font_pt}pt",
+                              color=self._theme.foreground)
+        self.refresh()
+
+    def set_log_y(self, on: bool) -> None:
+        """Logarithmic loss axis (shows late progress and divergence better)."""
+        self._log_y = bool(on)
+        self.loss_plot.setLogMode(False, self._log_y)
+        self.refresh()
+
+    def set_classification(self, on: bool) -> None:
+        """Hide the accuracy plot for regression."""
+        self.acc_plot.setVisible(bool(on))
+
+    def reset(self) -> None:
+        """Start a new, empty live run."""
+        self.history = CurveHistory("run")
+        self.refresh()
+
+    def keep_as_ghost(self) -> None:
+        """Freeze the live run as the ghost (dashed) to compare the next run against."""
+        self.ghost = self.history.copy("ghost")
+        if not self._ghost_legend:
+            self.legend.addItem(self._items["g_train_loss"], "previous run (dashed)")
+            self._ghost_legend = True
+        self.refresh()
+
+    def clear_ghost(self) -> None:
+        """Forget the ghost run."""
+        self.ghost = None
+        if self._ghost_legend:
+            self.legend.removeItem(self._items["g_train_loss"])
+            self._ghost_legend = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw every curve from the histories (one ``setData`` each)."""
+        self._draw(self.history, "")
+        if self.ghost is not None:
+            self._draw(self.ghost, "g_")
+        else:
+            for name, item in self._items.items():
+                if name.startswith("g_"):
+                    item.setData([], [])
+
+    # -- drawing -------------------------------------------------------------
+    def _x(self, h: CurveHistory, kind: str) -> np.ndarray:
+        col = {"epoch": "epoch", "iteration": "step", "examples": "examples"}[self._x_mode]
+        x = h.column(kind, col)
+        if kind == "step" and self._x_mode == "epoch":
+            x = h.column("step", "epoch")  # fractional epoch of each reported step
+        return x
+
+    def _set(self, name: str, x: np.ndarray, y: np.ndarray, positive: bool = False) -> None:
+        ok = np.isfinite(x) & np.isfinite(y)
+        if positive:
+            ok &= y > 0  # log axes cannot show 0 or a diverged (NaN) loss
+        self._items[name].setData(x[ok], y[ok])
+
+    def _draw(self, h: CurveHistory, prefix: str) -> None:
+        xs, xe = self._x(h, "step"), self._x(h, "epoch")
+        if not prefix:
+            self._set("batch", xs, h.column("step", "train_loss"), self._log_y)
+        for col in ("train_loss", "val_loss"):
+            self._set(prefix + col, xe, h.column("epoch", col), self._log_y)
+        for col in ("train_acc", "val_acc"):
+            self._set(prefix + col, xe, h.column("epoch", col))
+        self._set(prefix + "lr", xs, h.column("step", "lr"))
