@@ -1,0 +1,216 @@
+"""Hyperparameter map: a heatmap of final loss (or steps to converge) over two hyperparameters.
+
+As in Goh, "Why Momentum Really Works" (Distill 2017): each cell is one run from the same start with
+that cell's pair of values, so the picture shows where an optimizer works, how sharp the edge to
+divergence is, and how the two settings trade off.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from widgets.theme import LIGHT, Theme
+
+DIVERGED_COLOR = "#D0D0D0"  # light grey: not on the cividis ramp (navy -> yellow)
+
+
+def axis_values(low: float, high: float, n: int, log: bool) -> np.ndarray:
+    """``n`` cell-centre values from ``low`` to ``high`` (inclusive), geometric where ``log``."""
+    if log:
+        return np.geomspace(low, high, n)
+    return np.linspace(low, high, n)
+
+
+def _edges(values: np.ndarray, log: bool) -> tuple[float, float]:
+    """Outer edges of the cells in axis coordinates (log10 on a log axis)."""
+    v = np.log10(values) if log else np.asarray(values, float)
+    if len(v) == 1:
+        return float(v[0] - 0.5), float(v[0] + 0.5)
+    h = 0.5 * (v[-1] - v[0]) / (len(v) - 1)
+    return float(v[0] - h), float(v[-1] + h)
+
+
+class HparamMapView(QWidget):
+    """Heatmap over (x hyperparameter, y hyperparameter) with a colour bar.
+
+    Values are drawn as RGBA computed here: finite values through the theme's colormap between
+    levels set from the finite data (TRAPS.md: one ``inf`` would blank an auto-levelled image), and
+    cells whose run diverged in dark grey. Log axes place the image in :math:`\\log_{10}` coordinates
+    and label ticks as powers of ten.
+
+    Signals
+    -------
+    sigCellClicked(int, int)
+        ``(row, col)`` of a clicked cell (row indexes the y values, col the x values).
+    """
+
+    sigCellClicked = Signal(int, int)
+
+    def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._theme = theme
+        self._x = self._y = None
+        self._xlog = self._ylog = False
+        self._values = None
+        self._diverged = None
+        self.glw = pg.GraphicsLayoutWidget()
+        self.plot = pg.PlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.getViewBox().setMouseEnabled(False, False)
+        self.glw.addItem(self.plot, 0, 0)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.marker = pg.ScatterPlotItem(symbol="o", size=18)
+        self.marker.setZValue(10)
+        self.plot.addItem(self.marker)
+        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(theme.colormap),
+                                   interactive=False, width=22)
+        self.glw.addItem(self.bar, 0, 1)
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.glw, 1)
+        layout.addWidget(self.caption)
+        self.glw.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        """Apply ``theme``'s colours and font sizes."""
+        self._theme = theme
+        self.glw.setBackground(theme.background)
+        pal = self.palette()
+        pal.setColor(QPalette.Window, QColor(theme.background))
+        pal.setColor(QPalette.WindowText, QColor(theme.foreground))
+        self.setPalette(pal)
+        self.setAutoFillBackground(True)
+        font = QFont()
+        font.setPointSize(theme.font_pt)
+        for axis in (self.plot.getAxis("bottom"), self.plot.getAxis("left"), self.bar.axis):
+            axis.setPen(pg.mkPen(theme.foreground))
+            axis.setTextPen(pg.mkPen(theme.foreground))
+            axis.setTickFont(font)
+        self.caption.setStyleSheet(f"font-size: {theme.font_pt}pt; color: {theme.foreground};")
+        self.marker.setPen(pg.mkPen(theme.marker, width=3))
+        self.marker.setBrush(pg.mkBrush(None))
+        if self._values is not None:
+            self._draw()
+
+    def set_axes(self, x_name: str, x_values: np.ndarray, x_log: bool,
+                 y_name: str, y_values: np.ndarray, y_log: bool) -> None:
+        """Set the two hyperparameters: names, cell-centre values (increasing) and log scale."""
+        self._x, self._y = np.asarray(x_values, float), np.asarray(y_values, float)
+        self._xlog, self._ylog = bool(x_log), bool(y_log)
+        style = {"color": self._theme.foreground, "font-size": f"{self._theme.font_pt}pt"}
+        self.plot.setLabel("bottom", x_name, **style)
+        self.plot.setLabel("left", y_name, **style)
+        self.plot.getAxis("bottom").setLogMode(self._xlog)
+        self.plot.getAxis("left").setLogMode(self._ylog)
+        x0, x1 = _edges(self._x, self._xlog)
+        y0, y1 = _edges(self._y, self._ylog)
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        self._values = None
+        self.image.clear()
+        self.marker.setData([], [])
+
+    def set_values(self, values: np.ndarray, diverged: np.ndarray | None = None, log: bool = True,
+                   label: str = "final loss") -> None:
+        """Draw ``values`` (ny, nx); ``diverged`` (ny, nx) bool marks runs that blew up.
+
+        With ``log`` the colour is :math:`\\log_{10}` of the value (losses span many decades); values
+        at or below 0 are drawn at the bottom level.
+        """
+        self._values = np.asarray(values, float)
+        bad = ~np.isfinite(self._values)
+        self._diverged = bad if diverged is None else (np.asarray(diverged, bool) | bad)
+        self._log, self._label = bool(log), label
+        self._draw()
+
+    def _draw(self) -> None:
+        v = self._values.copy()
+        ok = ~self._diverged
+        if self._log:
+            pos = v[ok & (v > 0)]
+            tiny = pos.min() if pos.size else 1e-300
+            v = np.log10(np.maximum(v, tiny))
+        finite = v[ok & np.isfinite(v)]
+        if finite.size:
+            lo, hi = float(finite.min()), float(finite.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if hi - lo < 1e-12:
+            lo, hi = lo - 0.5, hi + 0.5
+        cmap = pg.colormap.get(self._theme.colormap)
+        t = np.clip((np.nan_to_num(v, nan=hi) - lo) / (hi - lo), 0.0, 1.0)
+        rgba = cmap.map(t, mode="byte")  # (ny, nx, 4)
+        rgba[self._diverged] = pg.mkColor(DIVERGED_COLOR).getRgb()
+        self.image.setImage(rgba, autoLevels=False, levels=(0, 255))
+        x0, x1 = _edges(self._x, self._xlog)
+        y0, y1 = _edges(self._y, self._ylog)
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))  # from cell EDGES
+        self.bar.setColorMap(cmap)
+        self.bar.setLevels((lo, hi))
+        style = {"color": self._theme.foreground, "font-size": f"{self._theme.font_pt}pt"}
+        self.bar.axis.setLabel(("log10 " if self._log else "") + self._label, **style)
+        n_div = int(self._diverged.sum())
+        self.caption.setText(f"Light grey: diverged ({n_div} of {self._diverged.size} cells). "
+                             "Click a cell to add a racer with those values.")
+
+    def shape(self) -> tuple[int, int] | None:
+        """(ny, nx) of the current map, or None."""
+        return None if self._values is None else self._values.shape
+
+    def values_at(self, row: int, col: int) -> tuple[float, float]:
+        """The (x value, y value) of cell (row, col)."""
+        return float(self._x[col]), float(self._y[row])
+
+    def value_at(self, row: int, col: int) -> float:
+        """The mapped quantity in cell (row, col)."""
+        return float(self._values[row, col])
+
+    def set_marker(self, xv: float | None, yv: float | None) -> None:
+        """Ring the cell at hyperparameter values (xv, yv) (e.g. the current racer's); None clears."""
+        if xv is None or yv is None:
+            self.marker.setData([], [])
+            return
+        px = math.log10(xv) if self._xlog and xv > 0 else xv
+        py = math.log10(yv) if self._ylog and yv > 0 else yv
+        self.marker.setData([px], [py])
+
+    def cell_at_view(self, px: float, py: float) -> tuple[int, int] | None:
+        """(row, col) of the cell at plot coordinates (log10 on log axes), or None."""
+        if self._x is None:
+            return None
+        x0, x1 = _edges(self._x, self._xlog)
+        y0, y1 = _edges(self._y, self._ylog)
+        col = int(np.floor((px - x0) / (x1 - x0) * len(self._x)))
+        row = int(np.floor((py - y0) / (y1 - y0) * len(self._y)))
+        if 0 <= row < len(self._y) and 0 <= col < len(self._x):
+            return row, col
+        return None
+
+    def cell_at_scene(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        """(row, col) under a scene position, or None."""
+        p = self.plot.getViewBox().mapSceneToView(scene_pos)
+        return self.cell_at_view(p.x(), p.y())
+
+    def scene_pos_of_cell(self, row: int, col: int) -> QPointF:
+        """Scene position of the centre of cell (row, col) (for tests that click)."""
+        xv, yv = self.values_at(row, col)
+        px = math.log10(xv) if self._xlog else xv
+        py = math.log10(yv) if self._ylog else yv
+        return self.plot.getViewBox().mapViewToScene(QPointF(px, py))
+
+    def _on_scene_clicked(self, event) -> None:
+        if event.button() != Qt.LeftButton or self._values is None:
+            return
+        cell = self.cell_at_scene(event.scenePos())
+        if cell is not None:
+            event.accept()
+            self.sigCellClicked.emit(*cell)
