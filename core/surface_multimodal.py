@@ -116,6 +116,17 @@ class RastriginSurface(Surface):
 
 
 _TINY = 1e-300
+_ZERO = torch.zeros((), dtype=torch.float64)
+
+
+def _radius(x, y):
+    """sqrt((x^2 + y^2) / 2), exactly 0 at the origin with derivatives 0 there, not NaN.
+
+    The clamp keeps sqrt's backward finite at 0 and ``where`` routes a zero
+    gradient to it, so autograd and Hessians take the cone's subgradient 0.
+    """
+    s = 0.5 * (x * x + y * y)
+    return torch.where(s > 0.0, torch.sqrt(torch.clamp_min(s, _TINY)), _ZERO)
 
 
 class AckleySurface(Surface):
@@ -140,16 +151,15 @@ class AckleySurface(Surface):
         self.minima = _ackley_minima(type(self))
 
     def _f(self, x, y):
-        # clamp_min has zero gradient below _TINY, which is the guard at the origin.
-        r = torch.sqrt(torch.clamp_min(0.5 * (x * x + y * y), _TINY))
-        return -20.0 * torch.expm1(-0.2 * r) + (math.e - torch.exp(0.5 * (torch.cos(_TWO_PI * x) + torch.cos(_TWO_PI * y))))
+        b = torch.exp(0.5 * (torch.cos(_TWO_PI * x) + torch.cos(_TWO_PI * y)))
+        return -20.0 * torch.expm1(-0.2 * _radius(x, y)) + (math.e - b)
 
     def _vg(self, x, y):
-        r = torch.sqrt(torch.clamp_min(0.5 * (x * x + y * y), _TINY))
+        r = _radius(x, y)
         a = torch.exp(-0.2 * r)
         b = torch.exp(0.5 * (torch.cos(_TWO_PI * x) + torch.cos(_TWO_PI * y)))
-        k = 2.0 * a / r  # d/dx of the cone term is 2 e^{-0.2 r} x / r
-        k = torch.where(r > 1e-150, k, torch.zeros((), dtype=k.dtype))
+        # d/dx of the cone term is 2 e^{-0.2 r} x / r; 0 (the subgradient) at r = 0.
+        k = torch.where(r > 0.0, 2.0 * a / torch.clamp_min(r, _TINY), _ZERO)
         return (20.0 - 20.0 * a + (math.e - b),
                 k * x + math.pi * b * torch.sin(_TWO_PI * x), k * y + math.pi * b * torch.sin(_TWO_PI * y))
 
