@@ -29,7 +29,7 @@ Other entry points::
     weight_decay_kind(optimizer) -> "coupled" | "decoupled" | "none"
     gradient_check(model, loss_fn, X, y) / gradient_check_config(cfg) -> GradCheck
     bias_variance(train_error, val_error) -> Verdict(code, text, ...)
-    lr_range_test(cfg, lr_min, lr_max, steps) -> LRRange(lrs, losses, smoothed, best_lr)
+    lr_range_test(cfg, lr_min, lr_max, steps) -> LRRange(lrs, losses, smoothed, min_lr, suggested_lr)
     INIT_DESCRIPTIONS[name] -> one-line description of each init scheme
 """
 from .augment import parse_augment
@@ -38,6 +38,7 @@ from .controls import TrainControls
 from .data import load_data, make_dataset, read_csv
 from .diagnostics import GradCheck, Verdict, bias_variance, gradient_check, gradient_check_config, nan_message
 from .init import DESCRIPTIONS as INIT_DESCRIPTIONS
+from .lr_range import LRRange, lr_range_test
 from .metrics import DataView, LayerStats, Metrics, Snapshot
 from .penalties import weight_decay_kind
 from .trainer import train
@@ -46,5 +47,5 @@ __all__ = [
     "TrainConfig", "TrainControls", "Metrics", "LayerStats", "Snapshot", "DataView", "train",
     "load_data", "make_dataset", "read_csv", "parse_split", "parse_layers", "parse_augment", "validate",
     "weight_decay_kind", "gradient_check", "gradient_check_config", "GradCheck", "bias_variance",
-    "Verdict", "nan_message", "INIT_DESCRIPTIONS",
+    "Verdict", "nan_message", "INIT_DESCRIPTIONS", "lr_range_test", "LRRange",
 ]
