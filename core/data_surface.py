@@ -32,8 +32,10 @@ class DataSurface(Surface):
     """
 
     name = "data"
-    description = "MSE of the linear model y = w*x + b on a seeded dataset, over (w, b); mini-batches give real noise"
-    lesson = "Un-normalized inputs stretch the loss into a long narrow valley, and standardizing them makes the contours round so a larger learning rate works."
+    description = ("MSE of the linear model y = w*x + b on a seeded dataset, over (w, b); mini-batches give "
+                   "real noise")
+    lesson = ("Un-normalized inputs stretch the loss into a long narrow valley, and standardizing them "
+              "makes the contours round so a larger learning rate works.")
     stochastic = True
     param_specs = {
         "n": ParamSpec(100, 2, 100000, "number of samples", integer=True, log=True),

@@ -23,7 +23,8 @@ class BowlSurface(Surface):
 
     name = "bowl"
     description = "quadratic bowl (x^2 + y^2)/2: round contours, Hessian = identity"
-    lesson = "On a round bowl the gradient points straight at the minimum, so any stable learning rate heads directly there."
+    lesson = ("On a round bowl the gradient points straight at the minimum, so any stable learning rate "
+              "heads directly there.")
     start = (-2.5, 2.0)
     minima = [(0.0, 0.0)]
     f_min = 0.0
@@ -48,7 +49,8 @@ class ValleySurface(Surface):
 
     name = "valley"
     description = "ill-conditioned quadratic (u^2 + kappa v^2)/2 rotated by angle: a long narrow valley"
-    lesson = "When the condition number is large, a learning rate small enough for the steep walls is far too small for the gentle floor, so gradient descent zig-zags."
+    lesson = ("When the condition number is large, a learning rate small enough for the steep walls is "
+              "far too small for the gentle floor, so gradient descent zig-zags.")
     param_specs = {
         "kappa": ParamSpec(10.0, 1.0, 1000.0, "condition number: ratio of the Hessian's eigenvalues", log=True),
         "angle": ParamSpec(0.0, -180.0, 180.0, "rotation of the valley in degrees"),
@@ -80,7 +82,8 @@ class RosenbrockSurface(Surface):
 
     name = "rosenbrock"
     description = "Rosenbrock banana (a - x)^2 + b (y - x^2)^2: a curved, flat-bottomed valley"
-    lesson = "Finding the curved valley is easy, but following its nearly flat floor to the minimum takes gradient descent thousands of steps."
+    lesson = ("Finding the curved valley is easy, but following its nearly flat floor to the minimum "
+              "takes gradient descent thousands of steps.")
     param_specs = {
         "a": ParamSpec(1.0, -2.0, 2.0, "minimum at (a, a^2)"),
         "b": ParamSpec(100.0, 1.0, 1000.0, "steepness of the valley walls", log=True),
@@ -112,7 +115,8 @@ class SaddleSurface(Surface):
 
     name = "saddle"
     description = "saddle x^2 - y^2 + y^4/4: a saddle at the origin between two wells"
-    lesson = "Near a saddle the gradient almost vanishes, so plain gradient descent stalls there while momentum or noise lets it roll off into a well."
+    lesson = ("Near a saddle the gradient almost vanishes, so plain gradient descent stalls there while "
+              "momentum or noise lets it roll off into a well.")
     domain = (-2.5, 2.5, -2.5, 2.5)
     start = (-2.0, 0.01)
     minima = [(0.0, _SQRT2), (0.0, -_SQRT2)]
@@ -138,7 +142,8 @@ class MonkeySurface(Surface):
 
     name = "monkey"
     description = "monkey saddle x^3 - 3xy^2 + (x^2+y^2)^2/4: three wells around a flat saddle"
-    lesson = "At a monkey saddle even the curvature vanishes, so second-order methods see nothing and gradient descent creeps away only along the three downhill valleys."
+    lesson = ("At a monkey saddle even the curvature vanishes, so second-order methods see nothing and "
+              "gradient descent creeps away only along the three downhill valleys.")
     domain = (-4.5, 4.5, -4.5, 4.5)
     start = (3.0, 0.05)
     minima = [(1.5, 1.5 * math.sqrt(3.0)), (-3.0, 0.0), (1.5, -1.5 * math.sqrt(3.0))]
@@ -173,7 +178,8 @@ class PlateauSurface(Surface):
 
     name = "plateau"
     description = "flat plateau with a narrow Gaussian basin at (1, 1) and a tiny tilt toward it"
-    lesson = "On a plateau the gradient is nearly zero, so plain gradient descent barely moves while methods that normalize the step size (Adam, RMSprop) walk across it."
+    lesson = ("On a plateau the gradient is nearly zero, so plain gradient descent barely moves while "
+              "methods that normalize the step size (Adam, RMSprop) walk across it.")
     param_specs = {
         "width": ParamSpec(0.5, 0.05, 2.0, "width sigma of the basin"),
         "tilt": ParamSpec(0.002, 0.0, 0.1, "slope of the plateau toward the basin"),
@@ -209,7 +215,8 @@ class DecoySurface(Surface):
 
     name = "decoy"
     description = "a wide shallow decoy well beside a narrow, deeper global minimum"
-    lesson = "Gradient descent settles in whichever basin it falls into first; only momentum, noise or luck carries it over the ridge to the deeper minimum."
+    lesson = ("Gradient descent settles in whichever basin it falls into first; only momentum, noise or "
+              "luck carries it over the ridge to the deeper minimum.")
     domain = (-4.0, 4.0, -4.0, 4.0)
     start = (-3.5, 3.0)
     minima = [(1.8, -1.2), (-1.5, 1.0)]

@@ -23,7 +23,8 @@ class BealeSurface(Surface):
 
     name = "beale"
     description = "Beale's function: flat middle, sharp ridges, minimum in a thin curved valley at (3, 0.5)"
-    lesson = "Gradients range over many orders of magnitude here, so a learning rate that is safe on the ridges stalls in the flat middle."
+    lesson = ("Gradients range over many orders of magnitude here, so a learning rate that is safe on the"
+              " ridges stalls in the flat middle.")
     domain = (-4.5, 4.5, -4.5, 4.5)
     start = (-1.0, -1.5)
     minima = [(3.0, 0.5)]
@@ -54,7 +55,8 @@ class HimmelblauSurface(Surface):
 
     name = "himmelblau"
     description = "Himmelblau's function (x^2 + y - 11)^2 + (x + y^2 - 7)^2: four equal minima"
-    lesson = "With several equally good minima, where you start (and the optimizer's path) decides which one you reach."
+    lesson = ("With several equally good minima, where you start (and the optimizer's path) decides which"
+              " one you reach.")
     domain = (-5.0, 5.0, -5.0, 5.0)
     start = (-0.3, -0.9)  # next to the central maximum, so paths fan out
     minima = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
@@ -93,7 +95,8 @@ class RastriginSurface(Surface):
 
     name = "rastrigin"
     description = "Rastrigin's function: a bowl covered in an egg-crate of 121 local minima"
-    lesson = "Local minima everywhere trap plain gradient descent in the first dimple, while large steps or noise can hop toward the global minimum."
+    lesson = ("Local minima everywhere trap plain gradient descent in the first dimple, while large steps"
+              " or noise can hop toward the global minimum.")
     domain = (-5.12, 5.12, -5.12, 5.12)
     start = (-4.2, 3.7)
     f_min = 0.0
@@ -142,7 +145,8 @@ class AckleySurface(Surface):
 
     name = "ackley"
     description = "Ackley's function: a funnel with a sharp tip, riddled with shallow local minima"
-    lesson = "Many shallow local minima sit on a funnel, so the big-picture slope only helps an optimizer that does not stop in the first dimple."
+    lesson = ("Many shallow local minima sit on a funnel, so the big-picture slope only helps an "
+              "optimizer that does not stop in the first dimple.")
     domain = (-5.0, 5.0, -5.0, 5.0)
     start = (-4.3, 3.6)
     f_min = 0.0
