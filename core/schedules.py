@@ -27,7 +27,6 @@ stepped past its total instead of raising. A schedule's ``step()`` overwrites an
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import torch
@@ -158,6 +157,8 @@ def build_scheduler(spec: str | None, optimizer: torch.optim.Optimizer, total_st
     if isinstance(total_steps, bool) or not isinstance(total_steps, (int, np.integer)) or total_steps < 1:
         raise ValueError(f"total_steps must be a whole number >= 1, got {total_steps!r}")
     total = int(total_steps)
+    for g in optimizer.param_groups:
+        g.pop("initial_lr", None)  # stale from an earlier scheduler: torch would take it as lr0
     lr0 = [float(g["lr"]) for g in optimizer.param_groups]
     name, kv = parts[0]
     if name != "warmup":

@@ -201,3 +201,15 @@ def test_bad_total_steps():
 def test_exp_gamma_matches_closed_form_over_a_long_run():
     v = values("exp:k=0.001", steps=5000)
     assert v[-1] == pytest.approx(LR0 * math.exp(-5.0), rel=1e-9)
+
+
+def test_rebuilding_on_the_same_optimizer_starts_from_its_current_lr():
+    w = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=LR0)
+    build_scheduler("exp:k=0.1", opt, 10)
+    opt.param_groups[0]["lr"] = 0.5  # e.g. the user changed lr and the run restarts
+    sched = build_scheduler("warmup:steps=2,start_factor=0.5+constant", opt, 10)
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    assert sched.get_last_lr() == [0.5]
