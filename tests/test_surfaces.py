@@ -271,3 +271,25 @@ def test_data_is_seeded():
 def test_data_rejects_bad_batches(batch, match):
     with pytest.raises(ValueError, match=match):
         get_surface("data").value_and_grad(torch.zeros(1, 2, dtype=F64), batch=batch)
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")  # torch.func internals
+@pytest.mark.parametrize("spec", ["rosenbrock", "ackley", "camel", "data:normalize=1",
+                                  "formula:softplus(x*y) + sqrt(x^2 + 1)"])
+def test_hessian_agrees_with_torch_func(spec):
+    s = get_surface(spec)
+    xy = _points(s, seed=2)
+    ref = torch.func.vmap(torch.func.hessian(lambda p: s._f(p[0], p[1])))(xy)
+    torch.testing.assert_close(s.hessian(xy), ref, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("spec,lr", [("saddle", 0.05), ("monkey", 0.01)])
+def test_escaping_a_saddle_lands_in_a_listed_well(spec, lr):
+    """The quartic bounds the saddles below: gradient descent ends in a well, not at -inf."""
+    s = get_surface(spec)
+    start = torch.tensor([s.start, (0.5, -0.02), (-0.3, 0.01)], dtype=F64)
+    p = start.clone()
+    for _ in range(3000):
+        p = p - lr * s.value_and_grad(p)[1]
+    dist = torch.cdist(p, torch.tensor(s.minima, dtype=F64)).min(1).values
+    assert (dist < 1e-6).all()
