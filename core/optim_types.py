@@ -1,7 +1,7 @@
 """Plain records describing an optimizer and its hyperparameters, and the value checker.
 
 Shared by the torch registry (``core.optim_torch``), the textbook forms (``core.textbook_info``) and
-the public entry points in ``core.optimizers``. No torch import here: a GUI can read the specs cheaply.
+the public entry points in ``core.optimizers``. No torch import here.
 """
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import math
 import numbers
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -103,14 +105,14 @@ class OptimizerInfo:
 
 def _is_real(x: Any) -> bool:
     # bool is an int subclass: momentum=True is a mistake, not 1.0.
-    return isinstance(x, numbers.Real) and not isinstance(x, bool) and type(x).__name__ != "bool_"
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
 def check_value(opt: str, spec: HParam, value: Any) -> Any:
     """Return ``value`` converted to the spec's kind, or raise ValueError naming the parameter."""
     where = f"{opt}: {spec.name}"
     if spec.kind == "bool":
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        if isinstance(value, (bool, np.bool_)):
             return bool(value)
         raise ValueError(f"{where} must be True or False, got {value!r}")
     if spec.kind == "pair":

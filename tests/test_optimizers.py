@@ -4,6 +4,7 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -100,6 +101,9 @@ def test_validate_fills_defaults_and_converts():
     assert isinstance(hp["lr"], float)
     assert validate_hparams("RMSprop")["alpha"] == 0.99  # names are case-insensitive
     assert validate_hparams("newton") == {"lr": 1.0, "damping": 1e-3}
+    # numpy scalars, as a per-row table yields them
+    hp = validate_hparams("sgd", lr=np.float32(0.5), momentum=np.float64(0.9), nesterov=np.True_)
+    assert hp["nesterov"] is True and type(hp["lr"]) is float
 
 
 @pytest.mark.parametrize("name,kwargs,needles", [
