@@ -60,7 +60,8 @@ def _rprop_check(hp: dict) -> None:
         raise ValueError(f"rprop: etas must satisfy 0 < etas[0] < 1 < etas[1], got {hp['etas']!r}")
     lo, hi = hp["step_sizes"]
     if not 0.0 <= lo <= hi:
-        raise ValueError(f"rprop: step_sizes must satisfy 0 <= step_sizes[0] <= step_sizes[1], got {hp['step_sizes']!r}")
+        raise ValueError("rprop: step_sizes must satisfy 0 <= step_sizes[0] <= step_sizes[1], "
+                         f"got {hp['step_sizes']!r}")
 
 
 _ADAM_LECTURE = ("v <- b1*v + (1-b1)*dL/dw;  G <- b2*G + (1-b2)*(dL/dw)^2\n"
@@ -151,7 +152,8 @@ TORCH_INFOS = [
     _info("rmsprop", "RMSprop: divide the gradient by the root of a running mean of its square.",
           [lr_spec(1e-2),
            HParam("alpha", 0.99, 0.0, 1.0, high_open=True,
-                  help="Memory of the running mean of squared gradients (the lecture's rho); closer to 1 remembers longer."),
+                  help="Memory of the running mean of squared gradients (the lecture's rho); "
+                       "closer to 1 remembers longer."),
            eps_spec(1e-8), WD,
            momentum_spec(0.0, "Adds heavy-ball momentum on top of the scaled step (0 = off)."),
            HParam("centered", False, kind="bool",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -9,7 +10,7 @@ import torch
 
 def _check(name: str, value, low: float, high: float = math.inf, high_open: bool = False) -> None:
     """torch-style constructor check: a finite real in [low, high] (or [low, high))."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and low <= value and (value < high if high_open else value <= high)
     if not ok:
         bracket = ")" if high_open else "]"

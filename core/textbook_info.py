@@ -37,13 +37,15 @@ TEXTBOOK_INFOS = [
     _info("rmsprop-lecture", "RMSProp (lecture form): eps inside the square root, rho 0.9, eps 1e-10.",
           [lr_spec(1e-2),
            HParam("alpha", 0.9, 0.0, 1.0, high_open=True,
-                  help="Memory of the running mean of squared gradients (the lecture's rho); closer to 1 remembers longer."),
+                  help="Memory of the running mean of squared gradients (the lecture's rho); "
+                       "closer to 1 remembers longer."),
            eps_spec(1e-10, "inside")],
           "nearest: rmsprop (momentum 0, not centered), which divides by sqrt(s) + eps instead:\n"
           "s <- alpha*s + (1-alpha)*g^2;  w <- w - lr*g/(sqrt(s) + eps)    (identical when eps = 0)",
           "s <- rho*s + (1-rho)*g^2\n"
           "w <- w - lr*g/sqrt(s + eps)                    (seed 000: rho 0.9, eps 1e-10)",
-          {"alpha": "rho (seed 000), beta (seed 004)", "lr": "mu (seed 000)", "square_avg": "v_t (seed 000), G (seed 004)",
+          {"alpha": "rho (seed 000), beta (seed 004)", "lr": "mu (seed 000)",
+           "square_avg": "v_t (seed 000), G (seed 004)",
            "eps": "epsilon, inside the root (acts like torch's eps squared)"},
           "rmsprop", 0.01),
     _info("adagrad-lecture", "Adagrad (lecture form): eps inside the square root of the summed squared gradients.",
