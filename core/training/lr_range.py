@@ -78,7 +78,10 @@ def lr_range_test(config: TrainConfig, lr_min: float = 1e-5, lr_max: float = 10.
         best = min(best, sm)
         opt.zero_grad(set_to_none=False)
         total.backward()
-        opt.step()
+        if run.needs_closure:
+            opt.step(lambda: run._closure(X[idx], T.t[idx]))
+        else:
+            opt.step()
     n = len(losses)
     sm_arr = np.asarray(smoothed, dtype=np.float64)
     finite = np.where(np.isfinite(sm_arr), sm_arr, np.inf)

@@ -56,19 +56,31 @@ def resolve_batch_size(config: TrainConfig, n_train: int, has_bn: bool) -> int:
     return bs
 
 
-def make_optimizer_for(config: TrainConfig, params) -> torch.optim.Optimizer:
-    """``core.optimizers.make_optimizer`` with the config's lr, hparams and weight decay."""
+def make_optimizer_for(config: TrainConfig, model: MLP) -> torch.optim.Optimizer:
+    """``core.optimizers.make_optimizer`` with the config's lr, hparams and weight decay.
+
+    Weight decay acts on the Linear weights only, like the L1/L2 penalties: biases, BatchNorm and
+    PReLU parameters sit in a second parameter group with ``weight_decay=0``. So SGD with
+    ``weight_decay=λ`` takes the same steps as SGD with ``l2=λ``.
+    """
     from core.optimizers import make_optimizer
 
     hp = dict(config.hparams)
     hp["lr"] = float(config.lr)
+    kind = weight_decay_kind(config.optimizer, hp)
     if config.weight_decay is not None:
-        if weight_decay_kind(config.optimizer, hp) == "none":
+        if kind == "none":
             if config.weight_decay:
                 raise ValueError(f"optimizer {config.optimizer!r} has no weight decay; use --l2 for an L2 penalty")
         else:
             hp["weight_decay"] = float(config.weight_decay)
-    return make_optimizer(config.optimizer, params, **hp)
+    if kind == "none":
+        return make_optimizer(config.optimizer, list(model.parameters()), **hp)
+    weights = [l.weight for l in model.linears()]
+    ids = {id(w) for w in weights}
+    others = [p for p in model.parameters() if id(p) not in ids]
+    groups = [{"params": weights}] + ([{"params": others, "weight_decay": 0.0}] if others else [])
+    return make_optimizer(config.optimizer, groups, **hp)
 
 
 def make_scheduler(config: TrainConfig, optimizer, steps_per_epoch: int):
@@ -128,7 +140,8 @@ class _Run:
         self.batch_size = resolve_batch_size(config, self.n_train, self.model.has_batchnorm)
         self.steps_per_epoch = len(make_batches(self.n_train, self.batch_size, np.arange(self.n_train),
                                                 config.last_batch, self.model.has_batchnorm))
-        self.opt = make_optimizer_for(config, self.model.parameters())
+        self.opt = make_optimizer_for(config, self.model)
+        self.needs_closure = config.optimizer.strip().lower() == "nesterov-lookahead"
         self.sched = make_scheduler(config, self.opt, self.steps_per_epoch)
         self.raw_lr = self.opt.param_groups[0]["lr"]   # the schedule's own value s_t
         self.lr_factor = 1.0                            # hand rebase: lr = factor * s_t
@@ -329,7 +342,10 @@ class _Run:
                 last = bi == len(batches) - 1
                 if last:  # the update ratio is reported for the epoch's last step only (cheap)
                     self.prev_weights = [l.weight.detach().clone() for l in self.model.linears()]
-                self.opt.step()
+                if self.needs_closure:  # the optimizer evaluates the gradient at its look-ahead point
+                    self.opt.step(lambda: self._closure(xb, tb))
+                else:
+                    self.opt.step()
                 if c.l1_proximal and self.l1:
                     soft_threshold(self.model, self.lr * self.l1)
                 self.step += 1
@@ -386,6 +402,14 @@ class _Run:
         final.timing = {"total_s": total_s, "metrics_s": self.t_metrics,
                         "metrics_fraction": self.t_metrics / total_s if total_s > 0 else 0.0}
         yield final
+
+    def _closure(self, xb: torch.Tensor, tb: torch.Tensor) -> torch.Tensor:
+        self.opt.zero_grad(set_to_none=False)
+        total = data_loss(self.model(xb), tb, self.loss_name)
+        if self.l1 or self.l2:
+            total = total + penalty(self.model, self.l1, self.l2, include_l1=not self.c.l1_proximal)
+        total.backward()
+        return total
 
     def _early_value(self, m: Metrics) -> float | None:
         """The value early stopping minimizes (val_loss, or -val_acc)."""
