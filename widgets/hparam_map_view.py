@@ -110,8 +110,10 @@ class HparamMapView(QWidget):
         style = {"color": self._theme.foreground, "font-size": f"{self._theme.font_pt}pt"}
         self.plot.setLabel("bottom", x_name, **style)
         self.plot.setLabel("left", y_name, **style)
-        self.plot.getAxis("bottom").setLogMode(self._xlog)
-        self.plot.getAxis("left").setLogMode(self._ylog)
+        for name, log in (("bottom", self._xlog), ("left", self._ylog)):
+            axis = self.plot.getAxis(name)
+            axis.enableAutoSIPrefix(False)  # else a log axis reads "lr (x0.001)" with ticks 0.1, 1, 10
+            axis.setLogMode(log)
         x0, x1 = _edges(self._x, self._xlog)
         y0, y1 = _edges(self._y, self._ylog)
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)

@@ -1,0 +1,574 @@
+"""Maps of many runs at once: basins of attraction, and a hyperparameter map.
+
+Both maps call ``core.engine.run_map`` in a worker thread (``playground.map_worker``) and show
+progress; both can be cancelled, and a change of context while a map runs restarts it.
+
+* **Basins**: one run per cell of a grid of starts over the surface's domain (cell centres; the cell
+  edges are the domain's edges), each cell coloured by its outcome (minimum k, elsewhere, diverged,
+  not converged). Clicking a cell replays that start through the same engine path (``run_map`` on
+  the single row with the same row id, ``record=True``) and draws its path.
+* **Hyperparameter map** (Goh, "Why Momentum Really Works", Distill 2017): one run from the racer's
+  start per cell of a grid of two hyperparameters, coloured by final loss (log) or steps to
+  converge. Clicking a cell asks the page to add a racer with those values.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+
+from playground.map_worker import MapJobRunner
+from widgets.hparam_map_view import HparamMapView, axis_values
+from widgets.outcome_map_view import OutcomeMapView, cell_grid
+from widgets.theme import LIGHT, Theme
+
+RESTART_DELAY_MS = 150
+METRICS = ("final loss", "steps to converge")
+
+
+def numeric_hparams(optimizer: str) -> list[tuple[str, float, float, float, bool]]:
+    """Hyperparameters a map can sweep: ``(key, default, low, high, log)``.
+
+    Floats come as themselves; the pair ``betas`` is split into ``beta1`` and ``beta2`` (the engine's
+    per-row keys). Bools and other pairs are left out.
+    """
+    from core.optimizers import optimizer_info
+
+    out = []
+    for hp in optimizer_info(optimizer).hparams.values():
+        low, high = hp.slider_range()
+        if hp.kind == "float":
+            out.append((hp.name, float(hp.default), float(low), float(high), bool(hp.log)))
+        elif hp.kind == "pair" and hp.name == "betas":
+            out.append(("beta1", float(hp.default[0]), float(low), float(high), False))
+            out.append(("beta2", float(hp.default[1]), float(low), float(high), False))
+    return out
+
+
+def default_axes(optimizer: str) -> tuple[str, str]:
+    """lr x momentum for SGD, lr x beta1 for Adam-like optimizers, else lr x the next numeric one."""
+    keys = [k for k, *_ in numeric_hparams(optimizer)]
+    for second in ("momentum", "beta1", "alpha"):
+        if second in keys:
+            return "lr", second
+    rest = [k for k in keys if k != "lr"]
+    return "lr", (rest[0] if rest else "lr")
+
+
+def racer_value(hparams: dict, key: str, default: float) -> float:
+    """The racer's value of ``key`` (``beta1``/``beta2`` read from ``betas``)."""
+    if key in ("beta1", "beta2") and "betas" in hparams:
+        return float(hparams["betas"][0 if key == "beta1" else 1])
+    return float(hparams.get(key, default))
+
+
+def hparams_with(hparams: dict, values: dict[str, float]) -> dict:
+    """A copy of ``hparams`` with ``values`` set (``beta1``/``beta2`` folded into ``betas``)."""
+    out = dict(hparams)
+    for key, v in values.items():
+        if key in ("beta1", "beta2"):
+            b = list(out.get("betas", (0.9, 0.999)))
+            b[0 if key == "beta1" else 1] = float(v)
+            out["betas"] = tuple(b)
+        else:
+            out[key] = float(v)
+    return out
+
+
+def recorded_path(result) -> np.ndarray | None:
+    """The (T+1, 2) path of row 0 of a ``run_map(..., record=True)`` result (``paths`` is (T+1, N, 2))."""
+    paths = getattr(result, "paths", None)
+    return None if paths is None else np.asarray(paths, float)[:, 0, :]
+
+
+def row_hparams_for(hparams: dict, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-row hyperparameters for ``run_map``: ``beta1``/``beta2`` columns become ``betas`` (N, 2),
+    the other beta taken from ``hparams`` (default (0.9, 0.999))."""
+    out: dict[str, np.ndarray] = {}
+    for key, col in columns.items():
+        col = np.asarray(col, float)
+        if key in ("beta1", "beta2"):
+            if "betas" not in out:
+                b = tuple(hparams.get("betas", (0.9, 0.999)))
+                out["betas"] = np.tile(np.asarray(b, float), (col.size, 1))  # (N, 2)
+            out["betas"][:, 0 if key == "beta1" else 1] = col
+        else:
+            out[key] = col
+    return out
+
+
+class MapsPanel(QWidget):
+    """Two tabs, "Basins" and "Hyperparameter map", computed in worker threads.
+
+    Signals
+    -------
+    sigReplayStart(float, float)
+        A basin cell was clicked: its start (x0, y0).
+    sigAddRacer(dict)
+        A hyperparameter cell was clicked: ``dict(optimizer=name, hparams=full hparams dict)``.
+    sigBasinsReady(object)
+        The basin map finished (the ``MapResult``).
+    sigHparamsReady(object)
+        The hyperparameter map finished (the ``MapResult``).
+    sigReplayed(str)
+        The replay of a clicked cell finished with this outcome label.
+
+    Attributes
+    ----------
+    last_replay_label, last_replay_cell : str, (row, col)
+        Outcome of the last replay and the cell it came from (compare with
+        ``basin_view.label_at(*last_replay_cell)``).
+    basin_seconds, hparam_seconds : float
+        Wall time of the last finished map, measured in its worker.
+    """
+
+    sigReplayStart = Signal(float, float)
+    sigAddRacer = Signal(dict)
+    sigBasinsReady = Signal(object)
+    sigHparamsReady = Signal(object)
+    sigReplayed = Signal(str)
+
+    def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._theme = theme
+        self._spec = None
+        self._surface = None
+        self._racer = None
+        self._start = (0.0, 0.0)
+        self._steps = 200
+        self._basin_ctx = None  # (surface, racer, steps, xs, ys, starts) of the map shown
+        self._hp_ctx = None     # (racer, xkey, ykey, xs, ys, metric) of the map shown
+        self.basin_result = None
+        self.hparam_result = None
+        self.last_replay_label: str | None = None
+        self.last_replay_cell: tuple[int, int] | None = None
+        self.last_replay_path: np.ndarray | None = None
+        self.basin_seconds = self.hparam_seconds = float("nan")
+        self._pending: set[str] = set()
+
+        self._basins = MapJobRunner("basins", self)
+        self._replay = MapJobRunner("replay", self)
+        self._hparams = MapJobRunner("hparams", self)
+        self._restart = QTimer(self)
+        self._restart.setObjectName("maps-restart")
+        self._restart.setSingleShot(True)
+        self._restart.setInterval(RESTART_DELAY_MS)
+        self._restart.timeout.connect(self._on_restart_timeout)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_basins_tab(), "Basins")
+        self.tabs.addTab(self._build_hparams_tab(), "Hyperparameter map")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+        self._basins.sigProgress.connect(self._on_basins_progress)
+        self._basins.sigResult.connect(self._on_basins_result)
+        self._basins.sigFailed.connect(self._on_basins_failed)
+        self._basins.sigBusy.connect(self._on_basins_busy)
+        self._replay.sigResult.connect(self._on_replay_result)
+        self._replay.sigFailed.connect(self._on_basins_failed)
+        self._hparams.sigProgress.connect(self._on_hparams_progress)
+        self._hparams.sigResult.connect(self._on_hparams_result)
+        self._hparams.sigFailed.connect(self._on_hparams_failed)
+        self._hparams.sigBusy.connect(self._on_hparams_busy)
+        self.basin_view.sigCellClicked.connect(self._on_basin_view_clicked)
+        self.hparam_view.sigCellClicked.connect(self._on_hparam_view_clicked)
+        self.set_theme(theme)
+
+    # -- construction -------------------------------------------------------------
+    def _build_basins_tab(self) -> QWidget:
+        page = QWidget()
+        self.basin_res = QSpinBox()
+        self.basin_res.setRange(10, 300)
+        self.basin_res.setValue(100)
+        self.basin_res.setToolTip("Starts per side: the map runs this many squared.")
+        self.basin_compute = QPushButton("Compute")
+        self.basin_cancel = QPushButton("Cancel")
+        self.basin_cancel.setEnabled(False)
+        self.basin_progress = QProgressBar()
+        self.basin_progress.setRange(0, 1000)
+        self.basin_progress.setTextVisible(False)
+        self.basin_status = QLabel("Press Compute: every cell is one run from its centre.")
+        self.basin_status.setWordWrap(True)
+        self.basin_view = OutcomeMapView(theme=self._theme)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Starts per side"))
+        row.addWidget(self.basin_res)
+        row.addWidget(self.basin_compute)
+        row.addWidget(self.basin_cancel)
+        row.addWidget(self.basin_progress, 1)
+        lay = QVBoxLayout(page)
+        lay.addLayout(row)
+        lay.addWidget(self.basin_view, 1)
+        lay.addWidget(self.basin_status)
+        self.basin_compute.clicked.connect(self._on_basin_compute_clicked)
+        self.basin_cancel.clicked.connect(self._on_basin_cancel_clicked)
+        return page
+
+    def _build_hparams_tab(self) -> QWidget:
+        page = QWidget()
+        self.x_combo, self.y_combo = QComboBox(), QComboBox()
+        self.x_lo, self.x_hi, self.y_lo, self.y_hi = (QLineEdit() for _ in range(4))
+        for e in (self.x_lo, self.x_hi, self.y_lo, self.y_hi):
+            e.setMaximumWidth(110)
+        self.hp_res = QSpinBox()
+        self.hp_res.setRange(5, 120)
+        self.hp_res.setValue(40)
+        self.metric_combo = QComboBox()
+        self.metric_combo.addItems(METRICS)
+        self.hp_compute = QPushButton("Compute")
+        self.hp_cancel = QPushButton("Cancel")
+        self.hp_cancel.setEnabled(False)
+        self.hp_progress = QProgressBar()
+        self.hp_progress.setRange(0, 1000)
+        self.hp_progress.setTextVisible(False)
+        self.hp_status = QLabel("Every cell is one run from the racer's start with that cell's values.")
+        self.hp_status.setWordWrap(True)
+        self.hparam_view = HparamMapView(theme=self._theme)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("x"), 0, 0)
+        grid.addWidget(self.x_combo, 0, 1)
+        grid.addWidget(QLabel("from"), 0, 2)
+        grid.addWidget(self.x_lo, 0, 3)
+        grid.addWidget(QLabel("to"), 0, 4)
+        grid.addWidget(self.x_hi, 0, 5)
+        grid.addWidget(QLabel("Grid"), 0, 6)
+        grid.addWidget(self.hp_res, 0, 7)
+        grid.addWidget(self.hp_compute, 0, 8)
+        grid.addWidget(QLabel("y"), 1, 0)
+        grid.addWidget(self.y_combo, 1, 1)
+        grid.addWidget(QLabel("from"), 1, 2)
+        grid.addWidget(self.y_lo, 1, 3)
+        grid.addWidget(QLabel("to"), 1, 4)
+        grid.addWidget(self.y_hi, 1, 5)
+        grid.addWidget(self.metric_combo, 1, 6, 1, 2)
+        grid.addWidget(self.hp_cancel, 1, 8)
+        grid.setColumnStretch(9, 1)
+        lay = QVBoxLayout(page)
+        lay.addLayout(grid)
+        lay.addWidget(self.hp_progress)
+        lay.addWidget(self.hparam_view, 1)
+        lay.addWidget(self.hp_status)
+        self.x_combo.currentTextChanged.connect(self._on_x_combo_changed)
+        self.y_combo.currentTextChanged.connect(self._on_y_combo_changed)
+        self.hp_compute.clicked.connect(self._on_hp_compute_clicked)
+        self.hp_cancel.clicked.connect(self._on_hp_cancel_clicked)
+        return page
+
+    # -- public API ------------------------------------------------------------------
+    def set_theme(self, theme: Theme) -> None:
+        """Apply ``theme`` (fonts sized for the back row)."""
+        self._theme = theme
+        font = QFont(self.font())
+        font.setPointSize(theme.font_pt)
+        self.setFont(font)
+        self.basin_view.set_theme(theme)
+        self.hparam_view.set_theme(theme)
+
+    def set_context(self, surface_spec: str, racer, start, steps: int) -> None:
+        """Set what the maps run: the surface, the selected racer (``core.engine.Racer``), the start
+        used by the hyperparameter map, and the number of steps.
+
+        A map that is computing is cancelled and restarted with the new context (after
+        ``RESTART_DELAY_MS`` of quiet, so a dragged slider does not start a map per tick).
+        """
+        from core.surfaces import get_surface
+
+        new_surface = surface_spec != self._spec
+        old_opt = getattr(self._racer, "optimizer", None)
+        self._spec = surface_spec
+        if new_surface or self._surface is None:
+            self._surface = get_surface(surface_spec)
+            self.basin_view.set_domain(self._surface.domain)
+            self.basin_view.set_minima(self._surface.minima)
+        self._racer = racer
+        self._start = (float(start[0]), float(start[1]))
+        self._steps = int(steps)
+        if racer.optimizer != old_opt or new_surface:
+            self._fill_hparam_combos()
+        for kind, runner in (("basins", self._basins), ("hparams", self._hparams)):
+            if runner.is_running() or kind in self._pending:
+                runner.cancel()
+                self._pending.add(kind)
+        self._replay.cancel()
+        if self._pending:
+            self._restart.start()
+
+    def compute_basins(self) -> None:
+        """Start the basin map now (cancelling one in progress)."""
+        if self._racer is None:
+            return
+        from core.engine import run_map
+
+        n = int(self.basin_res.value())
+        surface, racer, steps = self._surface, self._racer, self._steps
+        xs, ys = cell_grid(surface.domain, n, n)
+        gx, gy = np.meshgrid(xs, ys)  # (n, n): row j is ys[j]
+        starts = np.column_stack([gx.ravel(), gy.ravel()])  # (n*n, 2), row-major: k = j*n + i
+        row_ids = np.arange(n * n)
+        self._basin_ctx = (surface, racer, steps, xs, ys, starts)
+        self.basin_view.clear_outcomes()
+        self.basin_progress.setValue(0)
+        self.basin_status.setText(f"Computing {n}×{n} runs of {steps} steps …")
+
+        def job(progress, stop):
+            return run_map(surface, racer, starts, steps, row_ids=row_ids, progress=progress, stop=stop)
+
+        self._basins.start(job)
+
+    def compute_hparams(self) -> None:
+        """Start the hyperparameter map now (cancelling one in progress)."""
+        if self._racer is None:
+            return
+        from core.engine import run_map
+
+        try:
+            xkey, ykey, xv, yv, xlog, ylog = self._hparam_grid()
+        except ValueError as exc:
+            self.hp_status.setText(f"Cannot compute: {exc}")
+            return
+        surface, racer, steps, start = self._surface, self._racer, self._steps, self._start
+        gx, gy = np.meshgrid(xv, yv)  # (ny, nx)
+        n = gx.size
+        starts = np.tile(np.asarray(start, float), (n, 1))  # (n, 2)
+        cols = {xkey: gx.ravel()} if xkey == ykey else {xkey: gx.ravel(), ykey: gy.ravel()}
+        row_hparams = row_hparams_for(racer.hparams, cols)
+        metric = self.metric_combo.currentText()
+        self._hp_ctx = (racer, xkey, ykey, xv, yv, metric, surface)
+        self.hparam_view.set_axes(xkey, xv, xlog, ykey, yv, ylog)
+        self.hp_progress.setValue(0)
+        self.hp_status.setText(f"Computing {len(xv)}×{len(yv)} runs of {steps} steps …")
+
+        def job(progress, stop):
+            return run_map(surface, racer, starts, steps, row_hparams=row_hparams,
+                           progress=progress, stop=stop)
+
+        self._hparams.start(job)
+
+    def cancel(self) -> None:
+        """Cancel both maps and any replay (without blocking)."""
+        self._restart.stop()
+        self._pending.clear()
+        for runner in (self._basins, self._hparams, self._replay):
+            runner.cancel()
+
+    def is_busy(self) -> bool:
+        """True while any map or replay is computing or about to restart."""
+        return bool(self._pending) or any(r.is_running() for r in (self._basins, self._hparams, self._replay))
+
+    def shutdown(self) -> None:
+        """Stop every worker and wait for its thread (set stop event, quit, wait)."""
+        self._restart.stop()
+        self._pending.clear()
+        for runner in (self._basins, self._hparams, self._replay):
+            runner.shutdown()
+
+    def basin_cell_at_scene(self, scene_pos) -> tuple[int, int] | None:
+        """The basin map's (row, col) under a scene position, or None."""
+        return self.basin_view.cell_at_scene(scene_pos)
+
+    def click_basin_cell(self, row: int, col: int) -> None:
+        """Do what a click on basin cell (row, col) does: emit sigReplayStart and replay the start."""
+        if self._basin_ctx is None or self.basin_result is None:
+            return
+        from core.engine import run_map
+
+        surface, racer, steps, xs, ys, starts = self._basin_ctx
+        k = int(row) * len(xs) + int(col)
+        x0, y0 = float(starts[k, 0]), float(starts[k, 1])
+        self.sigReplayStart.emit(x0, y0)
+        self.last_replay_cell = (int(row), int(col))
+        self.last_replay_label = None
+        start = starts[k : k + 1].copy()  # (1, 2): the very same row
+        row_ids = np.array([k])
+
+        def job(progress, stop):
+            return run_map(surface, racer, start, steps, row_ids=row_ids, progress=progress, stop=stop,
+                           record=True)
+
+        self._replay.start(job)
+
+    def click_hparam_cell(self, row: int, col: int) -> dict | None:
+        """Do what a click on hyperparameter cell (row, col) does: emit sigAddRacer; return the dict."""
+        if self._hp_ctx is None or self.hparam_result is None:
+            return None
+        racer, xkey, ykey = self._hp_ctx[:3]
+        xval, yval = self.hparam_view.values_at(row, col)
+        hp = hparams_with(racer.hparams, {xkey: xval, ykey: yval})
+        spec = dict(optimizer=racer.optimizer, hparams=hp)
+        self.hparam_view.set_marker(xval, yval)
+        self.sigAddRacer.emit(spec)
+        return spec
+
+    # -- hyperparameter axes ---------------------------------------------------------
+    def _fill_hparam_combos(self) -> None:
+        opts = numeric_hparams(self._racer.optimizer)
+        self._hp_specs = {k: (d, lo, hi, log) for k, d, lo, hi, log in opts}
+        xk, yk = default_axes(self._racer.optimizer)
+        for combo, key in ((self.x_combo, xk), (self.y_combo, yk)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(list(self._hp_specs))
+            combo.setCurrentText(key)
+            combo.blockSignals(False)
+        self._set_range(self.x_combo.currentText(), self.x_lo, self.x_hi)
+        self._set_range(self.y_combo.currentText(), self.y_lo, self.y_hi)
+
+    def _suggest_range(self, key: str) -> tuple[float, float]:
+        d, lo, hi, log = self._hp_specs[key]
+        if key == "lr":
+            lam = self._curvature_scale()
+            if lam is not None:
+                top = 10.0 / lam  # beyond 2(1+beta)/lambda_max: the map shows the edge of divergence
+                return max(lo, top * 1e-4), min(hi, top)
+            cur = racer_value(self._racer.hparams, key, d)
+            return max(lo, cur * 1e-3), min(hi, cur * 1e2)
+        if log:
+            return lo, hi
+        return lo, (0.99 if hi == 1.0 else hi)
+
+    def _curvature_scale(self) -> float | None:
+        """Largest |curvature| at the start and the listed minima (sets the lr range)."""
+        try:
+            import torch
+
+            pts = [self._start] + list(self._surface.minima)
+            h = self._surface.hessian(torch.tensor(pts, dtype=torch.float64)).numpy()
+            lam = float(np.nanmax(np.abs(np.linalg.eigvalsh(0.5 * (h + h.transpose(0, 2, 1))))))
+            return lam if math.isfinite(lam) and lam > 0 else None
+        except Exception:  # noqa: BLE001  (a surface without a usable Hessian: use the racer's lr)
+            return None
+
+    def _set_range(self, key: str, lo_edit: QLineEdit, hi_edit: QLineEdit) -> None:
+        if key not in getattr(self, "_hp_specs", {}):
+            return
+        lo, hi = self._suggest_range(key)
+        lo_edit.setText(f"{lo:.3g}")
+        hi_edit.setText(f"{hi:.3g}")
+
+    def _hparam_grid(self):
+        n = int(self.hp_res.value())
+        out = []
+        for combo, lo_e, hi_e in ((self.x_combo, self.x_lo, self.x_hi), (self.y_combo, self.y_lo, self.y_hi)):
+            key = combo.currentText()
+            if key not in self._hp_specs:
+                raise ValueError("choose two hyperparameters")
+            try:
+                lo, hi = float(lo_e.text()), float(hi_e.text())
+            except ValueError:
+                raise ValueError(f"the range of {key} is not a number") from None
+            _, vlo, vhi, log = self._hp_specs[key]
+            if not (lo < hi):
+                raise ValueError(f"{key}: 'from' must be below 'to'")
+            if lo < vlo or hi > vhi or (log and lo <= 0):
+                raise ValueError(f"{key} must stay within [{vlo:g}, {vhi:g}]")
+            out.append((key, axis_values(lo, hi, n, log), log))
+        (xk, xv, xl), (yk, yv, yl) = out
+        return xk, yk, xv, yv, xl, yl
+
+    # -- slots -------------------------------------------------------------------------
+    def _on_restart_timeout(self) -> None:
+        pending, self._pending = self._pending, set()
+        if "basins" in pending:
+            self.compute_basins()
+        if "hparams" in pending:
+            self.compute_hparams()
+
+    def _on_basin_compute_clicked(self) -> None:
+        self.compute_basins()
+
+    def _on_basin_cancel_clicked(self) -> None:
+        self._pending.discard("basins")
+        self._basins.cancel()
+        self.basin_status.setText("Cancelled.")
+
+    def _on_hp_compute_clicked(self) -> None:
+        self.compute_hparams()
+
+    def _on_hp_cancel_clicked(self) -> None:
+        self._pending.discard("hparams")
+        self._hparams.cancel()
+        self.hp_status.setText("Cancelled.")
+
+    def _on_x_combo_changed(self, key: str) -> None:
+        self._set_range(key, self.x_lo, self.x_hi)
+
+    def _on_y_combo_changed(self, key: str) -> None:
+        self._set_range(key, self.y_lo, self.y_hi)
+
+    def _on_basins_busy(self, busy: bool) -> None:
+        self.basin_cancel.setEnabled(busy)
+
+    def _on_hparams_busy(self, busy: bool) -> None:
+        self.hp_cancel.setEnabled(busy)
+
+    def _on_basins_progress(self, frac: float) -> None:
+        self.basin_progress.setValue(int(1000 * frac))
+
+    def _on_hparams_progress(self, frac: float) -> None:
+        self.hp_progress.setValue(int(1000 * frac))
+
+    def _on_basins_result(self, result) -> None:
+        surface, racer, steps, xs, ys, _ = self._basin_ctx
+        self.basin_result = result
+        self.basin_seconds = self._basins.last_elapsed_s
+        codes = np.asarray(result.outcome).reshape(len(ys), len(xs))
+        self.basin_view.set_outcomes(codes, list(result.labels), surface.domain)
+        self.basin_progress.setValue(1000)
+        self.basin_status.setText(f"{len(xs)}×{len(ys)} runs of {steps} steps in {self.basin_seconds:.2f} s. "
+                                  "Click a cell to replay its start.")
+        self.sigBasinsReady.emit(result)
+
+    def _on_basins_failed(self, text: str) -> None:
+        self.basin_status.setText("Map failed: " + text.splitlines()[0])
+
+    def _on_replay_result(self, result) -> None:
+        label = list(result.labels)[int(np.asarray(result.outcome)[0])]
+        self.last_replay_label = label
+        path = recorded_path(result)
+        self.last_replay_path = path
+        self.basin_view.set_path(path)
+        row, col = self.last_replay_cell
+        shown = self.basin_view.label_at(row, col)
+        x0, y0 = self.basin_view.cell_center(row, col)
+        same = "same as the map" if shown == label else f"the map shows {shown}"
+        self.basin_status.setText(f"Replayed ({x0:.3g}, {y0:.3g}): {label} ({same}).")
+        self.sigReplayed.emit(label)
+
+    def _on_hparams_result(self, result) -> None:
+        racer, xkey, ykey, xv, yv, metric, surface = self._hp_ctx
+        self.hparam_result = result
+        self.hparam_seconds = self._hparams.last_elapsed_s
+        labels = list(result.labels)
+        codes = np.asarray(result.outcome).reshape(len(yv), len(xv))
+        diverged = codes == labels.index("diverged")
+        if metric == "steps to converge":
+            values = np.asarray(result.steps, float).reshape(len(yv), len(xv))
+            self.hparam_view.set_values(values, diverged, log=False, label="steps")
+        else:
+            loss = np.asarray(result.final_loss, float).reshape(len(yv), len(xv))
+            f_min = surface.f_min
+            if f_min is None:
+                finite = loss[np.isfinite(loss) & ~diverged]
+                f_min = float(finite.min()) if finite.size else 0.0
+            self.hparam_view.set_values(loss - f_min, diverged, log=True, label="(final loss − f*)")
+        self.hparam_view.set_marker(racer_value(racer.hparams, xkey, 0.0), racer_value(racer.hparams, ykey, 0.0))
+        self.hp_progress.setValue(1000)
+        self.hp_status.setText(f"{len(xv)}×{len(yv)} runs of {self._steps} steps in {self.hparam_seconds:.2f} s. "
+                               "The ring marks the racer.")
+        self.sigHparamsReady.emit(result)
+
+    def _on_hparams_failed(self, text: str) -> None:
+        self.hp_status.setText("Map failed: " + text.splitlines()[0])
+
+    def _on_basin_view_clicked(self, row: int, col: int) -> None:
+        self.click_basin_cell(row, col)
+
+    def _on_hparam_view_clicked(self, row: int, col: int) -> None:
+        self.click_hparam_cell(row, col)
