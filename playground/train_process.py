@@ -47,10 +47,10 @@ def _child_main(conn) -> None:  # pragma: no cover - runs in the subprocess
 
 
 def _run_lr_range(conn, run_id, config, kwargs):  # pragma: no cover - subprocess
-    from core.training import diagnostics
+    from core.training import lr_range_test
 
     try:
-        result = diagnostics.lr_range_test(config, **kwargs)
+        result = lr_range_test(config, **kwargs)
     except Exception as exc:  # noqa: BLE001 - reported to the GUI, never kills the host
         conn.send((run_id, "error", f"lr range test failed: {exc}"))
         return None

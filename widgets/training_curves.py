@@ -86,9 +86,16 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 2)
         self.ci.layout.setRowStretchFactor(2, 1)
+        self.range_plot = self.addPlot(row=3, col=0)
+        self.range_plot.setLogMode(True, False)
+        self.range_plot.setVisible(False)
+        self._range_curve = self.range_plot.plot()
+        self._range_line = pg.InfiniteLine(angle=90, movable=False)
+        self.range_plot.addItem(self._range_line)
         for p in (self.acc_plot, self.lr_plot):
             p.setXLink(self.loss_plot)
-        self.legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize=f"{theme.font_pt - 1}pt")
+        self.legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize=f"{theme.font_pt - 1}pt",
+                                              labelTextColor=theme.foreground)
         self._items: dict[str, pg.PlotDataItem] = {}
         self._make_items()
         self.set_theme(theme)
@@ -134,7 +141,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self._items[name].setPen(pen)
         font = QFont()
         font.setPointSize(theme.font_pt - 1)
-        for plot, title in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy"), (self.lr_plot, "learning rate")):
+        for plot, title in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy"), (self.lr_plot, "lr")):
             plot.showGrid(x=True, y=True, alpha=0.25)
             for name in ("left", "bottom"):
                 ax = plot.getAxis(name)
@@ -144,6 +151,12 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             plot.getAxis("left").setWidth(int(theme.font_pt * 4.2))
             plot.setLabel("left", title, size=f"{theme.font_pt}pt", color=theme.foreground)
         self.lr_plot.setLabel("bottom", _X_LABELS[self._x_mode], size=f"{theme.font_pt}pt", color=theme.foreground)
+        self._range_curve.setPen(pg.mkPen(theme.racer_colors[4], width=w))
+        self._range_line.setPen(pg.mkPen(theme.foreground, width=1.5, style=Qt.DashLine))
+        self.range_plot.getAxis("bottom").setTextPen(theme.foreground)
+        self.range_plot.getAxis("left").setTextPen(theme.foreground)
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
+            plot.getAxis("left").enableAutoSIPrefix(False)
         self.legend.setLabelTextColor(theme.foreground)
         self.legend.setLabelTextSize(f"{theme.font_pt - 1}pt")
         self.refresh()
@@ -162,6 +175,22 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._log_y = bool(on)
         self.loss_plot.setLogMode(False, self._log_y)
         self.refresh()
+
+    def show_lr_range(self, lrs, losses, suggested: float | None) -> None:
+        """Show the learning-rate range test: loss against log lr (the U), a line at the suggestion."""
+        lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
+        ok = np.isfinite(losses) & (lrs > 0)
+        self._range_curve.setData(lrs[ok], losses[ok])
+        if suggested:
+            self._range_line.setValue(np.log10(suggested))  # the axis is log10(lr) in log mode
+        self.range_plot.setTitle(f"lr range test: suggested lr ≈ {suggested:.2g}" if suggested else "lr range test",
+                                 size=f"{self._theme.font_pt}pt", color=self._theme.foreground)
+        self.range_plot.setVisible(True)
+        self.ci.layout.setRowStretchFactor(3, 2)
+
+    def hide_lr_range(self) -> None:
+        """Hide the range-test plot."""
+        self.range_plot.setVisible(False)
 
     def set_classification(self, on: bool) -> None:
         """Hide the accuracy plot for regression."""

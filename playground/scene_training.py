@@ -1,0 +1,139 @@
+"""Scenes of the training page: validation and conversion to and from a TrainConfig.
+
+A training scene (TOML, ``version = 1``, ``page = "training"``)::
+
+    title = "Xavier keeps activations alive"
+    lesson = "One to three sentences."
+    epochs = 100
+    seed = 0
+    views = ["decision", "curves", "diagram", "histograms"]
+
+    [data]            # dataset, n, noise, classes, split, features, normalize, data_seed, points
+    [model]           # layers, activation, batchnorm ("off" | "before" | "after"), init
+    [regularization]  # l1, l2, weight_decay, dropout, augment, early_stopping (0 = off)
+    [optimizer]       # name, lr, batch_size (0 = full batch), hparams = {...}
+    [schedule]        # spec ("" = constant), per ("epoch" | "iteration")
+
+Every table and key is optional; :func:`validate` fills the defaults, so a validated scene
+always has every key and round-trips through ``load_scene`` / ``scene``.
+"""
+from __future__ import annotations
+
+from core.training import config as cfg
+
+VIEWS = ("decision", "curves", "diagram", "histograms", "confusion")
+
+_DEFAULT = cfg.TrainConfig(dataset="moons", n=500, noise=0.15, layers=(16, 16), activation="relu",
+                           init="he-normal", optimizer="adam", lr=0.01, batch_size=32, epochs=100)
+
+# scene table -> {scene key: TrainConfig field}
+_TABLES = {
+    "data": {"dataset": "dataset", "n": "n", "noise": "noise", "classes": "classes", "split": "split",
+             "features": "features", "normalize": "normalize", "data_seed": "data_seed", "points": "points"},
+    "model": {"layers": "layers", "activation": "activation", "batchnorm": "batchnorm", "init": "init"},
+    "regularization": {"l1": "l1", "l2": "l2", "weight_decay": "weight_decay", "dropout": "dropout",
+                       "augment": "augment", "early_stopping": "early_stopping"},
+    "optimizer": {"name": "optimizer", "lr": "lr", "batch_size": "batch_size", "hparams": "hparams"},
+    "schedule": {"spec": "schedule", "per": "schedule_per"},
+}
+_TOP = ("version", "page", "title", "lesson", "epochs", "seed", "views")
+
+
+def _check_keys(table: dict, allowed, where: str) -> None:
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise ValueError(f"unknown key {unknown[0]!r} in {where}; allowed: {', '.join(allowed)}")
+
+
+def scene_to_values(scene: dict) -> dict:
+    """TrainConfig field values of a (raw or validated) training scene."""
+    values = _DEFAULT.to_dict()
+    values["epochs"] = scene.get("epochs", values["epochs"])
+    values["seed"] = scene.get("seed", values["seed"])
+    for table, keys in _TABLES.items():
+        t = scene.get(table, {})
+        if not isinstance(t, dict):
+            raise ValueError(f"[{table}] must be a table")
+        _check_keys(t, keys, f"[{table}]")
+        for key, field in keys.items():
+            if key in t:
+                values[field] = t[key]
+    # Scene spellings -> TrainConfig values.
+    if values["batchnorm"] in ("off", "none", ""):
+        values["batchnorm"] = None
+    if values["batch_size"] in (0, None):
+        values["batch_size"] = None
+    if values["early_stopping"] in (0, None, False):
+        values["early_stopping"] = None
+    if values["schedule"] in ("", "none", "constant"):
+        values["schedule"] = None
+    if values["points"] is not None:
+        values["points"] = [tuple(float(v) for v in p) for p in values["points"]]
+        values["dataset"] = "user"
+    values["split"] = cfg.parse_split(values["split"])
+    values["layers"] = cfg.parse_layers(values["layers"])
+    values["features"] = tuple(values["features"])
+    if isinstance(values["dropout"], list):
+        values["dropout"] = tuple(float(p) for p in values["dropout"])
+    return values
+
+
+def values_to_config(values: dict) -> cfg.TrainConfig:
+    """A validated TrainConfig from field values (raises ValueError)."""
+    known = {f for f in cfg.TrainConfig.__dataclass_fields__}
+    config = cfg.TrainConfig(**{k: v for k, v in values.items() if k in known})
+    cfg.validate(config)
+    return config
+
+
+def values_to_scene(values: dict, title: str = "", lesson: str = "", views=VIEWS[:4]) -> dict:
+    """A training scene dict (TOML-ready) from TrainConfig field values."""
+    v = values
+    scene = {
+        "version": 1, "page": "training", "title": title, "lesson": lesson,
+        "epochs": int(v["epochs"]), "seed": int(v["seed"]), "views": list(views),
+        "data": {"dataset": v["dataset"], "n": int(v["n"]), "noise": float(v["noise"]),
+                 "classes": int(v["classes"]), "split": [float(x) for x in cfg.parse_split(v["split"])],
+                 "features": list(v["features"]), "normalize": bool(v["normalize"])},
+        "model": {"layers": list(v["layers"]),
+                  "activation": v["activation"] if isinstance(v["activation"], str) else list(v["activation"]),
+                  "batchnorm": v["batchnorm"] or "off", "init": v["init"]},
+        "regularization": {"l1": float(v["l1"]), "l2": float(v["l2"]), "weight_decay": float(v["weight_decay"] or 0.0),
+                           "dropout": v["dropout"] if isinstance(v["dropout"], (int, float)) else list(v["dropout"]),
+                           "augment": v["augment"] or "", "early_stopping": int(v["early_stopping"] or 0)},
+        "optimizer": {"name": v["optimizer"], "lr": float(v["lr"]), "batch_size": int(v["batch_size"] or 0),
+                      "hparams": dict(v.get("hparams") or {})},
+        "schedule": {"spec": v["schedule"] or "", "per": v["schedule_per"]},
+    }
+    if v.get("data_seed") is not None:
+        scene["data"]["data_seed"] = int(v["data_seed"])
+    if v.get("points") is not None and v["dataset"] == "user":
+        scene["data"]["points"] = [list(p) for p in v["points"]]
+        scene["data"]["dataset"] = "user"
+    return scene
+
+
+def validate(scene: dict) -> dict:
+    """Check a training scene and return it with every default filled in.
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad key or value.
+    """
+    _check_keys(scene, _TOP + tuple(_TABLES), "the scene")
+    title = scene.get("title", "")
+    lesson = scene.get("lesson", "")
+    if not isinstance(title, str) or not isinstance(lesson, str):
+        raise ValueError("title and lesson must be text")
+    views = scene.get("views", list(VIEWS[:4]))
+    if not isinstance(views, list) or any(v not in VIEWS for v in views):
+        raise ValueError(f"views must be a list drawn from {', '.join(VIEWS)}")
+    for key in ("epochs", "seed"):
+        if key in scene and (not isinstance(scene[key], int) or isinstance(scene[key], bool)):
+            raise ValueError(f"{key} must be an integer")
+    values = scene_to_values(scene)
+    if values["epochs"] < 1:
+        raise ValueError("epochs must be at least 1")
+    values_to_config(values)  # the trainer's own checks, one clear sentence each
+    return values_to_scene(values, title, lesson, views)
