@@ -115,3 +115,47 @@ def test_measured_rate_edge_cases():
     # f_min is subtracted.
     r = measured_rate(3.0 + 0.81 ** np.arange(50), f_min=3.0)
     assert r == pytest.approx(0.9)
+
+
+# -- the panel, on real surfaces ---------------------------------------------------------------
+def test_panel_on_valley_predicts_and_measures_gd_rate(qtbot):
+    from core.engine import Racer, run_trajectory
+    from core.surfaces import get_surface
+    from widgets.curvature_panel import CurvaturePanel
+
+    s = get_surface("valley:kappa=20,angle=30")
+    p = CurvaturePanel()
+    qtbot.addWidget(p)
+    p.set_point(s, 1.0, 0.5)
+    assert p.quadratic
+    assert p.report.kind == "bowl" and p.report.condition_number == pytest.approx(20.0, rel=1e-6)
+    text = p.text()
+    assert "positive definite: a bowl" in text and "best GD lr" in text
+    eigs = p.report.eigenvalues
+    lr = 0.5 * best_gd_lr(eigs)
+    traj = run_trajectory(s, Racer("sgd", dict(lr=lr)), s.start, 300)
+    measured = p.set_measured("sgd", traj.loss, lr=lr)
+    assert measured == pytest.approx(p.predicted_rate(lr), abs=2e-3)
+    segs = p.eigen_segments()
+    assert len(segs) == 2
+    for (seg, _color, _label), i in zip(segs, range(2)):
+        d = seg[1] - seg[0]
+        assert abs(float(d @ p.report.eigenvectors[:, i])) == pytest.approx(np.linalg.norm(d))
+        np.testing.assert_allclose(seg.mean(axis=0), [1.0, 0.5])
+
+
+def test_panel_verdicts_on_saddle_and_himmelblau(qtbot):
+    from core.surfaces import get_surface
+    from widgets.curvature_panel import CurvaturePanel
+
+    p = CurvaturePanel()
+    qtbot.addWidget(p)
+    s = get_surface("saddle")
+    p.set_point(s, *s.saddles[0])
+    assert p.report.kind == "saddle" and "indefinite: a saddle" in p.text()
+    h = get_surface("himmelblau")
+    p.set_point(h, 3.0, 2.0)
+    assert not p.quadratic and p.report.kind == "bowl"
+    assert "best GD lr" not in p.text()
+    p.set_point(h, -0.270845, -0.923039)  # Himmelblau's local maximum
+    assert p.report.kind == "hilltop"
