@@ -14,10 +14,9 @@ progress; both can be cancelled, and a change of context while a map runs restar
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
@@ -277,6 +276,11 @@ class MapsPanel(QWidget):
 
         A map that is computing is cancelled and restarted with the new context (after
         ``RESTART_DELAY_MS`` of quiet, so a dragged slider does not start a map per tick).
+
+        Raises
+        ------
+        ValueError
+            From ``core.surfaces.get_surface`` for a bad spec, or ``optimizer_info`` for an unknown name.
         """
         from core.surfaces import get_surface
 
