@@ -121,9 +121,15 @@ class RowwiseOptimizer:
         self.state: dict[str, torch.Tensor] = {}
         self._step = getattr(self, "_" + name.replace("-", "_"))
 
-    def _zeros(self, key: str) -> torch.Tensor:
+    def reset_rows(self, rows: torch.Tensor) -> None:
+        """Zero every state of the rows in ``rows`` (N,) bool (the engine parks diverged rows)."""
+        for v in self.state.values():
+            v.masked_fill_(rows[:, None], 0.0)
+
+    def _zeros(self, key: str, like: torch.Tensor | None = None) -> torch.Tensor:
         if key not in self.state:
-            self.state[key] = torch.zeros(self.n, 2, dtype=F64)  # (N, 2)
+            # same memory layout as the points: mixed layouts make every elementwise op strided
+            self.state[key] = torch.zeros_like(like) if like is not None else torch.zeros(self.n, 2, dtype=F64)
         return self.state[key]
 
     @property
@@ -193,8 +199,8 @@ class RowwiseOptimizer:
                 step = x - x0
             else:
                 g = g + x * wd
-        m = self._zeros("exp_avg")
-        v = self._zeros("exp_avg_sq")
+        m = self._zeros("exp_avg", x)
+        v = self._zeros("exp_avg_sq", x)
         m.lerp_(g, 1 - b1)
         v.mul_(b2).addcmul_(g * (1 - b2), g)
         bc1 = 1 - b1 ** t
@@ -203,10 +209,10 @@ class RowwiseOptimizer:
         bc2_sqrt = bc2 ** 0.5
         src = v
         if _any(hp["amsgrad"]):
-            vmax = self._zeros("max_exp_avg_sq")
+            vmax = self._zeros("max_exp_avg_sq", x)
             torch.maximum(vmax, v, out=vmax)
             src = _pick(hp["amsgrad"], vmax, v)
-        denom = (src.sqrt() / bc2_sqrt).add_(eps)
+        denom = src.sqrt().div_(bc2_sqrt).add_(eps)  # torch: (sqrt(v) / bc2_sqrt).add_(eps)
         # torch: param.addcdiv_(m, denom, value=-step_size), which computes (value * m) / denom
         u = torch.mul(m, _scale(-step_size, act)).div_(denom)
         x.add_(u)
@@ -223,11 +229,11 @@ class RowwiseOptimizer:
         alpha, eps, wd, mom, centered = hp["alpha"], hp["eps"], hp["weight_decay"], hp["momentum"], hp["centered"]
         if _any(wd):
             g = g + x * wd
-        sq = self._zeros("square_avg")
+        sq = self._zeros("square_avg", x)
         sq.mul_(alpha).addcmul_(g * (1 - alpha), g)
         avg = sq.sqrt()
         if _any(centered):
-            ga = self._zeros("grad_avg")
+            ga = self._zeros("grad_avg", x)
             ga.lerp_(g, 1 - alpha)
             avg = _pick(centered, sq.addcmul(ga, ga, value=-1).sqrt_(), avg)
         avg = avg.add_(eps)
@@ -235,7 +241,7 @@ class RowwiseOptimizer:
         if not _any(mom):
             u = torch.mul(g, neg_lr).div_(avg)  # torch: param.addcdiv_(grad, avg, value=-lr)
         else:
-            buf = self._zeros("momentum_buffer")
+            buf = self._zeros("momentum_buffer", x)
             buf.mul_(mom).add_(g / avg)  # torch: buf.mul_(momentum).addcdiv_(grad, avg)
             u = buf * neg_lr  # torch: param.add_(buf, alpha=-lr)
             if isinstance(mom, torch.Tensor):
@@ -246,7 +252,7 @@ class RowwiseOptimizer:
     # ---------------------------------------------------------------- lecture forms (core/textbook.py)
     def _momentum_ema(self, x, g, lr, act):
         beta = self.hp["momentum"]
-        v = self._zeros("velocity")
+        v = self._zeros("velocity", x)
         v.mul_(beta).add_(g * (1 - beta))
         u = v * _scale(-lr, act)
         x.add_(u)
@@ -254,7 +260,7 @@ class RowwiseOptimizer:
 
     def _nesterov_lookahead(self, x, g, lr, act):
         beta = self.hp["momentum"]
-        v = self._zeros("velocity")
+        v = self._zeros("velocity", x)
         g_ahead = self.grad_fn(x + v * beta)  # gradient at the look-ahead point w + beta*v
         v.mul_(beta).add_(g_ahead * (-lr) if isinstance(lr, torch.Tensor) else g_ahead.mul(-lr))
         u = _scale(v, act)
@@ -263,14 +269,14 @@ class RowwiseOptimizer:
 
     def _rmsprop_lecture(self, x, g, lr, act):
         rho, eps = self.hp["alpha"], self.hp["eps"]
-        s = self._zeros("square_avg")
+        s = self._zeros("square_avg", x)
         s.mul_(rho).addcmul_(g * (1 - rho), g)
         u = torch.mul(g, _scale(-lr, act)).div_(s.add(eps).sqrt_())  # addcdiv order: (value*g)/den
         x.add_(u)
         return u
 
     def _adagrad_lecture(self, x, g, lr, act):
-        G = self._zeros("sum")
+        G = self._zeros("sum", x)
         G.addcmul_(g, g)
         u = torch.mul(g, _scale(-lr, act)).div_(G.add(self.hp["eps"]).sqrt_())
         x.add_(u)
@@ -278,8 +284,8 @@ class RowwiseOptimizer:
 
     def _adam_nobias(self, x, g, lr, act):
         b1, b2, eps = self.hp["beta1"], self.hp["beta2"], self.hp["eps"]
-        m = self._zeros("exp_avg")
-        s = self._zeros("exp_avg_sq")
+        m = self._zeros("exp_avg", x)
+        s = self._zeros("exp_avg_sq", x)
         m.mul_(b1).add_(g * (1 - b1))
         s.mul_(b2).addcmul_(g * (1 - b2), g)
         u = torch.mul(m, _scale(-lr, act)).div_(s.sqrt().add_(eps))
