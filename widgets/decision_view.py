@@ -24,7 +24,8 @@ def _binary_lut(theme: Theme) -> np.ndarray:
     mid = np.array(pg.mkColor(theme.background).getRgb()[:3], float)
     mid = 0.55 * mid + 0.45 * np.array([200.0, 200.0, 200.0])  # the boundary stays visible on dark too
     t = np.linspace(-1, 1, 256)[:, None]
-    lut = np.where(t < 0, mid + (c0 - mid) * (-t) * 0.8, mid + (c1 - mid) * t * 0.8)
+    # At most 55 % of the class colour: the filled training points must stand out on their own side.
+    lut = np.where(t < 0, mid + (c0 - mid) * (-t) * 0.55, mid + (c1 - mid) * t * 0.55)
     return lut.clip(0, 255).astype(np.uint8)
 
 
@@ -146,7 +147,7 @@ class DecisionView(pg.PlotWidget):
         p = g.clip(0, 1)
         conf = p.max(-1, keepdims=True)
         mix = p @ cols  # (G, G, 3) probability-weighted class colour
-        return (bg + (mix - bg) * (0.25 + 0.6 * conf)).clip(0, 255).astype(np.uint8)
+        return (bg + (mix - bg) * (0.15 + 0.4 * conf)).clip(0, 255).astype(np.uint8)
 
     def _value_range(self) -> tuple[float, float]:
         ys = [np.asarray(y, float) for _, y in self._points.values() if len(y)]

@@ -69,7 +69,7 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
             self._style(c, i)
             plot.addItem(c)
             curves.append(c)
-            t = pg.TextItem(color=self._theme.foreground, anchor=(0, 1))
+            t = pg.TextItem(color=self._theme.foreground, anchor=(0, 0))
             t.setFont(self._label_font())
             plot.addItem(t)
             labels.append(t)
@@ -109,8 +109,8 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
                 lo, hi = min(lo, edges[0]), max(hi, edges[-1])
             label = names[i] if names is not None and i < len(names) else f"layer {i + 1}"
             self._labels[kind][i].setText(label)
-            self._labels[kind][i].setPos(edges[0] if edges.size else 0.0, base + 0.98)
+            self._labels[kind][i].setPos(edges[0] if edges.size else 0.0, base + 1.4)
         plot = self.act_plot if kind == "act" else self.grad_plot
         if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
             plot.setXRange(lo, hi, padding=0.02)
-        plot.setYRange(0, max(n, 1) + 0.1, padding=0)
+        plot.setYRange(0, max(n, 1) + 0.45, padding=0)  # room for the top row's label

@@ -216,4 +216,4 @@ class NetworkDiagram(QWidget):
         self._paint_titles(p, xs)
         p.setPen(fg)
         p.drawText(QRectF(0, self.height() - 22, self.width(), 20), Qt.AlignCenter,
-                   "large network: one box per layer, weight matrices as heatmaps")
+                   "summary: weight matrices as heatmaps")

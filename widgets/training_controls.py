@@ -8,7 +8,7 @@ training takes the change live (babysitting) or must restart.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
                                QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout,
                                QWidget)
 
@@ -150,12 +150,11 @@ class TrainingControls(QScrollArea):
             cb.setToolTip(f"Feed {name} to the network (hand-made features can replace hidden layers).")
             cb.toggled.connect(self._on_feature_toggled)
             self.feature_boxes[name] = cb
-        grid = QVBoxLayout()
-        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(4)
         for i, cb in enumerate(self.feature_boxes.values()):
-            (row1 if i < 4 else row2).addWidget(cb)
-        grid.addLayout(row1)
-        grid.addLayout(row2)
+            grid.addWidget(cb, i // 3, i % 3)
         lay.addLayout(grid)
         f.addRow("features", feats)
         self.normalize = QCheckBox("standardize (train mean/std)")
@@ -184,9 +183,13 @@ class TrainingControls(QScrollArea):
         csv.setToolTip("Load points from a CSV file with columns x1,x2,label.")
         csv.clicked.connect(self._on_csv_clicked)
         row = QHBoxLayout()
-        for w in (self.draw, self.draw_class, clear, csv):
-            row.addWidget(w)
-        f.addRow("points", self._wrap(row))
+        row.addWidget(self.draw)
+        row.addWidget(self.draw_class, 1)
+        f.addRow("your data", self._wrap(row))
+        row = QHBoxLayout()
+        row.addWidget(clear)
+        row.addWidget(csv)
+        f.addRow("", self._wrap(row))
 
     def _build_architecture(self) -> None:
         f = self._box("Architecture")
@@ -250,24 +253,21 @@ class TrainingControls(QScrollArea):
         self.dropout.setToolTip("Drop probability p of each hidden unit in training (keep_prob = 1 − p); applies live.")
         self.dropout.valueChanged.connect(self._on_dropout_moved)
         self.keep_label = QLabel()
-        row = QHBoxLayout()
-        row.addWidget(self.dropout, 1)
-        row.addWidget(self.keep_label)
-        f.addRow("dropout", self._wrap(row))
+        f.addRow("dropout", self.dropout)
+        f.addRow("", self.keep_label)
         self.augment = self._edit(_parse_augment, "augment", "Augment the training points, e.g. jitter:0.1,rotate:15,flipx; applies live.")
         self.augment.setPlaceholderText("none")
         f.addRow("augment", self.augment)
-        self.early = QCheckBox("early stop, patience")
+        self.early = QCheckBox("early stopping")
         self.early.setToolTip("Stop when validation loss has not improved for this many epochs and keep the best weights.")
         self.patience = QSpinBox()
         self.patience.setRange(1, 1000)
+        self.patience.setPrefix("patience ")
         self.patience.setToolTip("Epochs without improvement of the validation loss before stopping.")
         self.early.toggled.connect(self._on_early_changed)
         self.patience.valueChanged.connect(self._on_early_changed)
-        row = QHBoxLayout()
-        row.addWidget(self.early)
-        row.addWidget(self.patience)
-        f.addRow("", self._wrap(row))
+        f.addRow("", self.early)
+        f.addRow("", self.patience)
 
     @staticmethod
     def _wrap(layout) -> QWidget:
@@ -336,7 +336,7 @@ class TrainingControls(QScrollArea):
         self.wd_kind.setText(kind)
         self.weight_decay.setEnabled(kind != "none")
         p = self.dropout.value() / 100
-        self.keep_label.setText(f"p={p:.2f}  keep={1 - p:.2f}")
+        self.keep_label.setText(f"p={p:.2f}, keep_prob={1 - p:.2f}")
         self.classes.setEnabled(self._values["dataset"] == "blobs")
         self.n.setEnabled(self._values["dataset"] != "user")
 

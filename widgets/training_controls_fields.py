@@ -33,7 +33,7 @@ class LogSlider(QWidget):
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, self._TICKS)
         self.edit = QLineEdit()
-        self.edit.setFixedWidth(80)
+        self.edit.setFixedWidth(64)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.slider, 1)

@@ -94,8 +94,6 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.range_plot.addItem(self._range_line)
         for p in (self.acc_plot, self.lr_plot):
             p.setXLink(self.loss_plot)
-        self.legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize=f"{theme.font_pt - 1}pt",
-                                              labelTextColor=theme.foreground)
         self._items: dict[str, pg.PlotDataItem] = {}
         self._make_items()
         self.set_theme(theme)
@@ -103,11 +101,11 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
     def _make_items(self) -> None:
         lp, ap, rp = self.loss_plot, self.acc_plot, self.lr_plot
         self._items = {
-            "batch": lp.plot(name=None),
-            "train_loss": lp.plot(name="train"),
-            "val_loss": lp.plot(name="validation"),
-            "g_train_loss": lp.plot(name=None),
-            "g_val_loss": lp.plot(name=None),
+            "batch": lp.plot(),
+            "train_loss": lp.plot(),
+            "val_loss": lp.plot(),
+            "g_train_loss": lp.plot(),
+            "g_val_loss": lp.plot(),
             "train_acc": ap.plot(),
             "val_acc": ap.plot(),
             "g_train_acc": ap.plot(),
@@ -117,7 +115,6 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         }
         for name in ("batch", "g_train_loss", "g_val_loss", "g_train_acc", "g_val_acc", "g_lr"):
             self._items[name].setZValue(-1)
-        self._ghost_legend = False
 
     # -- public API ----------------------------------------------------------
     def set_theme(self, theme: Theme) -> None:
@@ -157,9 +154,17 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.range_plot.getAxis("left").setTextPen(theme.foreground)
         for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
             plot.getAxis("left").enableAutoSIPrefix(False)
-        self.legend.setLabelTextColor(theme.foreground)
-        self.legend.setLabelTextSize(f"{theme.font_pt - 1}pt")
+        self._title()
         self.refresh()
+
+    def _title(self) -> None:
+        # A coloured title instead of a legend: a legend box would sit on top of the curves.
+        t = self._theme
+        c_train, c_val = t.racer_colors[0], t.racer_colors[1]
+        ghost = "   <span style='color:%s'>- - previous run</span>" % t.foreground if self.ghost is not None else ""
+        self.loss_plot.setTitle(f"<span style='color:{c_train}'>━ train</span>   "
+                                f"<span style='color:{c_val}'>━ validation</span>{ghost}",
+                                size=f"{t.font_pt}pt")
 
     def set_x_mode(self, mode: str) -> None:
         """Plot against "epoch", "iteration" or "examples" seen."""
@@ -204,17 +209,13 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
     def keep_as_ghost(self) -> None:
         """Freeze the live run as the ghost (dashed) to compare the next run against."""
         self.ghost = self.history.copy("ghost")
-        if not self._ghost_legend:
-            self.legend.addItem(self._items["g_train_loss"], "previous run (dashed)")
-            self._ghost_legend = True
+        self._title()
         self.refresh()
 
     def clear_ghost(self) -> None:
         """Forget the ghost run."""
         self.ghost = None
-        if self._ghost_legend:
-            self.legend.removeItem(self._items["g_train_loss"])
-            self._ghost_legend = False
+        self._title()
         self.refresh()
 
     def refresh(self) -> None:
@@ -250,3 +251,8 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         for col in ("train_acc", "val_acc"):
             self._set(prefix + col, xe, h.column("epoch", col))
         self._set(prefix + "lr", xs, h.column("step", "lr"))
+        if not prefix:
+            lr = h.column("step", "lr")
+            lr = lr[np.isfinite(lr)]
+            if lr.size:  # from 0, so a constant lr reads as a flat line at its value
+                self.lr_plot.setYRange(0, float(lr.max()) * 1.15 or 1.0, padding=0)

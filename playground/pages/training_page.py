@@ -77,6 +77,7 @@ class TrainingPage(QWidget):
         self._ghost_label = ""
         self._lr_range_pending = False
         self.frames = 0  # frames drawn (the bench reads it)
+        self.data_view = None
         self._timer = QTimer(self)
         self._timer.setObjectName("training-page-frame")
         self._timer.setInterval(FRAME_MS)
@@ -89,8 +90,8 @@ class TrainingPage(QWidget):
     def _build(self) -> None:
         t = self._theme
         self.controls = TrainingControls(t)
-        self.controls.setMinimumWidth(300)
-        self.controls.setMaximumWidth(380)
+        # Wide enough for the widest box plus the scroll bar: nothing clipped on the right.
+        self.controls.setFixedWidth(self.controls.widget().minimumSizeHint().width() + 24)
         self.run_bar = RunBar(t)
         self.lesson = QLabel()
         self.lesson.setWordWrap(True)
@@ -441,6 +442,8 @@ class TrainingPage(QWidget):
     def handle_message(self, kind: str, payload) -> None:
         """Take one message of the trainer (metrics, pause, end, error, lr range result)."""
         if kind == "metrics":
+            if payload.data is not None:
+                self.data_view = payload.data  # what the run really trains on (tests read it)
             self.handle_metrics(payload)
         elif kind == "paused":
             self._state = "paused"
@@ -583,6 +586,18 @@ class TrainingPage(QWidget):
         self.confusion.set_matrix(m)
 
     # -- headless ------------------------------------------------------------------
+    def render_image(self, width: int, height: int) -> QImage:
+        """The page drawn into a ``width`` x ``height`` QImage (device pixel ratio 1)."""
+        from PySide6.QtWidgets import QApplication
+
+        self.resize(width, height)
+        QApplication.processEvents()
+        image = QImage(width, height, QImage.Format_ARGB32)
+        image.setDevicePixelRatio(1.0)
+        image.fill(QColor(self._theme.background))
+        self.render(image)  # onto a QImage of exactly w x h: no device-pixel-ratio surprises (TRAPS.md)
+        return image
+
     def train_synchronously(self, epochs: int | None = None, steps: int | None = None) -> None:
         """Train the current settings in this thread (headless rendering, tests); views updated at the end."""
         import threading
@@ -605,11 +620,6 @@ class TrainingPage(QWidget):
         if self._snapshot is None:
             self._set_status("No snapshot was produced.", error=True)
         self._draw_frame()
-
-
-def pg_color(name: str) -> QColor:
-    """A QColor from a theme colour string."""
-    return QColor(name)
 
 
 def render_scene(scene: dict, size=(1280, 720), theme: Theme | str = LIGHT, steps: int | None = None,
@@ -646,13 +656,7 @@ def render_scene(scene: dict, size=(1280, 720), theme: Theme | str = LIGHT, step
         from PySide6.QtWidgets import QApplication
 
         QApplication.processEvents()
-        page.resize(w, h)
-        QApplication.processEvents()
-        image = QImage(w, h, QImage.Format_ARGB32)
-        image.setDevicePixelRatio(1.0)
-        image.fill(pg_color(theme.background))
-        page.render(image)  # onto a QImage of exactly w x h: no device-pixel-ratio surprises (TRAPS.md)
-        return image
+        return page.render_image(w, h)
     finally:
         page.shutdown()
         page.hide()
