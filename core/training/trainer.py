@@ -17,7 +17,7 @@ from .diagnostics import bias_variance, nan_message
 from .init import initialize
 from .metrics import DataView, LayerStats, Metrics, Snapshot
 from .model import MLP, build_model, data_loss, resolve_loss
-from .penalties import penalty, soft_threshold, sparsity, weight_decay_kind
+from .penalties import penalty, soft_threshold, weight_decay_kind
 from .streams import numpy_stream, torch_stream
 
 
@@ -132,6 +132,7 @@ class _Run:
         self.X = {s: torch.from_numpy(d.transform(d.X_raw[s])) for s in d.X_raw}          # (N, F) float32
         self.T = {s: _Targets(d.y[s], self.loss_name, d.n_classes) for s in d.y}
         self.n_train = len(d.y["train"])
+        self.X_trval = torch.cat([self.X["train"], self.X["val"]])                        # (N_tr + N_val, F)
         self.drop_g = torch_stream(config.seed, "dropout")
         self.shuffle_rng = numpy_stream(config.seed, "shuffle")
         self.aug_rng = numpy_stream(config.seed, "augment")
@@ -202,15 +203,9 @@ class _Run:
         return snap
 
     # ----------------------------------------------------------------- evaluation
-    @torch.no_grad()
-    def evaluate(self, split: str, keep: list | None = None) -> tuple[float | None, float | None]:
-        """(data loss, accuracy) of the whole split in eval mode; (None, None) for an empty split."""
-        X = self.X[split]
-        if len(X) == 0:
+    def _loss_acc(self, logits: torch.Tensor, t: torch.Tensor) -> tuple[float | None, float | None]:
+        if len(t) == 0:
             return None, None
-        self.model.eval()
-        logits = self.model(X, keep)
-        t = self.T[split].t
         loss = float(data_loss(logits, t, self.loss_name))
         acc = None
         if self.loss_name == "bce":
@@ -220,13 +215,40 @@ class _Run:
         return loss, acc
 
     @torch.no_grad()
-    def layer_stats(self, acts: list[torch.Tensor]) -> list[LayerStats]:
+    def evaluate(self, split: str, keep: list | None = None) -> tuple[float | None, float | None]:
+        """(data loss, accuracy) of the whole split in eval mode; (None, None) for an empty split."""
+        X = self.X[split]
+        if len(X) == 0:
+            return None, None
+        self.model.eval()
+        return self._loss_acc(self.model(X, keep), self.T[split].t)
+
+    @torch.no_grad()
+    def evaluate_train_val(self, keep: list) -> tuple:
+        """Train and val in one eval-mode forward pass (eval mode: rows are independent).
+
+        ``keep`` receives the hidden activations of the TRAIN rows only.
+        """
+        n = self.n_train
+        self.model.eval()
+        acts: list[torch.Tensor] = []
+        logits = self.model(self.X_trval, acts)
+        keep.extend(a[:n] for a in acts)
+        return (*self._loss_acc(logits[:n], self.T["train"].t), *self._loss_acc(logits[n:], self.T["val"].t))
+
+    @torch.no_grad()
+    def layer_stats(self, acts: list[torch.Tensor]) -> tuple[list[LayerStats], float]:
+        """Per-layer statistics and the weight sparsity (fraction of |w| <= sparsity_tol)."""
         out = []
         linears = self.model.linears()
         names = self.model.layer_names()
         hidden = list(self.model.hidden) + [None]
+        tol = self.c.sparsity_tol
+        n_w = n_small = 0
         for i, (layer, name, block) in enumerate(zip(linears, names, hidden)):
             W = layer.weight
+            n_w += W.numel()
+            n_small += int((W.abs() <= tol).sum())
             wn = float(W.norm())
             gn = float(W.grad.norm()) if W.grad is not None and self.step > 0 else None
             ur = None
@@ -235,12 +257,13 @@ class _Run:
             am = asd = dead = None
             if block is not None and i < len(acts):
                 a = acts[i]
-                am, asd = float(a.mean()), float(a.std()) if a.numel() > 1 else 0.0
+                sd, mu = torch.std_mean(a) if a.numel() > 1 else (torch.zeros(()), a.mean())
+                am, asd = float(mu), float(sd)
                 if block.relu_family:
-                    dead = float((a <= 0).all(0).float().mean())
+                    dead = float((a.max(0).values <= 0).float().mean())
             out.append(LayerStats(name, W.shape[0], block.activation_spec if block is not None else None,
                                   am, asd, dead, gn, wn, ur))
-        return out
+        return out, n_small / max(n_w, 1)
 
     @torch.no_grad()
     def snapshot(self, acts: list[torch.Tensor]) -> Snapshot:
@@ -283,14 +306,13 @@ class _Run:
     def epoch_metrics(self, kind: str, want_snapshot: bool) -> Metrics:
         t0 = time.perf_counter()
         acts: list[torch.Tensor] = []
-        tr_loss, tr_acc = self.evaluate("train", acts)
-        va_loss, va_acc = self.evaluate("val")
+        tr_loss, tr_acc, va_loss, va_acc = self.evaluate_train_val(acts)
         with torch.no_grad():
-            pen = float(penalty(self.model, self.l1, self.l2))
+            pen = float(penalty(self.model, self.l1, self.l2)) if (self.l1 or self.l2) else 0.0
+        layers, sparse = self.layer_stats(acts)
         m = Metrics(kind=kind, epoch=self.epoch, step=self.step, examples_seen=self.examples,
                     epoch_fraction=float(self.epoch), lr=self.lr, train_loss=tr_loss, val_loss=va_loss,
-                    train_acc=tr_acc, val_acc=va_acc, penalty=pen,
-                    sparsity=sparsity(self.model, self.c.sparsity_tol), layers=self.layer_stats(acts),
+                    train_acc=tr_acc, val_acc=va_acc, penalty=pen, sparsity=sparse, layers=layers,
                     snapshot=self.snapshot(acts) if want_snapshot else None)
         if self.note:
             m.message, self.note = self.note, None
@@ -341,7 +363,9 @@ class _Run:
                 total.backward()
                 last = bi == len(batches) - 1
                 if last:  # the update ratio is reported for the epoch's last step only (cheap)
+                    t0 = time.perf_counter()
                     self.prev_weights = [l.weight.detach().clone() for l in self.model.linears()]
+                    self.t_metrics += time.perf_counter() - t0
                 if self.needs_closure:  # the optimizer evaluates the gradient at its look-ahead point
                     self.opt.step(lambda: self._closure(xb, tb))
                 else:
