@@ -79,7 +79,8 @@ class OutcomeTracker:
         self.minima = [tuple(float(c) for c in m) for m in (minima or [])]
         n = loss0.shape[0]
         a0 = loss0.abs().nan_to_num(nan=0.0, posinf=0.0)
-        self.loss_cap = rules.loss_factor * (a0 + rules.loss_margin)  # (N,)
+        # clamped: an infinite factor must still catch an infinite loss
+        self.loss_cap = (rules.loss_factor * (a0 + rules.loss_margin)).clamp(max=torch.finfo(torch.float64).max)  # (N,)
         self.cap_min = float(self.loss_cap.min()) if n else 0.0  # quick test for every row at once
         self.far = rules.far_widths * self.width
         self.g2_tol = rules.tol_grad ** 2

@@ -118,8 +118,20 @@ class RowwiseOptimizer:
         self.hp = {k: row_values(v, n) for k, v in hp.items()}
         self.hessian_fn, self.grad_fn = hessian_fn, grad_fn
         self.t = 0
+        self._uniq: dict = {}
         self.state: dict[str, torch.Tensor] = {}
         self._step = getattr(self, "_" + name.replace("-", "_"))
+
+    def _pow(self, b, t: int):
+        """``b ** t`` as torch computes it (a Python float power), also for per-row ``b``.
+
+        A tensor power ``b ** 3`` is evaluated as ``b*b*b`` (two roundings); Python's ``pow`` rounds
+        once. Per-row betas take few distinct values, so the Python power runs once per value.
+        """
+        if not isinstance(b, torch.Tensor):
+            return b ** t
+        uniq, inv = self._uniq.get(id(b)) or self._uniq.setdefault(id(b), torch.unique(b, return_inverse=True))
+        return torch.tensor([float(u) ** t for u in uniq.tolist()], dtype=F64)[inv]  # (N, 1)
 
     def reset_rows(self, rows: torch.Tensor) -> None:
         """Zero every state of the rows in ``rows`` (N,) bool (the engine parks diverged rows)."""
@@ -167,44 +179,51 @@ class RowwiseOptimizer:
         return self._step(x, g, lr, act)
 
     # ---------------------------------------------------------------- torch.optim forms
+    # torch's ``a.add(b, alpha=s)``, ``addcmul`` and ``lerp`` round once (fused multiply-add, in the
+    # vectorised and in the scalar loops alike), ``a + b*s`` rounds twice. To match torch bit for bit
+    # each line below uses the same fused call; with a per-row ``s`` the fused call is
+    # ``a.addcmul(b, s)``, which rounds exactly as ``add(alpha=s)`` (checked in tests/test_rowwise.py).
+
     def _sgd(self, x, g, lr, act):
         hp = self.hp
         mom, damp, wd = hp["momentum"], hp["dampening"], hp["weight_decay"]
         if _any(wd):
-            g = g + x * wd  # torch: grad.add(param, alpha=wd)
+            g = _axpy(g, wd, x)  # torch: grad.add(param, alpha=weight_decay)
         d = g
         if _any(mom):
             if "momentum_buffer" not in self.state:
                 buf = self.state["momentum_buffer"] = g.clone()  # torch: b = g on the first step
             else:
                 buf = self.state["momentum_buffer"]
-                buf.mul_(mom).add_(g * (1 - damp) if _any(damp) else g)
-            d = torch.addcmul(g, buf, mom) if isinstance(mom, torch.Tensor) else g.add(buf, alpha=mom)
-            d = _pick(hp["nesterov"], d, buf)
+                _axpy_(buf.mul_(mom), 1 - damp, g)  # torch: buf.mul_(momentum).add_(grad, alpha=1-dampening)
+            d = _pick(hp["nesterov"], _axpy(g, mom, buf), buf)  # torch: grad.add(buf, alpha=momentum)
             if isinstance(mom, torch.Tensor):
                 d = torch.where(mom != 0, d, g)  # torch skips the buffer when momentum == 0
-        u = d * _scale(-lr, act) if isinstance(lr, torch.Tensor) or act is not None else d * (-lr)
-        x.add_(u)
-        return u
+        return self._apply(x, d, lr, act)  # torch: param.add_(grad, alpha=-lr)
+
+    def _apply(self, x, d, lr, act):
+        """``x += -lr * d`` (fused, as torch's ``param.add_(d, alpha=-lr)``); returns the step."""
+        neg = _scale(-lr, act)
+        _axpy_(x, neg, d)
+        return d * neg  # (N, 2) the step, for the step-length test (rounded separately: test only)
 
     def _adam_core(self, x, g, lr, act, decoupled: bool):
         hp, t = self.hp, self.t
         b1, b2, eps, wd = hp["beta1"], hp["beta2"], hp["eps"], hp["weight_decay"]
-        step = None
+        shift = None
         if _any(wd):
             if decoupled:
-                shrink = 1 - _scale(lr * wd, act)  # torch: param.mul_(1 - lr*wd)
                 x0 = x.clone()
-                x.mul_(shrink)
-                step = x - x0
+                x.mul_(1 - _scale(lr * wd, act))  # torch: param.mul_(1 - lr * weight_decay)
+                shift = x - x0
             else:
-                g = g + x * wd
+                g = _axpy(g, wd, x)  # torch: grad.add(param, alpha=weight_decay)
         m = self._zeros("exp_avg", x)
         v = self._zeros("exp_avg_sq", x)
         m.lerp_(g, 1 - b1)
-        v.mul_(b2).addcmul_(g * (1 - b2), g)
-        bc1 = 1 - b1 ** t
-        bc2 = 1 - b2 ** t
+        _addcmul_value_(v.mul_(b2), g, g, 1 - b2)  # torch: mul_(beta2).addcmul_(g, g, value=1-beta2)
+        bc1 = 1 - self._pow(b1, t)
+        bc2 = 1 - self._pow(b2, t)
         step_size = lr / bc1
         bc2_sqrt = bc2 ** 0.5
         src = v
@@ -213,10 +232,10 @@ class RowwiseOptimizer:
             torch.maximum(vmax, v, out=vmax)
             src = _pick(hp["amsgrad"], vmax, v)
         denom = src.sqrt().div_(bc2_sqrt).add_(eps)  # torch: (sqrt(v) / bc2_sqrt).add_(eps)
-        # torch: param.addcdiv_(m, denom, value=-step_size), which computes (value * m) / denom
+        # torch: param.addcdiv_(m, denom, value=-step_size) = param + (value * m) / denom (no fusing)
         u = torch.mul(m, _scale(-step_size, act)).div_(denom)
         x.add_(u)
-        return u if step is None else u.add_(step)
+        return u if shift is None else u.add_(shift)
 
     def _adam(self, x, g, lr, act):
         return self._adam_core(x, g, lr, act, decoupled=False)
@@ -228,9 +247,9 @@ class RowwiseOptimizer:
         hp = self.hp
         alpha, eps, wd, mom, centered = hp["alpha"], hp["eps"], hp["weight_decay"], hp["momentum"], hp["centered"]
         if _any(wd):
-            g = g + x * wd
+            g = _axpy(g, wd, x)
         sq = self._zeros("square_avg", x)
-        sq.mul_(alpha).addcmul_(g * (1 - alpha), g)
+        _addcmul_value_(sq.mul_(alpha), g, g, 1 - alpha)  # torch: mul_(alpha).addcmul_(g, g, value=1-alpha)
         avg = sq.sqrt()
         if _any(centered):
             ga = self._zeros("grad_avg", x)
@@ -238,31 +257,31 @@ class RowwiseOptimizer:
             avg = _pick(centered, sq.addcmul(ga, ga, value=-1).sqrt_(), avg)
         avg = avg.add_(eps)
         neg_lr = _scale(-lr, act)
+        plain = torch.mul(g, neg_lr).div_(avg)  # torch: param.addcdiv_(grad, avg, value=-lr)
         if not _any(mom):
-            u = torch.mul(g, neg_lr).div_(avg)  # torch: param.addcdiv_(grad, avg, value=-lr)
-        else:
-            buf = self._zeros("momentum_buffer", x)
-            buf.mul_(mom).add_(g / avg)  # torch: buf.mul_(momentum).addcdiv_(grad, avg)
-            u = buf * neg_lr  # torch: param.add_(buf, alpha=-lr)
-            if isinstance(mom, torch.Tensor):
-                u = torch.where(mom > 0, u, torch.mul(g, neg_lr).div_(avg))
-        x.add_(u)
-        return u
+            x.add_(plain)
+            return plain
+        buf = self._zeros("momentum_buffer", x)
+        buf.mul_(mom).add_(g / avg)  # torch: buf.mul_(momentum).addcdiv_(grad, avg)
+        if not isinstance(mom, torch.Tensor):
+            return self._apply(x, buf, lr, act)  # torch: param.add_(buf, alpha=-lr)
+        x_plain = x + plain
+        u = self._apply(x, buf, lr, act)
+        x.copy_(torch.where(mom > 0, x, x_plain))
+        return torch.where(mom > 0, u, plain)
 
     # ---------------------------------------------------------------- lecture forms (core/textbook.py)
     def _momentum_ema(self, x, g, lr, act):
         beta = self.hp["momentum"]
         v = self._zeros("velocity", x)
-        v.mul_(beta).add_(g * (1 - beta))
-        u = v * _scale(-lr, act)
-        x.add_(u)
-        return u
+        _axpy_(v.mul_(beta), 1 - beta, g)  # v.mul_(beta).add_(g, alpha=1-beta)
+        return self._apply(x, v, lr, act)  # p.add_(v, alpha=-lr)
 
     def _nesterov_lookahead(self, x, g, lr, act):
         beta = self.hp["momentum"]
         v = self._zeros("velocity", x)
-        g_ahead = self.grad_fn(x + v * beta)  # gradient at the look-ahead point w + beta*v
-        v.mul_(beta).add_(g_ahead * (-lr) if isinstance(lr, torch.Tensor) else g_ahead.mul(-lr))
+        g_ahead = self.grad_fn(_axpy(x, beta, v))  # gradient at the look-ahead point p.add_(v, alpha=beta)
+        _axpy_(v.mul_(beta), -lr, g_ahead)  # v.mul_(beta).add_(grad, alpha=-lr)
         u = _scale(v, act)
         x.add_(u)
         return u
@@ -270,8 +289,8 @@ class RowwiseOptimizer:
     def _rmsprop_lecture(self, x, g, lr, act):
         rho, eps = self.hp["alpha"], self.hp["eps"]
         s = self._zeros("square_avg", x)
-        s.mul_(rho).addcmul_(g * (1 - rho), g)
-        u = torch.mul(g, _scale(-lr, act)).div_(s.add(eps).sqrt_())  # addcdiv order: (value*g)/den
+        _addcmul_value_(s.mul_(rho), g, g, 1 - rho)
+        u = torch.mul(g, _scale(-lr, act)).div_(s.add(eps).sqrt_())  # addcdiv: (value * g) / den
         x.add_(u)
         return u
 
@@ -286,8 +305,8 @@ class RowwiseOptimizer:
         b1, b2, eps = self.hp["beta1"], self.hp["beta2"], self.hp["eps"]
         m = self._zeros("exp_avg", x)
         s = self._zeros("exp_avg_sq", x)
-        m.mul_(b1).add_(g * (1 - b1))
-        s.mul_(b2).addcmul_(g * (1 - b2), g)
+        _axpy_(m.mul_(b1), 1 - b1, g)  # m.mul_(b1).add_(g, alpha=1-b1)
+        _addcmul_value_(s.mul_(b2), g, g, 1 - b2)
         u = torch.mul(m, _scale(-lr, act)).div_(s.sqrt().add_(eps))
         x.add_(u)
         return u
@@ -304,6 +323,22 @@ class RowwiseOptimizer:
         tiny = torch.finfo(F64).eps * A.square().sum((-2, -1))  # (N,)
         bad = (info != 0) | (torch.linalg.det(A).abs() <= tiny) | ~torch.isfinite(d).all(-1)  # (N,)
         d = torch.where(bad[:, None], g, d)  # singular rows take a gradient step (as core.textbook.Newton)
-        u = d * _scale(-lr, act)
-        x.add_(u)
-        return u
+        return self._apply(x, d, lr, act)
+
+
+def _axpy(y: torch.Tensor, s, x: torch.Tensor) -> torch.Tensor:
+    """``y + s*x`` rounded once, as torch's ``y.add(x, alpha=s)``; ``s`` scalar or (N, 1)."""
+    return torch.addcmul(y, x, s) if isinstance(s, torch.Tensor) else y.add(x, alpha=s)
+
+
+def _axpy_(y: torch.Tensor, s, x: torch.Tensor) -> torch.Tensor:
+    """In-place :func:`_axpy`."""
+    return y.addcmul_(x, s) if isinstance(s, torch.Tensor) else y.add_(x, alpha=s)
+
+
+def _addcmul_value_(y: torch.Tensor, a: torch.Tensor, b: torch.Tensor, value) -> torch.Tensor:
+    """``y.addcmul_(a, b, value=value)`` with ``value`` scalar or (N, 1): torch computes
+    ``y + (value * a) * b`` with one rounding for the last multiply-add."""
+    if isinstance(value, torch.Tensor):
+        return y.addcmul_(a * value, b)
+    return y.addcmul_(a, b, value=value)

@@ -1,4 +1,5 @@
-"""Row-wise updates equal torch.optim (or core.textbook) run alone on each row, to 1e-9 in float64."""
+"""Row-wise updates equal torch.optim (or core.textbook) run alone on each row: bit for bit in float64
+(the contract asks 1e-9; the fused-op choices in core.rowwise make them identical)."""
 from __future__ import annotations
 
 import itertools
@@ -110,7 +111,7 @@ def test_each_row_equals_torch_alone(name):
     for i, hp in enumerate(rows):
         alone = _torch_alone(name, hp, _start(i), [hp["lr"] * f for f in lrs])
         assert torch.isfinite(alone).all()
-        torch.testing.assert_close(batch[:, i], alone, rtol=0, atol=1e-9, msg=f"{name} row {i}: {hp}")
+        torch.testing.assert_close(batch[:, i], alone, rtol=0, atol=0, msg=f"{name} row {i}: {hp}")
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop", "newton", "nesterov-lookahead"])
