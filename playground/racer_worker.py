@@ -7,6 +7,7 @@ Stopping: ``stop()`` sets the stop event, then ``quit()`` + ``wait()`` on the th
 """
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -150,6 +151,10 @@ class RacerWorker(QObject):
                 self.sigError.emit(job.generation, f"racer {i + 1}: {exc}".splitlines()[0])
                 continue
             self.busy_ms = max(self.busy_ms, (time.perf_counter() - t0) * 1000.0)
+            # The engine keeps one small tensor per step and field; a full GC pass over tens of
+            # thousands of them paused BOTH threads for 35-180 ms. Freezing moves what exists now
+            # out of the collector's scans (refcounting still frees it), so pauses stay short.
+            gc.freeze()
             with self._lock:
                 if self._job is job and self._snap[0] == job.generation:
                     self._snap[1][i] = traj
@@ -158,10 +163,35 @@ class RacerWorker(QObject):
         return worked
 
 
+_WARM = False
+
+
+def warm_up() -> None:
+    """Do torch's lazy imports on the GUI thread, once, before any worker steps an optimizer.
+
+    The first ``optimizer.step()`` imports ``torch._dynamo`` (and sympy). Done in a worker thread while
+    PySide's import hook runs on the GUI thread, it crashed the process ("none_dealloc: deallocating
+    None"). Importing here first makes the worker's imports no-ops.
+    """
+    global _WARM
+    if _WARM:
+        return
+    import torch
+    import torch._dynamo  # noqa: F401 - the lazy import that crashed in a worker thread
+
+    p = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+    for opt in (torch.optim.SGD([p], lr=0.1, momentum=0.9), torch.optim.Adam([p])):
+        p.grad = torch.ones_like(p)
+        opt.step()
+    import core.engine  # noqa: F401
+    _WARM = True
+
+
 class RacerThread:
     """Owns a ``RacerWorker`` and its ``QThread``; ``shutdown()`` is always safe to call."""
 
     def __init__(self):
+        warm_up()
         self.worker = RacerWorker()
         self.thread = QThread()
         self.thread.setObjectName("racer-worker")

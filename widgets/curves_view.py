@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from widgets.theme import LIGHT, Theme
 
@@ -37,6 +37,10 @@ class CurvesView(QWidget):
             p.hideButtons()
             p.showGrid(x=True, y=True, alpha=0.25)
         self.loss_plot.setLogMode(y=True)
+        self.lr_plot.setLogMode(y=True)  # racers' learning rates differ by decades
+        for p in (self.loss_plot, self.lr_plot):
+            for name in ("left", "bottom"):  # "lr (x0.001)" confuses students; relabelling per frame is slow
+                p.getAxis(name).enableAutoSIPrefix(False)
         self.lr_plot.setXLink(self.loss_plot)
         self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextSize=f"{theme.font_pt - 1}pt")
         self._loss_items: list[pg.PlotDataItem] = []
@@ -89,7 +93,7 @@ class CurvesView(QWidget):
             x = np.arange(n)
             self._loss_items[i].setData(x, loss_gap(loss[:n], self._f_min))
             lr = np.asarray(lr[:n], dtype=float)
-            self._lr_items[i].setData(x, np.where(np.isfinite(lr), lr, np.nan))
+            self._lr_items[i].setData(x, np.where(np.isfinite(lr) & (lr > 0), lr, np.nan))
         self.loss_cursor.setPos(step)
         self.lr_cursor.setPos(step)
 
@@ -105,6 +109,7 @@ class CurvesView(QWidget):
             p.setBackground(theme.background)
             for name in ("left", "bottom"):
                 axis = p.getAxis(name)
+                axis.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # replaying its text each frame is slow
                 axis.setPen(pg.mkPen(theme.foreground))
                 axis.setTextPen(pg.mkPen(theme.foreground))
                 axis.setTickFont(font)

@@ -55,7 +55,7 @@ class PlaybackBar(QWidget):
         self.timeline.setRange(0, 0)
         self.timeline.setToolTip("Scrub through the steps computed so far.")
         self.step_label = QLabel("step 0")
-        self.step_label.setMinimumWidth(150)
+        self.step_label.setFixedWidth(self.step_label.fontMetrics().horizontalAdvance("step 100000 / 100000") + 8)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         for w in (self.play_button, self.back_button, self.step_button, self.reset_button, self.speed):
@@ -91,6 +91,8 @@ class PlaybackBar(QWidget):
         font = QFont()
         font.setPointSize(theme.font_pt)
         self.setFont(font)
+        # Fixed width: a label that changes size every frame relayouts the whole page.
+        self.step_label.setFixedWidth(self.step_label.fontMetrics().horizontalAdvance("step 100000 / 100000") + 8)
 
     def _on_play_button_toggled(self, on: bool) -> None:
         self.play_button.setText("❚❚ Pause" if on else "▶ Play")

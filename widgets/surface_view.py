@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainterPath, QTransform
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from widgets import surface_items as si
 from widgets.theme import LIGHT, Theme
@@ -84,6 +84,9 @@ class SurfaceView(QWidget):
         self.image.setZValue(-20)
         self.contours = pg.PlotCurveItem(connect="finite")
         self.contours.setZValue(-10)
+        # The background changes only with the surface: cache it as a pixmap so trail frames are cheap.
+        self.contours.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.image.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.minima = pg.ScatterPlotItem(symbol="star", size=22)
         self.saddles = pg.ScatterPlotItem(symbol="x", size=18)
         for item in (self.image, self.contours, self.minima, self.saddles):
@@ -240,6 +243,8 @@ class SurfaceView(QWidget):
         font.setPointSize(theme.font_pt)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
+            axis.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # replaying its text each frame cost ~1 ms
+            axis.enableAutoSIPrefix(False)
             axis.setPen(pg.mkPen(theme.foreground))
             axis.setTextPen(pg.mkPen(theme.foreground))
             axis.setTickFont(font)
