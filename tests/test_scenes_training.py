@@ -1,0 +1,61 @@
+"""Training scenes: every bundled scene validates, round-trips through the page, and bad input is named."""
+from __future__ import annotations
+
+import pytest
+
+from playground import scene_training, scenes
+
+TRAIN_SCENES = [n for n in scenes.list_scenes() if n.startswith("train-")]
+REQUIRED = {"train-init-zeros", "train-init-constant", "train-init-too-small", "train-init-too-large",
+            "train-init-xavier", "train-init-he", "train-init-lsuv", "train-sigmoid-saturation",
+            "train-dying-relu", "train-dropout", "train-batchnorm", "train-l1-vs-l2", "train-early-stopping",
+            "train-augmentation", "train-input-normalization", "train-overfitting", "train-underfitting"}
+
+
+def test_all_lessons_bundled():
+    assert REQUIRED <= set(TRAIN_SCENES)
+
+
+@pytest.mark.parametrize("name", TRAIN_SCENES)
+def test_bundled_scene_is_valid(name):
+    scene = scenes.load_scene(name)
+    assert scene["page"] == "training" and scene["version"] == 1
+    assert scene["title"] and scene["lesson"]
+    assert 1 <= scene["lesson"].count(".") <= 4  # one to three sentences (a decimal point may add one)
+    assert scene_training.validate(scene) == scene  # validated scenes are a fixed point
+
+
+def test_page_round_trip(qtbot):
+    from playground.pages.training_page import TrainingPage
+
+    page = TrainingPage()
+    qtbot.addWidget(page)
+    for name in ("train-dropout", "train-batchnorm", "train-init-constant", "train-early-stopping"):
+        scene = scenes.load_scene(name)
+        page.load_scene(scene)
+        assert page.scene() == scene
+    page.shutdown()
+
+
+def test_save_and_reopen(tmp_path):
+    scene = scenes.load_scene("train-l1-vs-l2")
+    path = tmp_path / "s.toml"
+    scenes.save_scene(scene, path)
+    assert scenes.load_scene(str(path)) == scene
+
+
+@pytest.mark.parametrize("patch, words", [
+    ({"model": {"layers": [0]}}, "width"),
+    ({"model": {"activation": "swishy"}}, "activation"),
+    ({"optimizer": {"lr": -1.0}}, "learning rate"),
+    ({"regularization": {"dropout": 1.0}}, "dropout"),
+    ({"data": {"dataset": "nope"}}, "dataset"),
+    ({"data": {"colour": 1}}, "colour"),
+    ({"views": ["decision", "movie"]}, "views"),
+    ({"epochs": 0}, "epochs"),
+])
+def test_bad_scene_names_the_problem(patch, words):
+    scene = {"version": 1, "page": "training", "title": "t", "lesson": "l."}
+    scene.update(patch)
+    with pytest.raises(ValueError, match=words):
+        scene_training.validate(scene)

@@ -1,0 +1,102 @@
+"""The training views with synthetic data, and a rendered screenshot of every bundled training scene."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from playground import scenes
+from widgets.theme import DARK, LIGHT
+
+TRAIN_SCENES = [n for n in scenes.list_scenes() if n.startswith("train-")]
+W, H = 800, 450
+
+
+def _array(img: QImage) -> np.ndarray:
+    img = img.convertToFormat(QImage.Format_RGB888)
+    ptr = img.constBits()
+    return np.frombuffer(ptr, np.uint8, img.bytesPerLine() * img.height()).reshape(img.height(), img.bytesPerLine())[
+        :, : 3 * img.width()].reshape(img.height(), img.width(), 3).copy()
+
+
+def test_decision_view_row_major_and_edges(qtbot):
+    from widgets.decision_view import DecisionView
+
+    v = DecisionView(LIGHT)
+    qtbot.addWidget(v)
+    g = np.zeros((10, 20))
+    g[:, 10:] = 1.0  # right half is class 1
+    g[0, 0] = np.inf  # a non-finite cell must not blank the image
+    v.set_data({"train": (np.zeros((1, 2)), np.zeros(1))}, "classification", 2, (0, 2, 0, 1))
+    v.set_grid(g, (0, 2, 0, 1))
+    img = v.image.image
+    assert img.shape == (10, 20, 3)  # row-major: rows are x2
+    r = v.image.mapRectToParent(v.image.boundingRect())
+    assert (r.left(), r.right(), r.top(), r.bottom()) == pytest.approx((0, 2, 0, 1))
+
+
+def test_network_diagram_summarizes_large_networks(qtbot):
+    from widgets.network_diagram import NetworkDiagram
+
+    d = NetworkDiagram(DARK)
+    qtbot.addWidget(d)
+    d.set_architecture([2, 16, 16, 1])
+    assert not d.summarized
+    d.set_architecture([2] + [64] * 10 + [1])
+    assert d.summarized
+    d.set_state([np.ones((64, 2))] + [np.ones((64, 64))] * 9 + [np.ones((1, 64))])
+    assert len(d._w_images) == 11 and not d._images  # no thousands of neuron heatmaps
+    d.resize(400, 300)
+    assert not d.grab().isNull()
+
+
+def test_curves_ghost_and_modes(qtbot):
+    from widgets.training_curves import TrainingCurves
+
+    c = TrainingCurves(LIGHT)
+    qtbot.addWidget(c)
+    for e in range(5):
+        c.history.append("epoch", epoch=e, step=10 * e, examples=320 * e, train_loss=1 / (e + 1), val_loss=1.2 / (e + 1))
+        c.history.append("step", epoch=e, step=10 * e, examples=320 * e, train_loss=1.1 / (e + 1), lr=0.01)
+    c.keep_as_ghost()
+    c.reset()
+    c.history.append("epoch", epoch=0, step=0, examples=0, train_loss=float("nan"), val_loss=1.0)
+    c.set_log_y(True)
+    c.set_x_mode("examples")
+    x, _ = c._items["g_train_loss"].getData()
+    assert list(x) == [0, 320, 640, 960, 1280]
+    assert c._items["g_train_loss"].opts["pen"].style() != c._items["train_loss"].opts["pen"].style()
+    with pytest.raises(ValueError):
+        c.set_x_mode("minutes")
+
+
+@pytest.mark.parametrize("name", TRAIN_SCENES)
+def test_render_bundled_scene(name, qtbot):
+    from playground.pages.training_page import TrainingPage, render_scene
+
+    scene = scenes.load_scene(name)
+    page = TrainingPage(theme=LIGHT)
+    qtbot.addWidget(page)
+    try:
+        page.resize(W, H)
+        page.load_scene(scene)
+        page.show()
+        page.train_synchronously(epochs=3)
+        img = page.render_image(W, H)
+        assert (img.width(), img.height(), img.devicePixelRatio()) == (W, H, 1.0)
+        a = _array(img).astype(float)
+        assert a.std() > 10  # not blank
+        geo = page.decision.geometry()
+        top_left = page.decision.mapTo(page, geo.topLeft() - geo.topLeft())
+        x0, y0 = top_left.x() + geo.width() // 4, top_left.y() + geo.height() // 4
+        region = a[y0: y0 + geo.height() // 2, x0: x0 + geo.width() // 2]
+        assert region.size and region.std() > 5  # the heatmap and points are drawn in colour
+        assert page._snapshot is not None
+    finally:
+        page.shutdown()
+        page.close()
+        page.deleteLater()
+        qtbot.wait(10)  # let Qt delete the page now, not during a later test's garbage collection
+    if name == TRAIN_SCENES[0]:  # the public entry point once: exact size, dpr 1
+        img = render_scene(scene, (W, H), "dark", epochs=1)
+        assert (img.width(), img.height(), img.devicePixelRatio()) == (W, H, 1.0)
