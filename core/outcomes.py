@@ -23,6 +23,7 @@ Integer codes index :func:`outcome_labels`: ``0..K-1`` are the minima, then ``el
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,11 @@ class OutcomeRules:
     far_widths: float = 10.0
     loss_factor: float = 1e6
     loss_margin: float = 1.0
+
+
+def _norm2(v: torch.Tensor) -> torch.Tensor:
+    """Squared row norms of (N, 2): two column products (a dim-1 sum over 2 columns is ~10x slower)."""
+    return torch.addcmul(v[:, 0] * v[:, 0], v[:, 1], v[:, 1])  # (N,)
 
 
 def outcome_labels(n_minima: int) -> list[str]:
@@ -88,40 +94,52 @@ class OutcomeTracker:
         self.active = torch.ones(n, dtype=torch.bool)  # (N,)
         self.conv_step = torch.full((n,), -1, dtype=torch.int64)  # (N,)
         self.div_step = torch.full((n,), -1, dtype=torch.int64)  # (N,)
+        self._ended: torch.Tensor | None = None  # (N,) 0 on live rows, inf on rows that ended
 
     def check_loss(self, t: int, loss: torch.Tensor) -> torch.Tensor | None:
         """Test the loss at the points after step t; returns the rows newly diverged, or None.
 
         ``~(|L| <= cap)`` is True for NaN as well as for too large a loss.
         """
-        a = loss.abs()  # (N,)
-        if float(a.max()) <= self.cap_min:  # one reduction instead of per-row work (NaN fails it)
+        lo, hi = torch.aminmax(loss)  # one pass; NaN propagates and fails the quick test
+        if max(-float(lo), float(hi)) <= self.cap_min:
             return None
-        return self._mark(~(a <= self.loss_cap), self.div_step, t)
+        return self._mark(~(loss.abs() <= self.loss_cap), self.div_step, t)
 
-    def check_step(self, t: int, xy: torch.Tensor, delta2: torch.Tensor, g2: torch.Tensor) -> tuple:
+    def check_step(self, t: int, xy: torch.Tensor, step: torch.Tensor, grad: torch.Tensor) -> tuple:
         """Test the points x_t after step t.
 
         Parameters
         ----------
         xy : Tensor (N, 2)
             :math:`x_t`.
-        delta2 : Tensor (N,)
-            :math:`\\|x_t - x_{t-1}\\|^2`.
-        g2 : Tensor (N,)
-            :math:`\\|g_{t-1}\\|^2` of the noise-free gradient that drove the step.
+        step : Tensor (N, 2)
+            :math:`x_t - x_{t-1}`.
+        grad : Tensor (N, 2)
+            :math:`g_{t-1}`, the noise-free gradient that drove the step.
 
         Returns
         -------
         (newly diverged rows or None, newly converged rows or None)
+
+        Notes
+        -----
+        Each test first reduces over all rows to one number (one pass, one sync) and does the
+        per-row work only when that number says some row may have changed state: on most steps
+        of a 10,000-row map nothing happens.
         """
         d = (xy - self.centre).abs_()  # (N, 2), same memory layout as xy
         div = None
         whole = d.T if d.T.is_contiguous() else d  # a full reduction over a strided view would copy it
         if not float(whole.max()) <= self.far:  # rarely true: then find the rows (NaN counts as far)
             div = self._mark(~(d.amax(dim=1) <= self.far), self.div_step, t)
+        g2 = _norm2(grad)  # (N,)
+        if self._ended is not None:
+            g2 += self._ended  # +inf on rows that already ended: they cannot pass the quick test
+        if not float(g2.min()) < self.g2_tol:
+            return div, None
         conv = torch.lt(g2, self.g2_tol)  # (N,)
-        conv &= delta2 < self.s2_tol
+        conv &= _norm2(step) < self.s2_tol
         return div, self._mark(conv, self.conv_step, t)
 
     def _mark(self, hit: torch.Tensor, where: torch.Tensor, t: int):
@@ -130,6 +148,9 @@ class OutcomeTracker:
             return None
         where.masked_fill_(hit, t)
         self.active &= ~hit
+        if self._ended is None:
+            self._ended = torch.zeros(hit.shape, dtype=torch.float64)  # (N,)
+        self._ended.masked_fill_(hit, math.inf)
         return hit
 
     def codes(self, final_xy: torch.Tensor) -> np.ndarray:

@@ -252,3 +252,16 @@ def test_bad_inputs_raise_value_error(rosen):
     with pytest.raises(ValueError):
         run_trajectory(rosen, Racer("adam", grad_noise=-1.0), START, 5)
     assert optimizer_info("adam").name == "adam"
+
+
+def test_many_starts_one_diverges_one_converges():
+    from core.surfaces import formula_surface
+
+    surf = formula_surface("x^2/2 + y^2/2 + x^4/100")
+    starts = np.array([[0.5, 0.5], [2.9, 0.0], [0.5, -0.5]])
+    tr = run_trajectory(surf, Racer("sgd", {"lr": 1.9}), starts, 400)
+    assert tr.outcome == ["elsewhere", "diverged", "elsewhere"]  # the formula lists no minima
+    assert tr.converged_at[0] is not None and tr.converged_at[2] is not None
+    res = run_map(surf, Racer("sgd", {"lr": 1.9}), starts, 400)
+    assert [res.label(i) for i in range(3)] == tr.outcome
+    assert res.diverged_at[1] == tr.diverged_at[1] and res.converged_at[0] == tr.converged_at[0]
