@@ -29,11 +29,11 @@ class RaceJob:
     runs: list = field(default_factory=list)
 
 
-def make_runs(surface, racers, start):
+def make_runs(surface, racers, start, total_steps: int = 1000):
     """One ``TrajectoryRun`` per racer (a racer that cannot be built raises ValueError)."""
     from core.engine import TrajectoryRun
 
-    return [TrajectoryRun(surface, r, tuple(start)) for r in racers]
+    return [TrajectoryRun(surface, r, tuple(start), total_steps=max(int(total_steps), 1)) for r in racers]
 
 
 def run_done(run, traj, target: int) -> bool:
@@ -43,7 +43,7 @@ def run_done(run, traj, target: int) -> bool:
 
 def compute_all(surface, racers, start, steps: int) -> list:
     """Compute every racer to ``steps`` on this thread (for offscreen renders and tests)."""
-    runs = make_runs(surface, racers, start)
+    runs = make_runs(surface, racers, start, steps)
     out = []
     for run in runs:
         traj = run.trajectory()
@@ -124,7 +124,7 @@ class RacerWorker(QObject):
         """Advance each unfinished racer by one chunk; return False when nothing was left to do."""
         if not job.runs:
             try:
-                job.runs = make_runs(job.surface, job.racers, job.start)
+                job.runs = make_runs(job.surface, job.racers, job.start, job.target)
             except Exception as exc:  # a bad racer: report, do not kill the thread
                 self.sigError.emit(job.generation, str(exc).splitlines()[0] if str(exc) else repr(exc))
                 with self._lock:

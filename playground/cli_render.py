@@ -1,0 +1,92 @@
+"""``optimizer-playground render SCENE --steps N --out FILE.png``: a page rendered offscreen to PNG."""
+from __future__ import annotations
+
+import importlib
+import os
+import re
+
+# scene["page"] -> module with render_scene(scene, size, theme, steps=None, epochs=None) -> QImage
+RENDERERS = {
+    "optimizer": "playground.pages.optimizer_page",
+    "training": "playground.pages.training_page",
+}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("render", help="render a scene to a PNG, offscreen",
+                       description="Run a scene for N steps offscreen and save the page as an exactly WxH PNG.")
+    p.add_argument("scene", help="a bundled scene name or a path to a scene .toml file")
+    p.add_argument("--out", required=True, metavar="FILE.png", help="where to write the PNG")
+    p.add_argument("--steps", type=int, default=None, metavar="N", help="optimizer steps to run (default: the scene's)")
+    p.add_argument("--epochs", type=int, default=None, metavar="N", help="training epochs (training scenes)")
+    p.add_argument("--size", default="1280x720", metavar="WxH", help="image size in pixels (default 1280x720)")
+    p.add_argument("--theme", choices=("light", "dark"), default=None, help="colour theme (default: the scene's, else light)")
+    p.set_defaults(func=run)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1280x720"`` -> (1280, 720); ValueError on anything else."""
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text or "")
+    if not m:
+        raise ValueError(f"--size must look like 1280x720, got {text!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (64 <= w <= 7680 and 64 <= h <= 4320):
+        raise ValueError(f"--size must be between 64x64 and 7680x4320, got {text!r}")
+    return w, h
+
+
+def renderer(kind: str):
+    """The ``render_scene`` function for page kind ``kind`` (ValueError if that page has none)."""
+    module = RENDERERS.get(kind)
+    if module is None:
+        raise ValueError(f"cannot render {kind!r} scenes")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            raise ValueError(f"cannot render {kind!r} scenes: this version has no {kind} page") from None
+        raise
+    fn = getattr(mod, "render_scene", None)
+    if fn is None:
+        raise ValueError(f"cannot render {kind!r} scenes: {module} has no render_scene")
+    return fn
+
+
+def run(args) -> int:
+    from playground import scenes
+
+    size = parse_size(args.size)
+    if args.steps is not None and args.steps < 0:
+        raise ValueError(f"--steps must be >= 0, got {args.steps}")
+    if args.epochs is not None and args.epochs < 0:
+        raise ValueError(f"--epochs must be >= 0, got {args.epochs}")
+    if not str(args.out).lower().endswith(".png"):
+        raise ValueError(f"--out must be a .png file, got {args.out!r}")
+    scene = scenes.load_scene(args.scene)  # ValueError names the bundled scenes
+    render_scene = renderer(scene["page"])
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
+    theme = args.theme or scene.get("theme") or "light"
+    image = render_scene(scene, size, theme, steps=args.steps, epochs=args.epochs)
+    if image.width() != size[0] or image.height() != size[1]:
+        raise RuntimeError(f"rendered {image.width()}x{image.height()}, expected {size[0]}x{size[1]}")
+    if not image.save(str(args.out), "PNG"):
+        raise ValueError(f"cannot write {args.out}")
+    del image
+    _close_app()
+    print(args.out)
+    return 0
+
+
+def _close_app() -> None:
+    """Delete every widget before the interpreter exits (a crash at exit otherwise: TRAPS.md)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for w in QApplication.topLevelWidgets():
+        w.close()
+        w.deleteLater()
+    app.sendPostedEvents(None, QEvent.DeferredDelete)
+    app.processEvents()
