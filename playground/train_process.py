@@ -7,6 +7,7 @@ A subprocess has its own interpreter, so training and drawing each get a core.
 Protocol (``multiprocessing`` spawn context, one duplex ``Pipe``):
 
 GUI -> child: ``("train", run_id, config, paused)``, ``("play",)``, ``("pause",)``,
+``("want",)`` (the GUI drew the last snapshot: send another, so snapshots never pile up in the pipe),
 ``("epoch",)`` (run one epoch then pause), ``("set", {field: value})`` (babysitting through
 ``TrainControls``), ``("stop",)`` (end the current run), ``("lr_range", run_id, config, kwargs)``,
 ``("quit",)``.
@@ -68,6 +69,7 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
     controls = TrainControls()
     controls.request_snapshot()
     pause_at_epoch = None
+    credit = 1  # snapshots the GUI is ready to draw: never produce more than it consumes
     last_snap = 0.0
     gap = 1.0 / SNAPSHOT_HZ
     reason = "completed"
@@ -78,8 +80,9 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
             now = time.perf_counter()
             if m.snapshot is not None:
                 last_snap = now
-            elif now - last_snap > gap:
+            elif credit > 0 and now - last_snap > gap:
                 controls.request_snapshot()
+                credit -= 1
                 last_snap = now
             if m.kind == "final":
                 reason = m.stopped or "completed"
@@ -91,7 +94,9 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
             while paused or conn.poll():
                 msg = conn.recv()
                 kind = msg[0]
-                if kind == "play":
+                if kind == "want":
+                    credit = 1
+                elif kind == "play":
                     paused = False
                 elif kind == "pause":
                     if not paused:
@@ -211,6 +216,11 @@ class TrainProcess:
     def set_controls(self, **changes) -> None:
         """Babysitting: lr, l1, l2, dropout, augment applied at the next step of the running run."""
         self._send("set", changes)
+
+    def want_snapshot(self) -> None:
+        """Tell the trainer the GUI has drawn its last snapshot and can take another."""
+        if self._ready and self.running:
+            self._send("want")
 
     def stop_run(self) -> None:
         """End the current run (the subprocess stays, ready for the next)."""

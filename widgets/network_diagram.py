@@ -142,6 +142,7 @@ class NetworkDiagram(QWidget):
             gap = (bottom - top) / n
             ys.append([top + gap * (i + 0.5) for i in range(n)])
         wmax = max((np.abs(w).max() for w in self._weights if w.size), default=1.0) or 1.0
+        p.setRenderHint(QPainter.Antialiasing, False)  # hundreds of links: aliased lines are 3-4x cheaper
         for li, w in enumerate(self._weights):
             if li + 1 >= len(self._sizes) or w.shape != (self._sizes[li + 1], self._sizes[li]):
                 continue
@@ -156,6 +157,7 @@ class NetworkDiagram(QWidget):
                     col.setAlpha(int(alpha))
                     p.setPen(QPen(col, 0.6 + 5.0 * a))
                     p.drawLine(QPointF(xs[li] + cell / 2, ys[li][i]), QPointF(xs[li + 1] - cell / 2, ys[li + 1][j]))
+        p.setRenderHint(QPainter.Antialiasing, True)
         font = QFont()
         font.setPointSize(max(8, self._theme.font_pt - 3))
         p.setFont(font)

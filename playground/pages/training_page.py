@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QImage
+from PySide6.QtGui import QColor, QFont, QImage, QPalette
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from core.training import config as cfg
@@ -46,6 +46,7 @@ def _guard_none_refcount() -> None:
 _guard_none_refcount()
 
 FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer gives no headroom for 30 FPS)
+SLOW_VIEW_S = 0.1  # the diagram and histograms change slowly: redraw them at most 10 times a second
 NEURON_GRID = 20  # resolution of each neuron's little heatmap
 
 _FIELD_NAMES = {"layers": "the architecture", "activation": "the activation", "batchnorm": "batch norm",
@@ -97,6 +98,7 @@ class TrainingPage(QWidget):
         self._ghost_label = ""
         self._lr_range_pending = False
         self.frames = 0  # frames drawn (the bench reads it)
+        self._slow_drawn = 0.0
         self.data_view = None
         self._timer = QTimer(self)
         self._timer.setObjectName("training-page-frame")
@@ -200,13 +202,31 @@ class TrainingPage(QWidget):
         for w in (self.controls, self.run_bar, self.decision, self.confusion, self.curves, self.diagram,
                   self.histograms):
             w.set_theme(theme)
-        self.setStyleSheet(f"QLabel {{ color: {theme.foreground}; }}")
+        self.setPalette(self._palette(theme))
+        self.setAutoFillBackground(True)
         font = QFont()
         font.setPointSize(theme.font_pt)
         self.status.setFont(font)
         self._refresh_lesson()
         self._dirty.update({"decision", "curves", "diagram", "histograms"})
         self._draw_frame()
+
+    @staticmethod
+    def _palette(theme: Theme) -> QPalette:
+        # The whole page, controls included, follows the theme: light text on a light system
+        # background was unreadable in the dark theme.
+        pal = QPalette()
+        bg, fg = QColor(theme.background), QColor(theme.foreground)
+        base = bg.lighter(130) if theme.name == "dark" else QColor("#FFFFFF")
+        button = bg.lighter(160) if theme.name == "dark" else QColor("#EFEFEF")
+        for role, col in ((QPalette.Window, bg), (QPalette.WindowText, fg), (QPalette.Base, base),
+                          (QPalette.AlternateBase, base), (QPalette.Text, fg), (QPalette.Button, button),
+                          (QPalette.ButtonText, fg), (QPalette.ToolTipBase, base), (QPalette.ToolTipText, fg)):
+            pal.setColor(role, col)
+        pal.setColor(QPalette.Disabled, QPalette.Text, QColor(theme.grid))
+        pal.setColor(QPalette.Disabled, QPalette.WindowText, QColor(theme.grid))
+        pal.setColor(QPalette.Disabled, QPalette.ButtonText, QColor(theme.grid))
+        return pal
 
     def pause(self) -> None:
         """Pause the running training (kept: Play continues the same run)."""
@@ -536,11 +556,21 @@ class TrainingPage(QWidget):
                 text += f" {m.message}"
         self._set_status(text, error)
 
-    def _draw_frame(self) -> None:
+    def _draw_frame(self, force: bool = False) -> None:
         """Redraw the views that got new data (one setData/paint each)."""
         if not self._dirty:
             return
         snap = self._snapshot
+        import time
+
+        now = time.perf_counter()
+        slow_due = force or now - self._slow_drawn >= SLOW_VIEW_S or self._state != "running"
+        keep = set()
+        if not slow_due:
+            keep = self._dirty & {"diagram", "histograms"}
+            self._dirty -= keep
+        else:
+            self._slow_drawn = now
         if "curves" in self._dirty:
             self.curves.refresh()
         if snap is not None:
@@ -558,7 +588,9 @@ class TrainingPage(QWidget):
                 self.histograms.set_histograms("act", snap.act_hist, [f"hidden {i + 1}" for i in range(len(snap.act_hist))])
                 grads = [g for g in snap.grad_hist if g is not None]
                 self.histograms.set_histograms("grad", grads, [f"W{i + 1}" for i in range(len(grads))])
-        self._dirty.clear()
+        if snap is not None and "decision" in self._dirty and self._host is not None:
+            self._host.want_snapshot()
+        self._dirty = keep
         self.frames += 1
 
     def _neuron_grids(self, snap):
@@ -639,7 +671,7 @@ class TrainingPage(QWidget):
             self.handle_metrics(m)
         if self._snapshot is None:
             self._set_status("No snapshot was produced.", error=True)
-        self._draw_frame()
+        self._draw_frame(force=True)
 
 
 def render_scene(scene: dict, size=(1280, 720), theme: Theme | str = LIGHT, steps: int | None = None,
