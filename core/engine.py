@@ -406,7 +406,7 @@ def _row_table(name: str, base: dict, row_hparams: dict | None, n: int) -> dict:
 class _GroupedTorch:
     """torch.optim on one tensor per group of rows sharing hyperparameters (non-row-wise optimizers)."""
 
-    def __init__(self, name: str, base: dict, table: dict, x: torch.Tensor, hessian_fn):
+    def __init__(self, name: str, base: dict, table: dict, x: torch.Tensor, schedule, steps: int):
         n = x.shape[0]
         self.groups = []
         if table:
@@ -429,13 +429,14 @@ class _GroupedTorch:
             idx = torch.from_numpy(np.nonzero(inv == gi)[0])
             p = x[idx].clone().requires_grad_(False)  # (n_g, 2)
             opt = make_optimizer(name, [p], **hp)
-            self.groups.append((idx, p, opt, float(hp["lr"])))
+            lrs = schedule_values(schedule, float(hp["lr"]), steps) if schedule else None  # (steps+1,)
+            self.groups.append((idx, p, opt, float(hp["lr"]), lrs))
 
-    def step(self, x, g, lr_factor, act):
+    def step(self, x, g, t, act):
         old = x.clone()  # (N, 2)
-        for idx, p, opt, lr0 in self.groups:
+        for idx, p, opt, lr0, lrs in self.groups:
             for group in opt.param_groups:
-                group["lr"] = lr0 * lr_factor
+                group["lr"] = lr0 if lrs is None else float(lrs[t - 1])  # the rate of step t
             p.grad = g[idx]
             opt.step()
             x[idx] = p
@@ -500,7 +501,9 @@ def run_map(surface, racer: Racer, starts, steps: int, row_hparams: dict | None 
     is_set = stop.is_set if isinstance(stop, threading.Event) else stop
 
     # Learning rates: one schedule per distinct lr value, read per step.
-    sched_vals = schedule_values(racer.schedule, 1.0, max(steps, 1)) if racer.schedule else None  # (steps+1,)
+    # (steps+1,) entry t-1 = the rate of step t; from lr0 itself (cosine's eta_min, cyclic's base_lr
+    # are absolute: a schedule is not always proportional to lr0)
+    sched_vals = schedule_values(racer.schedule, float(base["lr"]), max(steps, 1)) if racer.schedule else None
     if racer.schedule and "lr" in table:
         lr_u, lr_inv = np.unique(table["lr"].astype(np.float64), return_inverse=True)
         lr_tab = torch.from_numpy(np.stack([schedule_values(racer.schedule, float(v), max(steps, 1))
@@ -510,7 +513,7 @@ def run_map(surface, racer: Racer, starts, steps: int, row_hparams: dict | None 
 
     def lr_at(t: int):  # the rate of step t (1-based) = schedule entry t-1
         if lr_rows is None:
-            return base["lr"] * sched_vals[t - 1] if sched_vals is not None else base["lr"]
+            return float(sched_vals[t - 1]) if sched_vals is not None else base["lr"]
         if sched_vals is None:
             return lr_rows
         return lr_tab[:, t - 1][lr_inv].reshape(n, 1)
@@ -523,11 +526,10 @@ def run_map(surface, racer: Racer, starts, steps: int, row_hparams: dict | None 
                                grad_fn=lambda p: grads(p, cur_t[0])[2])
         step_fn = opt.step
     else:
-        grouped = _GroupedTorch(name, base, table, x, surface.hessian)
+        grouped = _GroupedTorch(name, base, table, x, racer.schedule, max(steps, 1))
 
         def step_fn(x, g, lr, act):
-            f = sched_vals[cur_t[0] - 1] if sched_vals is not None else 1.0
-            return grouped.step(x, g, f, act)
+            return grouped.step(x, g, cur_t[0], act)
 
     threads = torch.get_num_threads()
     if num_threads:

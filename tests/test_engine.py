@@ -265,3 +265,18 @@ def test_many_starts_one_diverges_one_converges():
     res = run_map(surf, Racer("sgd", {"lr": 1.9}), starts, 400)
     assert [res.label(i) for i in range(3)] == tr.outcome
     assert res.diverged_at[1] == tr.diverged_at[1] and res.converged_at[0] == tr.converged_at[0]
+
+
+@pytest.mark.parametrize("name", ["sgd", "adamax"])  # row-wise and grouped torch.optim paths
+def test_map_schedule_not_proportional_to_lr(rosen, name):
+    spec = "cosine:T_max=40,eta_min=0.0005"
+    starts = np.array([START, START])
+    racer = Racer(name, {"lr": 0.002}, schedule=spec)
+    res = run_map(rosen, racer, starts, 60, row_hparams={"lr": np.array([0.002, 0.001])}, record=True,
+                  rules=_no_freeze())
+    for i, lr in enumerate((0.002, 0.001)):
+        tr = run_trajectory(rosen, Racer(name, {"lr": lr}, schedule=spec), START, 60, rules=_no_freeze())
+        np.testing.assert_allclose(res.paths[:, i], tr.xy, rtol=0, atol=1e-9)
+    one = run_map(rosen, Racer(name, {"lr": 0.001}, schedule=spec), starts[:1], 60, record=True, rules=_no_freeze())
+    tr = run_trajectory(rosen, Racer(name, {"lr": 0.001}, schedule=spec), START, 60, rules=_no_freeze())
+    np.testing.assert_allclose(one.paths[:, 0], tr.xy, rtol=0, atol=1e-9)
