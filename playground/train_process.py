@@ -69,6 +69,7 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
     controls = TrainControls()
     controls.request_snapshot()
     pause_at_epoch = None
+    done_epoch = 0  # the last completed epoch (a step report's epoch may be the one in progress)
     credit = 1  # snapshots the GUI is ready to draw: never produce more than it consumes
     last_snap = 0.0
     gap = 1.0 / SNAPSHOT_HZ
@@ -77,6 +78,8 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
     try:
         for m in gen:
             conn.send((run_id, "metrics", m))
+            if m.kind == "epoch":
+                done_epoch = m.epoch
             now = time.perf_counter()
             if m.snapshot is not None:
                 last_snap = now
@@ -101,9 +104,9 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
                 elif kind == "pause":
                     if not paused:
                         paused = True
-                        conn.send((run_id, "paused", m.epoch))
+                        conn.send((run_id, "paused", done_epoch))
                 elif kind == "epoch":
-                    paused, pause_at_epoch = False, m.epoch + 1
+                    paused, pause_at_epoch = False, done_epoch + 1
                 elif kind == "set":
                     controls.set(**msg[1])
                     controls.request_snapshot()

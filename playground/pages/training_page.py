@@ -27,7 +27,7 @@ from widgets.training_controls_run import RunBar
 from widgets.training_curves import TrainingCurves
 
 def _guard_none_refcount() -> None:
-    """Make ``None`` effectively immortal on Python < 3.12.
+    """Make ``None``, ``True`` and ``False`` effectively immortal on Python < 3.12.
 
     PySide6 6.12 returns ``None`` from void QPainter methods (setPen, drawLine, fillRect,
     setClipRect, setFont, ...) without a new reference: each call takes one reference from
@@ -38,9 +38,10 @@ def _guard_none_refcount() -> None:
     if sys.version_info < (3, 12):
         import ctypes
 
-        refcnt = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt is PyObject's first field
-        if refcnt.value < 1 << 40:
-            refcnt.value += 1 << 40
+        for singleton in (None, True, False):  # bool-returning methods leak True/False the same way
+            refcnt = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt is PyObject's first field
+            if refcnt.value < 1 << 40:
+                refcnt.value += 1 << 40
 
 
 _guard_none_refcount()
