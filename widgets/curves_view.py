@@ -37,12 +37,12 @@ class CurvesView(QWidget):
             p.hideButtons()
             p.showGrid(x=True, y=True, alpha=0.25)
         self.loss_plot.setLogMode(y=True)
-        self.lr_plot.setLogMode(y=True)  # racers' learning rates differ by decades
         for p in (self.loss_plot, self.lr_plot):
             for name in ("left", "bottom"):  # "lr (x0.001)" confuses students; relabelling per frame is slow
                 p.getAxis(name).enableAutoSIPrefix(False)
         self.lr_plot.setXLink(self.loss_plot)
-        self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextSize=f"{theme.font_pt - 1}pt")
+        self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextSize=f"{theme.font_pt - 2}pt",
+                                            verSpacing=-6)
         self._loss_items: list[pg.PlotDataItem] = []
         self._lr_items: list[pg.PlotDataItem] = []
         self.loss_cursor = pg.InfiniteLine(angle=90, movable=False)
@@ -120,6 +120,8 @@ class CurvesView(QWidget):
         self.loss_cursor.setPen(pen)
         self.lr_cursor.setPen(pen)
         self.legend.setLabelTextColor(theme.foreground)
-        self.legend.setBrush(pg.mkBrush(theme.background))
+        bg = pg.mkColor(theme.background)
+        bg.setAlpha(150)  # translucent: in a narrow plot the legend lies over the curves
+        self.legend.setBrush(pg.mkBrush(bg))
         for item, (_, color) in zip(self._loss_items + self._lr_items, self._racers * 2):
             item.setPen(pg.mkPen(color, width=theme.line_width))

@@ -38,7 +38,7 @@ class _ParamSlider(QWidget):
         name = QLabel(key)
         name.setToolTip(tip)
         self.slider = QSlider(Qt.Horizontal)
-        self.slider.setMinimumWidth(110)
+        self.slider.setMinimumWidth(60)
         self.slider.setToolTip(tip)
         self.integer = spec.integer
         self.log = spec.log and spec.low > 0
@@ -129,19 +129,25 @@ class SurfaceChooser(QWidget):
         self.batch.setPrefix("batch ")
         self.batch.setToolTip("Examples per mini-batch gradient; smaller batches give noisier steps (0 = all).")
         self.batch.hide()
+        # Few parameters sit beside the combo; many (the data surface) get a row of their own,
+        # so the page never grows wider than a 1280-pixel projector.
         self.params_row = QHBoxLayout()
         self.params_row.setContentsMargins(0, 0, 0, 0)
+        self.params_row2 = QHBoxLayout()
+        self.params_row2.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(QLabel("surface"))
         top.addWidget(self.combo)
-        top.addWidget(self.formula, 1)
+        top.addWidget(self.formula, 2)
         top.addLayout(self.params_row, 3)
         top.addWidget(self.batch)
+        top.addStretch(0)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addLayout(top)
+        lay.addLayout(self.params_row2)
         lay.addWidget(self.error)
         self.combo.currentTextChanged.connect(self._on_combo_changed)
         self.formula.returnPressed.connect(self._on_formula_entered)
@@ -203,13 +209,14 @@ class SurfaceChooser(QWidget):
                 s.set_value(surf.params[s.key])
             return
         for s in self._sliders:
-            self.params_row.removeWidget(s)
+            s.setParent(None)
             s.deleteLater()
         self._sliders = []
+        row = self.params_row if len(specs) <= 3 else self.params_row2
         for key, spec in specs.items():
             s = _ParamSlider(key, spec, surf.params.get(key, spec.default))
             s.sigChanged.connect(self._on_param_changed)
-            self.params_row.addWidget(s)
+            row.addWidget(s, 1)
             self._sliders.append(s)
 
     def _show_error(self, text: str) -> None:

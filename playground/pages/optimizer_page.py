@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QImage
+from PySide6.QtGui import QColor, QFont, QImage, QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
@@ -122,9 +122,10 @@ class OptimizerPage(QWidget):
         self.side_tabs = QTabWidget()
         self.side_tabs.addTab(racer_scroll, "Racers")
         self.curvature = self._make_curvature()
-        self.side_tabs.addTab(self.curvature, "Curvature")
+        self.side_tabs.addTab(self._scrolled(self.curvature), "Curvature")
         self.maps = self._make_maps()
-        self.side_tabs.addTab(self.maps, "Maps")
+        # Scrolled: the maps panel wants ~580 px, which would squeeze the surface on a 1280 screen.
+        self.side_tabs.addTab(self._scrolled(self.maps), "Maps")
         self.view3d = self._make_3d()
         self.side_tabs.addTab(self.view3d, "3D")
 
@@ -135,8 +136,9 @@ class OptimizerPage(QWidget):
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 3)
-        split.setSizes([560, 330, 390])
         self.splitter = split
+        self._user_split = False
+        split.splitterMoved.connect(self._on_splitter_moved)
 
         self.overlay_boxes = {}
         over = QHBoxLayout()
@@ -195,6 +197,13 @@ class OptimizerPage(QWidget):
         self.side_tabs.currentChanged.connect(lambda _i: self._refresh_extras())
         self.set_theme(theme)
         self.load_scene(scene_optimizer.validate(DEFAULT_SCENE))
+
+    @staticmethod
+    def _scrolled(widget: QWidget) -> QScrollArea:
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setWidget(widget)
+        return area
 
     # -- optional extras (built by another engineer; never let them break the page) -------------
     def _make_curvature(self):
@@ -313,6 +322,15 @@ class OptimizerPage(QWidget):
         """Stop playback (the worker keeps what it computed)."""
         self._playing = False
         self.playback.set_playing(False)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if not self._user_split:  # keep the surface the biggest thing on screen until the user drags
+            w = max(self.width() - 12, 600)  # the splitter itself may not be laid out yet
+            self.splitter.setSizes([int(w * 0.44), int(w * 0.26), int(w * 0.30)])
+
+    def _on_splitter_moved(self, *_):
+        self._user_split = True
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.shutdown()
@@ -691,6 +709,8 @@ def render_scene(scene: dict, size: tuple[int, int] = (1280, 720), theme: str = 
         page.load_scene(scene)
         page.resize(w, h)
         page.show()
+        page.layout().activate()
+        page.resizeEvent(QResizeEvent(page.size(), page.size()))
         page.side_tabs.setCurrentIndex(0)
         QApplication.processEvents()
         page.seek(scene["steps"] if steps is None else steps)
