@@ -12,8 +12,8 @@ import time
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QImage, QResizeEvent
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from playground import scene_optimizer
 from playground.racer_worker import RacerThread, compute_all
@@ -115,6 +115,9 @@ class OptimizerPage(QWidget):
         self.error.setStyleSheet("color: #C00000;")
         self.error.hide()
         self.status = QLabel("")
+        # The status may be cut short on a small window rather than widen the page past it.
+        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.status.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
 
         racer_scroll = QScrollArea()
         racer_scroll.setWidgetResizable(True)
@@ -160,8 +163,7 @@ class OptimizerPage(QWidget):
         self.steps_box.setToolTip("How many optimizer steps the race runs.")
         self.steps_box.setKeyboardTracking(False)
         over.addWidget(self.steps_box)
-        over.addStretch(1)
-        over.addWidget(self.status)
+        over.addWidget(self.status, 1)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)

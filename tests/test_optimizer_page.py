@@ -1,0 +1,149 @@
+"""The optimizer page: start point, playback, divergence, scenes, threads."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from playground import scene_optimizer, scenes
+from playground.pages.optimizer_page import OptimizerPage
+
+
+@pytest.fixture
+def page(qtbot):
+    p = OptimizerPage(threaded=False)
+    qtbot.addWidget(p)
+    p.resize(1280, 720)
+    p.show()
+    yield p
+    p.shutdown()
+
+
+@pytest.fixture
+def live_page(qtbot):
+    p = OptimizerPage(threaded=True)
+    qtbot.addWidget(p)
+    p.resize(1280, 720)
+    p.show()
+    yield p
+    p.shutdown()
+
+
+def test_click_on_surface_sets_start_and_restarts(page, qtbot):
+    page.seek(30)
+    sv = page.surface_view
+    pos = sv.plot.mapFromScene(sv.plot.getViewBox().mapViewToScene(QPointF(1.0, 2.0)))
+    qtbot.mouseClick(sv.plot.viewport(), Qt.LeftButton, pos=pos)
+    assert page.start() == pytest.approx((1.0, 2.0), abs=0.05)
+    assert page.step() == 0
+    for traj in page.trajectories():
+        assert traj.xy[0] == pytest.approx(page.start())
+
+
+def test_play_advances_every_racer(live_page, qtbot):
+    live_page.play()
+    qtbot.waitUntil(lambda: live_page.step() >= 20, timeout=10000)
+    live_page.pause()
+    step = live_page.step()
+    trajs = live_page.trajectories()
+    assert len(trajs) == 3
+    for i, traj in enumerate(trajs):
+        assert len(traj.xy) - 1 >= step
+        assert live_page.racer_point(i) != pytest.approx(live_page.start())
+    assert live_page.frame_ms > 0
+
+
+def test_step_back_returns_exactly(page):
+    page.seek(20)
+    before = [page.racer_point(i) for i in range(3)]
+    page.playback.step_button.click()
+    assert page.step() == 21
+    moved = [page.racer_point(i) for i in range(3)]
+    assert moved != before
+    page.playback.back_button.click()
+    assert page.step() == 20
+    assert [page.racer_point(i) for i in range(3)] == before  # exactly, not approximately
+
+
+def test_reset(page):
+    page.seek(40)
+    page.playback.reset_button.click()
+    assert page.step() == 0
+    for i in range(3):
+        assert page.racer_point(i) == pytest.approx(page.start())
+
+
+def test_diverging_racer_is_marked(page):
+    page.load_scene(scenes.load_scene("lr-too-large"))
+    page.seek(120)
+    trajs = page.trajectories()
+    k = [i for i, t in enumerate(trajs) if t.diverged_at is not None]
+    assert k == [2]  # lr 0.21 > 2/kappa diverges, the other two go on
+    assert f"diverged at step {trajs[2].diverged_at}" in page.racer_panel.list.item(2).text()
+    assert len(page.surface_view.crosses.data) == 1
+    assert len(trajs[0].xy) == 121 and len(trajs[1].xy) == 121
+
+
+def test_scene_round_trip(page):
+    page.load_scene(scenes.load_scene("nesterov-vs-momentum"))
+    first = page.scene()
+    page.load_scene(scene_optimizer.validate(copy.deepcopy(first)))
+    assert page.scene() == first
+    assert first["racers"][1]["optimizer"] == "nesterov-lookahead"
+
+
+def test_bad_scene_keeps_state(page, tmp_path):
+    before = page.scene()
+    bad = tmp_path / "broken.toml"
+    bad.write_text('version = 1\npage = "optimizer"\nsurface = "valley"\n[[racers]]\noptimizer = "nope"\n')
+    with pytest.raises(ValueError) as info:
+        page.load_scene(scenes.load_scene(str(bad)))
+    assert "broken.toml" in str(info.value) and "racers[0].optimizer" in str(info.value)
+    broken = copy.deepcopy(before)
+    broken["surface"] = "valley:kappa=-3"
+    with pytest.raises(ValueError, match="surface"):
+        page.load_scene(broken)
+    assert page.scene() == before
+
+
+def test_kappa_slider_repaints_and_records_time(page):
+    page.load_scene(scenes.load_scene("ill-conditioned-valley"))
+    page.surface_view.last_repaint_ms = float("nan")
+    slider = page.chooser._sliders[0]
+    assert slider.key == "kappa"
+    slider.slider.setValue(slider.slider.value() + 10)
+    assert page.chooser.surface().params["kappa"] != 30
+    assert np.isfinite(page.surface_view.last_repaint_ms)
+    assert "repaint" in page.status.text()
+
+
+def test_bad_formula_is_shown_and_surface_kept(page):
+    before = page.chooser.surface().spec
+    page.chooser.combo.setCurrentText("custom formula…")
+    page.chooser.formula.setText("x^2 +")
+    page.chooser.formula.returnPressed.emit()
+    assert page.chooser.error.isVisibleTo(page) and page.chooser.error.text()
+    assert page.chooser.surface().spec == before
+
+
+def test_seeded_noisy_runs_are_deterministic(page):
+    page.load_scene(scenes.load_scene("lr-decay"))
+    page.seek(100)
+    a = [t.xy.copy() for t in page.trajectories()]
+    page.load_scene(scenes.load_scene("lr-decay"))
+    page.seek(100)
+    b = [t.xy.copy() for t in page.trajectories()]
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_live_restart_and_shutdown_are_clean(live_page, qtbot):
+    live_page.play()
+    qtbot.waitUntil(lambda: live_page.step() >= 5, timeout=10000)
+    live_page.racer_panel.add_button.click()  # restarts the race mid-run
+    qtbot.waitUntil(lambda: all(t is not None for t in live_page.trajectories()), timeout=10000)
+    assert len(live_page.trajectories()) == 4
+    live_page.shutdown()
+    assert not live_page.timer.isActive()
