@@ -37,7 +37,7 @@ def display_values(Z: np.ndarray, log_color: bool) -> tuple[np.ndarray, tuple[fl
     Z = np.where(finite, Z, hi_f)  # (ny, nx) overflowed cells drawn as the highest value
     if log_color:
         span = max(hi_f - lo_f, 1e-300)
-        eps = max(span * 1e-6, 1e-12)
+        eps = max(span * 1e-4, 1e-12)  # ~4 decades: more washes the colour range out to one hue
         D = np.log10(Z - lo_f + eps)
     else:
         D = Z

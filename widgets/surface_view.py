@@ -295,7 +295,11 @@ class SurfaceView(QWidget):
             color = self._racers[i][1]
             last = trail[-1]
             if st.get("diverged"):
-                crosses.append(last)
+                # The X goes where the run left the view (its last finite point may be far off-screen).
+                xmin, xmax, ymin, ymax = self._domain
+                inside = np.nonzero((trail[:, 0] >= xmin) & (trail[:, 0] <= xmax)
+                                    & (trail[:, 1] >= ymin) & (trail[:, 1] <= ymax))[0]
+                crosses.append(trail[inside[-1]] if len(inside) else last)
                 cross_pens.append(pg.mkPen(color, width=5))
                 continue
             pts.append(last)

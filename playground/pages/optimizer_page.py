@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QImage, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QImage, QPalette, QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -53,6 +53,21 @@ DEFAULT_SCENE = {
                {"optimizer": "sgd", "label": "momentum 0.9", "hparams": {"lr": 0.01, "momentum": 0.9}},
                {"optimizer": "adam", "label": "Adam", "hparams": {"lr": 0.1}}],
 }
+
+
+def _palette(theme: Theme) -> QPalette:
+    """A full palette for ``theme`` (tabs, lists and inputs too, or dark mode leaves dark text on dark)."""
+    bg, fg = QColor(theme.background), QColor(theme.foreground)
+    pal = QPalette()
+    base = bg.lighter(130) if theme.name == "dark" else QColor("#FFFFFF")
+    button = bg.lighter(160) if theme.name == "dark" else QColor("#EFEFEF")
+    for role, colour in ((QPalette.Window, bg), (QPalette.WindowText, fg), (QPalette.Base, base),
+                         (QPalette.AlternateBase, button), (QPalette.Text, fg), (QPalette.Button, button),
+                         (QPalette.ButtonText, fg), (QPalette.ToolTipBase, base), (QPalette.ToolTipText, fg),
+                         (QPalette.PlaceholderText, QColor(theme.grid)), (QPalette.Highlight, QColor("#0072B2")),
+                         (QPalette.HighlightedText, QColor("#FFFFFF"))):
+        pal.setColor(role, colour)
+    return pal
 
 
 def _fallback(text: str) -> QLabel:
@@ -295,11 +310,8 @@ class OptimizerPage(QWidget):
         font = QFont()
         font.setPointSize(theme.font_pt)
         self.setFont(font)
-        pal = self.palette()
         self.setAutoFillBackground(True)
-        pal.setColor(self.backgroundRole(), QColor(theme.background))
-        pal.setColor(self.foregroundRole(), QColor(theme.foreground))
-        self.setPalette(pal)
+        self.setPalette(_palette(theme))
         self.status.setStyleSheet(f"color: {theme.foreground};")
         for w in (self.lesson, self.chooser, self.surface_view, self.curves, self.racer_panel, self.playback,
                   self.curvature, self.maps, self.view3d):
