@@ -73,7 +73,7 @@ class Surface3DView(QWidget):
         Grid points per axis for the mesh.
     """
 
-    def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT, resolution: int = 80):
+    def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None, resolution: int = 80):
         super().__init__(parent)
         self._theme = theme
         self._resolution = int(resolution)
