@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from playground.warmup import warm_up
+
 #: Minimum progress step (fraction) and time (s) between two progress signals.
 PROGRESS_STEP = 0.01
 PROGRESS_INTERVAL = 0.05
@@ -121,6 +123,7 @@ class MapJobRunner(QObject):
 
     def start(self, job: Callable) -> int:
         """Cancel the current job (without waiting) and start ``job`` in a new thread; return its id."""
+        warm_up()  # torch's lazy imports on this (GUI) thread, never in the worker
         self.cancel()
         self._next_id += 1
         job_id = self._next_id

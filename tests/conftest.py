@@ -9,6 +9,8 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import weakref  # noqa: E402
 
+import widgets  # noqa: E402,F401  (pins None/True/False: PySide6 6.12 on Python 3.11, see widgets/pyside_guard.py)
+
 import pytest  # noqa: E402
 
 

@@ -25,25 +25,6 @@ from widgets.surface_chooser import SurfaceChooser
 from widgets.surface_view import SurfaceView
 from widgets.theme import LIGHT, Theme, get_theme
 
-
-
-def _pin_none() -> None:
-    """Make ``None`` effectively immortal on Python < 3.12.
-
-    PySide6 6.12 (abi3) returns ``None`` from every void method without a reference
-    (measured: 200 calls of ``QLabel.setText`` drop ``sys.getrefcount(None)`` by 200). Python
-    3.12 made ``None`` immortal; on 3.11 the count reaches 0 after ~16k calls and the process aborts
-    with "none_dealloc: deallocating None". A 60 Hz page makes that many calls in seconds.
-    """
-    import ctypes
-    import sys
-
-    if sys.version_info < (3, 12) and sys.getrefcount(None) < (1 << 40):
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40  # ob_refcnt is the first field
-
-
-_pin_none()
-
 FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer measured 30.1 FPS, no headroom)
 DEFAULT_SCENE = {
     "version": 1, "page": "optimizer", "title": "Race on a valley",

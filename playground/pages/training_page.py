@@ -7,7 +7,6 @@ and redraws each view at most once per frame.
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer
@@ -25,26 +24,6 @@ from widgets.theme import LIGHT, Theme
 from widgets.training_controls import LIVE_FIELDS, TrainingControls
 from widgets.training_controls_run import RunBar
 from widgets.training_curves import TrainingCurves
-
-def _guard_none_refcount() -> None:
-    """Make ``None``, ``True`` and ``False`` effectively immortal on Python < 3.12.
-
-    PySide6 6.12 returns ``None`` from void QPainter methods (setPen, drawLine, fillRect,
-    setClipRect, setFont, ...) without a new reference: each call takes one reference from
-    ``None``. Python 3.12+ never frees ``None`` (immortal objects), but on 3.11 the count reaches
-    zero after some thousands of paints and the process dies with "none_dealloc" (measured:
-    1000 ``setPen`` calls = -999 references). Adding 2**40 references is what 3.12 does anyway.
-    """
-    if sys.version_info < (3, 12):
-        import ctypes
-
-        for singleton in (None, True, False):  # bool-returning methods leak True/False the same way
-            refcnt = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt is PyObject's first field
-            if refcnt.value < 1 << 40:
-                refcnt.value += 1 << 40
-
-
-_guard_none_refcount()
 
 FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer gives no headroom for 30 FPS)
 SLOW_VIEW_S = 0.1  # the diagram and histograms change slowly: redraw them at most 10 times a second
