@@ -66,6 +66,9 @@ def run(args) -> int:
     render_scene = renderer(scene["page"])
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
     theme = args.theme or scene.get("theme") or "light"
+    from playground.app import make_app
+
+    make_app()  # every page's render_scene needs a QApplication
     image = render_scene(scene, size, theme, steps=args.steps, epochs=args.epochs)
     if image.width() != size[0] or image.height() != size[1]:
         raise RuntimeError(f"rendered {image.width()}x{image.height()}, expected {size[0]}x{size[1]}")

@@ -88,3 +88,14 @@ def test_cli_render_unknown_scene(tmp_path):
     assert r.returncode == 2
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "saddle-escape" in lines[0]
+
+
+def test_cli_render_training_scene(tmp_path):
+    """`render` covers the training page too: exact size, the page drawn, exit 0."""
+    out = tmp_path / "train.png"
+    r = _cli("render", "train-dropout", "--epochs", "2", "--out", str(out), "--size", "800x450", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (800, 450)
+    gray = {image.pixelColor(x, y).name() for x in range(0, 800, 13) for y in range(0, 450, 13)}
+    assert len(gray) > 20  # a real page, not a blank or single-colour image
