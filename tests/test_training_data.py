@@ -79,3 +79,16 @@ def test_augment_spec_and_effects():
     assert np.allclose(np.linalg.norm(X2, axis=1), np.sqrt(2)) and np.array_equal(Y2, Y)  # rotation keeps radius
     X3, Y3 = augment_batch(X, Y, parse_augment("mixup:0.4"), rng)
     assert np.allclose(Y3.sum(1), 1) and ((Y3 > 0) & (Y3 < 1)).any()  # soft labels
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p / "missing.csv", "No such file"),
+    (lambda p: p, "Is a directory"),
+    (lambda p: (p / "b.csv").write_bytes(b"x1,x2,label\n\xff\xfe,1,0\n") and p / "b.csv", "not a UTF-8"),
+])
+def test_unreadable_csv_is_one_clear_message(tmp_path, make, words):
+    from core.training import read_csv
+
+    path = make(tmp_path)
+    with pytest.raises(ValueError, match=f"cannot read .*{words}"):
+        read_csv(str(path))

@@ -140,23 +140,31 @@ def read_csv(path: str) -> tuple[np.ndarray, np.ndarray]:
     ValueError
         naming the file and the 1-based line number of the first bad row.
     """
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return _read_rows(path, fh)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a UTF-8 text file"
+        raise ValueError(f"cannot read {path}: {reason}") from None
+
+
+def _read_rows(path: str, fh) -> tuple[np.ndarray, np.ndarray]:
     rows, header_seen = [], False
-    with open(path, newline="", encoding="utf-8") as fh:
-        for lineno, row in enumerate(csv.reader(fh), start=1):
-            if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
+    for lineno, row in enumerate(csv.reader(fh), start=1):
+        if not row or all(not c.strip() for c in row) or row[0].lstrip().startswith("#"):
+            continue
+        if len(row) != 3:
+            raise ValueError(f"{path}, line {lineno}: expected 3 columns x1,x2,label, found {len(row)}")
+        try:
+            vals = [float(c) for c in row]
+        except ValueError:
+            if not rows and not header_seen and not any(_is_number(c) for c in row):
+                header_seen = True  # a header line such as x1,x2,label
                 continue
-            if len(row) != 3:
-                raise ValueError(f"{path}, line {lineno}: expected 3 columns x1,x2,label, found {len(row)}")
-            try:
-                vals = [float(c) for c in row]
-            except ValueError:
-                if not rows and not header_seen and not any(_is_number(c) for c in row):
-                    header_seen = True  # a header line such as x1,x2,label
-                    continue
-                raise ValueError(f"{path}, line {lineno}: not a number in {','.join(row)!r}") from None
-            if not all(math.isfinite(v) for v in vals):
-                raise ValueError(f"{path}, line {lineno}: non-finite value in {','.join(row)!r}")
-            rows.append(vals)
+            raise ValueError(f"{path}, line {lineno}: not a number in {','.join(row)!r}") from None
+        if not all(math.isfinite(v) for v in vals):
+            raise ValueError(f"{path}, line {lineno}: non-finite value in {','.join(row)!r}")
+        rows.append(vals)
     if not rows:
         raise ValueError(f"{path}: no data rows")
     return points_to_arrays(rows)
