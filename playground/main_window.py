@@ -46,6 +46,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self._build_menu()
         self.statusBar().showMessage("Ready")
+        last = str(st.value("page", ""))
+        if last in self.pages:
+            self.tabs.setCurrentWidget(self.pages[last])  # reopen on the page the user left
         geom = st.value("geometry")
         if geom is not None:
             self.restoreGeometry(geom)
@@ -140,4 +143,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.shutdown()
         settings().setValue("geometry", self.saveGeometry())
+        current = self.tabs.currentWidget()
+        kind = next((k for k, p in self.pages.items() if p is current), None)
+        if kind is not None:
+            settings().setValue("page", kind)
         super().closeEvent(event)
