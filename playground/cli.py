@@ -34,18 +34,23 @@ class OneLineParser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _value_options(parser: argparse.ArgumentParser) -> set[str]:
-    """Option strings (in every subparser) that take exactly one value."""
-    found: set[str] = set()
+def _all_actions(parser: argparse.ArgumentParser):
+    """Every option action of ``parser`` and of its subparsers, recursively."""
     stack = [parser]
     while stack:
         p = stack.pop()
         for action in p._actions:
             if isinstance(action, argparse._SubParsersAction):
                 stack.extend(action.choices.values())
-            elif action.option_strings and action.nargs is None and action.const is None:
-                found.update(action.option_strings)
-    return found
+            else:
+                yield action
+
+
+def _value_options(parser: argparse.ArgumentParser) -> set[str]:
+    """Option strings (in every subparser) that take exactly one value."""
+    return {opt for action in _all_actions(parser)
+            if action.option_strings and action.nargs is None and action.const is None
+            for opt in action.option_strings}
 
 
 def glue_dash_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
@@ -72,15 +77,7 @@ def glue_dash_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[s
 
 
 def _is_flag(parser: argparse.ArgumentParser, tok: str) -> bool:
-    stack = [parser]
-    while stack:
-        p = stack.pop()
-        for action in p._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                stack.extend(action.choices.values())
-            elif tok in action.option_strings:
-                return True
-    return False
+    return any(tok in action.option_strings for action in _all_actions(parser))
 
 
 def build_parser() -> OneLineParser:
