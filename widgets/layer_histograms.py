@@ -8,8 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGraphicsItem
 
 from widgets.theme import LIGHT, Theme
+from widgets.training_curves import grow_range
 
 
 class LayerHistograms(pg.GraphicsLayoutWidget):
@@ -28,7 +30,10 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
         self.grad_plot = self.addPlot(row=0, col=1)
         self._curves: dict[str, list[pg.PlotDataItem]] = {"act": [], "grad": []}
         self._labels: dict[str, list[pg.TextItem]] = {"act": [], "grad": []}
+        self._xrange: dict[str, tuple[float, float] | None] = {"act": None, "grad": None}
         for p in (self.act_plot, self.grad_plot):
+            p.disableAutoRange()
+            p.getAxis("bottom").setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             p.hideAxis("left")
             p.setMouseEnabled(False, False)
             p.hideButtons()
@@ -65,7 +70,8 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
         curves, labels = self._curves[kind], self._labels[kind]
         while len(curves) < n:
             i = len(curves)
-            c = pg.PlotDataItem(stepMode="center", fillLevel=0)
+            # Aliased: the ridges are axis-aligned steps, and antialiased fills doubled the paint time.
+            c = pg.PlotDataItem(stepMode="center", fillLevel=0, antialias=False)
             self._style(c, i)
             plot.addItem(c)
             curves.append(c)
@@ -108,9 +114,18 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
             if edges.size:
                 lo, hi = min(lo, edges[0]), max(hi, edges[-1])
             label = names[i] if names is not None and i < len(names) else f"layer {i + 1}"
-            self._labels[kind][i].setText(label)
-            self._labels[kind][i].setPos(edges[0] if edges.size else 0.0, base + 1.4)
+            item = self._labels[kind][i]
+            if item.toPlainText() != label:  # setText re-lays out the HTML: only when it changes
+                item.setText(label)
         plot = self.act_plot if kind == "act" else self.grad_plot
         if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
-            plot.setXRange(lo, hi, padding=0.02)
+            # Hysteresis: the bins move a little with every snapshot; re-ticking the axis each time
+            # cost more than drawing the ridges.
+            new = grow_range(self._xrange[kind], lo, hi, pad=0.04, fill=0.6)
+            if new is not None:
+                self._xrange[kind] = new
+                plot.setXRange(*new, padding=0)
+        x0 = self._xrange[kind][0] if self._xrange[kind] is not None else 0.0
+        for i in range(n):
+            self._labels[kind][i].setPos(x0, float(n - 1 - i) + 1.4)  # at the left edge of the view
         plot.setYRange(0, max(n, 1) + 0.45, padding=0)  # room for the top row's label

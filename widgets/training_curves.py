@@ -3,6 +3,13 @@
 The page appends metrics to a :class:`CurveHistory`; :meth:`TrainingCurves.refresh` redraws
 with one ``setData`` per curve, so it fits in a frame however often metrics arrive.
 A finished run can be kept as a *ghost* and is drawn dashed under the live one.
+
+Frame cost (measured in bench/bench_training_page.py): with the grid on, an axis' bounding rect
+covers its whole plot, so every curve update repainted all six axes (tick text replayed from a
+QPicture, about 1.5 ms each). The axes are therefore cached as pixmaps, and the view ranges are
+set by hand with hysteresis (x grows in "nice" steps, y only moves when the data leave the range
+or fill too little of it), so the tick labels are regenerated a few times a run, not every frame.
+The per-step series are decimated to about the plot's pixel width (min/max per pixel).
 """
 from __future__ import annotations
 
@@ -10,11 +17,44 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGraphicsItem
 
 from widgets.theme import LIGHT, Theme
 
 X_MODES = ("epoch", "iteration", "examples")
 _X_LABELS = {"epoch": "epoch", "iteration": "iteration (optimizer steps)", "examples": "examples seen"}
+_NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+STEP_SERIES = ("batch", "lr", "g_lr")  # one point per step report: thousands of points
+
+
+def nice_ceil(v: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is >= ``v`` (> 0)."""
+    if not np.isfinite(v) or v <= 0:
+        return 1.0
+    e = 10.0 ** np.floor(np.log10(v))
+    for m in _NICE:
+        if m * e >= v * (1 - 1e-12):
+            return float(m * e)
+    return float(10 * e)
+
+
+def grow_range(current: tuple[float, float] | None, lo: float, hi: float, pad: float = 0.06,
+               fill: float = 0.5) -> tuple[float, float] | None:
+    """A view range for data in [lo, hi] that changes only when it has to.
+
+    Returns None (keep ``current``) while the data stay inside it and fill at least ``fill`` of it;
+    otherwise the data range padded by ``pad`` of its span on each side.
+    """
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return None
+    if hi - lo < 1e-12:
+        lo, hi = lo - max(abs(lo) * 0.05, 1e-6), hi + max(abs(hi) * 0.05, 1e-6)
+    if current is not None:
+        c0, c1 = current
+        if c0 <= lo and hi <= c1 and (hi - lo) >= fill * (c1 - c0):
+            return None
+    span = hi - lo
+    return lo - pad * span, hi + pad * span
 
 
 class CurveHistory:
@@ -95,7 +135,15 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         for p in (self.acc_plot, self.lr_plot):
             p.setXLink(self.loss_plot)
         self._items: dict[str, pg.PlotDataItem] = {}
+        self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # what each item shows (before decimation)
+        self._ranges: dict[str, tuple[float, float] | None] = {}
         self._make_items()
+        for p in (self.loss_plot, self.acc_plot, self.lr_plot):
+            p.disableAutoRange()
+            for name in ("left", "bottom"):
+                # The grid makes each axis' bounding rect the whole plot: cache it as a pixmap so a
+                # curve update blits it instead of replaying every tick label.
+                p.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.set_theme(theme)
 
     def _make_items(self) -> None:
@@ -115,6 +163,9 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         }
         for name in ("batch", "g_train_loss", "g_val_loss", "g_train_acc", "g_val_acc", "g_lr"):
             self._items[name].setZValue(-1)
+        for name in STEP_SERIES:
+            self._items[name].setDownsampling(auto=True, method="peak")
+            self._items[name].setClipToView(True)
 
     # -- public API ----------------------------------------------------------
     def set_theme(self, theme: Theme) -> None:
@@ -171,6 +222,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         if mode not in X_MODES:
             raise ValueError(f"x mode must be one of {', '.join(X_MODES)}")
         self._x_mode = mode
+        self._ranges.pop("x", None)
         self.lr_plot.setLabel("bottom", _X_LABELS[mode], size=f"{self._theme.font_pt}pt",
                               color=self._theme.foreground)
         self.refresh()
@@ -179,6 +231,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         """Logarithmic loss axis (shows late progress and divergence better)."""
         self._log_y = bool(on)
         self.loss_plot.setLogMode(False, self._log_y)
+        self._ranges.pop("loss", None)
         self.refresh()
 
     def show_lr_range(self, lrs, losses, suggested: float | None) -> None:
@@ -204,6 +257,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
     def reset(self) -> None:
         """Start a new, empty live run."""
         self.history = CurveHistory("run")
+        self._ranges.clear()
         self.refresh()
 
     def keep_as_ghost(self) -> None:
@@ -225,8 +279,10 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self._draw(self.ghost, "g_")
         else:
             for name, item in self._items.items():
-                if name.startswith("g_"):
+                if name.startswith("g_") and len(self._data.get(name, ((0,),))[0]):  # unknown or non-empty
                     item.setData([], [])
+                    self._data[name] = (np.empty(0), np.empty(0))
+        self._fit_ranges()
 
     # -- drawing -------------------------------------------------------------
     def _x(self, h: CurveHistory, kind: str) -> np.ndarray:
@@ -240,7 +296,51 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         ok = np.isfinite(x) & np.isfinite(y)
         if positive:
             ok &= y > 0  # log axes cannot show 0 or a diverged (NaN) loss
-        self._items[name].setData(x[ok], y[ok])
+        x, y = x[ok], y[ok]
+        self._data[name] = (x, y)
+        self._items[name].setData(x, y)
+
+    def _extent(self, names, axis: int, log: bool = False) -> tuple[float, float]:
+        lo, hi = np.inf, -np.inf
+        for name in names:
+            d = self._data.get(name)
+            if d is None or not len(d[axis]):
+                continue
+            v = d[axis]
+            if log:
+                v = np.log10(v[v > 0])
+                if not v.size:
+                    continue
+            lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
+        return lo, hi
+
+    def _set_range(self, key: str, plot, axis: str, new) -> None:
+        if new is None:
+            return
+        self._ranges[key] = new
+        (plot.setXRange if axis == "x" else plot.setYRange)(*new, padding=0)
+
+    def _fit_ranges(self) -> None:
+        """Move the view ranges only when the data need it (see the module notes)."""
+        lo, hi = self._extent(self._items, 0)
+        if np.isfinite(lo) and np.isfinite(hi):
+            cur = self._ranges.get("x")
+            if cur is None or lo < cur[0] or hi > cur[1]:
+                top = nice_ceil(max(hi, lo + 1e-9) * 1.05) if hi > 0 else hi + 1.0
+                self._set_range("x", self.loss_plot, "x", (min(lo, 0.0), top))
+        loss_names = ("batch", "train_loss", "val_loss", "g_train_loss", "g_val_loss")
+        self._set_range("loss", self.loss_plot, "y",
+                        grow_range(self._ranges.get("loss"), *self._extent(loss_names, 1, self._log_y)))
+        acc = grow_range(self._ranges.get("acc"), *self._extent(("train_acc", "val_acc", "g_train_acc", "g_val_acc"), 1),
+                         fill=0.4)
+        if acc is not None:
+            acc = (max(acc[0], -0.02), min(acc[1], 1.02))
+        self._set_range("acc", self.acc_plot, "y", acc)
+        _, lr_hi = self._extent(("lr", "g_lr"), 1)
+        if np.isfinite(lr_hi):  # from 0, so a constant lr reads as a flat line at its value
+            cur = self._ranges.get("lr")
+            if cur is None or lr_hi > cur[1] or lr_hi < 0.5 * cur[1]:
+                self._set_range("lr", self.lr_plot, "y", (0.0, lr_hi * 1.15 or 1.0))
 
     def _draw(self, h: CurveHistory, prefix: str) -> None:
         xs, xe = self._x(h, "step"), self._x(h, "epoch")
@@ -251,8 +351,3 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         for col in ("train_acc", "val_acc"):
             self._set(prefix + col, xe, h.column("epoch", col))
         self._set(prefix + "lr", xs, h.column("step", "lr"))
-        if not prefix:
-            lr = h.column("step", "lr")
-            lr = lr[np.isfinite(lr)]
-            if lr.size:  # from 0, so a constant lr reads as a flat line at its value
-                self.lr_plot.setYRange(0, float(lr.max()) * 1.15 or 1.0, padding=0)
