@@ -7,6 +7,7 @@ and redraws each view at most once per frame.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer
@@ -27,6 +28,7 @@ from widgets.training_curves import TrainingCurves
 
 FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer gives no headroom for 30 FPS)
 SLOW_VIEW_S = 0.1  # the diagram and histograms change slowly: redraw them at most 10 times a second
+SLOW_VIEWS = ("diagram", "histograms")
 NEURON_GRID = 20  # resolution of each neuron's little heatmap
 
 _FIELD_NAMES = {"layers": "the architecture", "activation": "the activation", "batchnorm": "batch norm",
@@ -77,8 +79,8 @@ class TrainingPage(QWidget):
         self._last_metrics = None
         self._ghost_label = ""
         self._lr_range_pending = False
-        self.frames = 0  # frames drawn (the bench reads it)
-        self._slow_drawn = 0.0
+        self.frames = 0  # frames in which a view was updated
+        self._drawn_at: dict[str, float] = {}  # view -> perf_counter of its last update
         self.data_view = None
         self._timer = QTimer(self)
         self._timer.setObjectName("training-page-frame")
@@ -537,41 +539,53 @@ class TrainingPage(QWidget):
         self._set_status(text, error)
 
     def _draw_frame(self, force: bool = False) -> None:
-        """Redraw the views that got new data (one setData/paint each)."""
+        """Redraw views that got new data.
+
+        While training, one view per frame: the one that has waited longest (the diagram and the
+        histograms at most every ``SLOW_VIEW_S``). Every view's update costs a few ms of setData
+        plus its repaint; doing all four in one frame stalled the GUI thread for 60-200 ms
+        (bench/bench_training_page.py). Paused, finished or forced: everything at once.
+        """
         if not self._dirty:
             return
-        snap = self._snapshot
-        import time
-
         now = time.perf_counter()
-        slow_due = force or now - self._slow_drawn >= SLOW_VIEW_S or self._state != "running"
-        keep = set()
-        if not slow_due:
-            keep = self._dirty & {"diagram", "histograms"}
-            self._dirty -= keep
+        if force or self._state != "running":
+            todo = set(self._dirty)
         else:
-            self._slow_drawn = now
-        if "curves" in self._dirty:
-            self.curves.refresh()
-        if snap is not None:
-            if "decision" in self._dirty:
-                gx, gy = np.asarray(snap.grid_x, float), np.asarray(snap.grid_y, float)
-                dx = (gx[-1] - gx[0]) / max(len(gx) - 1, 1)
-                dy = (gy[-1] - gy[0]) / max(len(gy) - 1, 1)
-                # Cell centres -> the extent of the cell edges (TRAPS.md: half a cell each side).
-                self.decision.set_grid(snap.grid, (gx[0] - dx / 2, gx[-1] + dx / 2, gy[0] - dy / 2, gy[-1] + dy / 2))
-                if self.confusion.isVisible():
-                    self._draw_confusion(snap)
-            if "diagram" in self._dirty and self.diagram.isVisible():
-                self.diagram.set_state(snap.weights, self._neuron_grids(snap), snap.dropout_masks)
-            if "histograms" in self._dirty and self.histograms.isVisible():
-                self.histograms.set_histograms("act", snap.act_hist, [f"hidden {i + 1}" for i in range(len(snap.act_hist))])
-                grads = [g for g in snap.grad_hist if g is not None]
-                self.histograms.set_histograms("grad", grads, [f"W{i + 1}" for i in range(len(grads))])
-        if snap is not None and "decision" in self._dirty and self._host is not None:
-            self._host.want_snapshot()
-        self._dirty = keep
+            due = [v for v in self._dirty
+                   if v not in SLOW_VIEWS or now - self._drawn_at.get(v, 0.0) >= SLOW_VIEW_S]
+            todo = {min(due, key=lambda v: self._drawn_at.get(v, 0.0))} if due else set()
+        if not todo:
+            return
+        for v in todo:
+            self._draw_view(v)
+            self._drawn_at[v] = now
+        self._dirty -= todo
         self.frames += 1
+
+    def _draw_view(self, view: str) -> None:
+        snap = self._snapshot
+        if view == "curves":
+            self.curves.refresh()
+            return
+        if snap is None:
+            return
+        if view == "decision":
+            gx, gy = np.asarray(snap.grid_x, float), np.asarray(snap.grid_y, float)
+            dx = (gx[-1] - gx[0]) / max(len(gx) - 1, 1)
+            dy = (gy[-1] - gy[0]) / max(len(gy) - 1, 1)
+            # Cell centres -> the extent of the cell edges (TRAPS.md: half a cell each side).
+            self.decision.set_grid(snap.grid, (gx[0] - dx / 2, gx[-1] + dx / 2, gy[0] - dy / 2, gy[-1] + dy / 2))
+            if self.confusion.isVisible():
+                self._draw_confusion(snap)
+            if self._host is not None:
+                self._host.want_snapshot()  # drawn: the trainer may send the next one
+        elif view == "diagram" and self.diagram.isVisible():
+            self.diagram.set_state(snap.weights, self._neuron_grids(snap), snap.dropout_masks)
+        elif view == "histograms" and self.histograms.isVisible():
+            self.histograms.set_histograms("act", snap.act_hist, [f"hidden {i + 1}" for i in range(len(snap.act_hist))])
+            grads = [g for g in snap.grad_hist if g is not None]
+            self.histograms.set_histograms("grad", grads, [f"W{i + 1}" for i in range(len(grads))])
 
     def _neuron_grids(self, snap):
         """Each neuron's activation over a small grid of the input plane (numpy forward pass).
