@@ -231,9 +231,18 @@ class TrajectoryRun:
             self.tracker = OutcomeTracker(surface.domain, surface.minima, loss, rules)
             shown = self._shown_loss(x, loss)
             self._next = (clean, g)
-            vel0 = torch.zeros(n, 2, dtype=F64) if self._vel_key else torch.full((n, 2), math.nan, dtype=F64)
-            self._rows = {"xy": [x.clone()], "loss": [shown], "grad": [g.clone()], "velocity": [vel0],
-                          "lr": [self.opt.param_groups[0]["lr"]]}
+            # The record: preallocated numpy arrays (row t = after t steps), grown by doubling. A step
+            # writes one row; trajectory() copies the filled part (no per-step objects to re-stack,
+            # and nothing for the garbage collector to scan: the GUI worker snapshots every chunk).
+            # (many starts: start smaller and let it grow, rather than reserve total_steps rows up front)
+            cap = min(_check_steps(total_steps) + 1, max(64, (1 << 20) // n))
+            self._xy = np.empty((cap, n, 2))  # (cap, N, 2)
+            self._loss = np.empty((cap, n))  # (cap, N)
+            self._grad = np.empty((cap, n, 2))
+            self._vel = np.empty((cap, n, 2))
+            self._lr = np.empty(cap)  # (cap,)
+            self._record(0, x, shown, g, torch.zeros(n, 2, dtype=F64) if self._vel_key else None,
+                         self.opt.param_groups[0]["lr"])
             self._div_frozen = torch.zeros(n, dtype=torch.bool)  # (N,)
             self._freeze(self.tracker.check_loss(0, loss))
 
@@ -290,23 +299,40 @@ class TrajectoryRun:
         self._freeze(self.tracker.check_loss(t, loss))
         self.t = t
         st = self.opt.state[p]
-        vel = st[self._vel_key].detach().clone() if self._vel_key and self._vel_key in st \
-            else torch.full_like(x, math.nan)
-        for key, val in (("xy", x.clone()), ("loss", shown), ("grad", g.clone()), ("velocity", vel), ("lr", lr)):
-            self._rows[key].append(val)
+        self._record(t, x, shown, g, st[self._vel_key].detach() if self._vel_key and self._vel_key in st else None,
+                     lr)
+
+    def _record(self, t: int, x, loss, g, vel, lr) -> None:
+        """Write row ``t`` of the record (``vel`` None: NaN, no momentum state)."""
+        if t >= len(self._lr):  # total_steps was exceeded: double the capacity
+            cap = max(2 * len(self._lr), t + 1)
+            for key in ("_xy", "_loss", "_grad", "_vel", "_lr"):
+                old = getattr(self, key)
+                new = np.empty((cap,) + old.shape[1:])
+                new[:t] = old[:t]
+                setattr(self, key, new)
+        self._xy[t] = x.numpy()
+        self._loss[t] = loss.numpy()
+        self._grad[t] = g.numpy()
+        if vel is None:
+            self._vel[t] = math.nan
+        else:
+            self._vel[t] = vel.numpy()
+        self._lr[t] = lr
 
     def trajectory(self) -> Trajectory:
         """The record so far (copies); see :class:`Trajectory`."""
-        r = self._rows
-        xy = torch.stack(r["xy"]).numpy()  # (T+1, N, 2)
-        loss = torch.stack(r["loss"]).numpy()  # (T+1, N)
-        grad = torch.stack(r["grad"]).numpy()
-        vel = torch.stack(r["velocity"]).numpy()
-        lr = np.asarray(r["lr"], dtype=np.float64)  # (T+1,)
+        end = self.t + 1
+        cols = slice(None) if not self.single else 0  # one start: drop the row axis (copy only that)
+        xy = self._xy[:end, cols].copy()  # (T+1, N, 2) or (T+1, 2)
+        loss = self._loss[:end, cols].copy()  # (T+1, N) or (T+1,)
+        grad = self._grad[:end, cols].copy()
+        vel = self._vel[:end, cols].copy()
+        lr = self._lr[:end].copy()  # (T+1,)
         tr = self.tracker
         conv, div = tr.conv_step.clone(), tr.div_step.clone()
         at = torch.where(conv >= 0, conv, torch.full_like(conv, self.t)).clamp(max=self.t)
-        final = torch.as_tensor(xy)[at, torch.arange(xy.shape[1])]  # (N, 2) where each row ended
+        final = torch.from_numpy(self._xy[at.numpy(), np.arange(len(at))])  # (N, 2) where each row ended
         labels = outcome_labels(len(tr.minima))
         codes = classify(final, conv, div, tr.minima, tr.width, self.rules)
         out = [labels[c] for c in codes]
@@ -314,7 +340,6 @@ class TrajectoryRun:
         div_l = [int(d) if d >= 0 else None for d in div.tolist()]
         if not self.single:
             return Trajectory(xy, loss, lr, grad, vel, div_l, conv_l, out, labels)
-        xy, loss, grad, vel = xy[:, 0], loss[:, 0], grad[:, 0], vel[:, 0]
         finite = np.isfinite(xy).all(1) & np.isfinite(loss)
         keep = len(finite) if finite.all() else int(np.argmin(finite))  # cut at the first non-finite row
         keep = max(keep, 1)
