@@ -83,3 +83,20 @@ def test_lr_range_test_shows_the_u():
     assert r.smoothed[k] < 0.6 * r.smoothed[0]  # falls...
     assert r.smoothed[-1] > 1.5 * r.smoothed[k]  # ...and rises again
     assert 1e-3 < r.min_lr < 100
+
+
+def test_noise_floor_tracks_the_noise():
+    from core.training.diagnostics import noise_floor
+
+    clean, noisy = noise_floor("moons", 0.1), noise_floor("moons", 0.3)
+    assert clean < 0.01 < 0.05 < noisy < 0.15  # measured 0.0015 and 0.084
+
+
+def test_verdict_measures_bias_against_the_noise_floor():
+    from core.training import bias_variance
+
+    # 92 % train / 88 % val accuracy on moons with noise 0.3 (floor ~8 %) is not underfitting
+    assert bias_variance(0.08, 0.12).code == "high_bias"
+    v = bias_variance(0.08, 0.12, base_error=0.084)
+    assert v.code == "good" and "base error of about 8%" in v.text
+    assert bias_variance(0.30, 0.31, base_error=0.084).code == "high_bias"

@@ -10,10 +10,10 @@ import numpy as np
 import torch
 
 from .augment import augment_batch, parse_augment
-from .config import TrainConfig, validate
+from .config import CLASSIFICATION_DATASETS, TrainConfig, validate
 from .controls import TrainControls
 from .data import Prepared, load_data
-from .diagnostics import bias_variance, nan_message
+from .diagnostics import bias_variance, nan_message, noise_floor
 from .init import initialize
 from .metrics import DataView, LayerStats, Metrics, Snapshot
 from .model import MLP, build_model, data_loss, resolve_loss
@@ -419,7 +419,7 @@ class _Run:
         if message:
             final.message = message
         if stopped != "nan":
-            v = bias_variance_for(final, self.data.task)
+            v = bias_variance_for(final, self.data.task, base_error_for(c, self.data.task))
             if v is not None:
                 final.verdict_code, final.verdict_text = v.code, v.text
         total_s = time.perf_counter() - t_start
@@ -442,13 +442,23 @@ class _Run:
         return m.val_loss
 
 
-def bias_variance_for(m: Metrics, task: str):
-    """Bias/variance verdict from a Metrics' train/val errors (error = 1 - acc, or the loss)."""
+def bias_variance_for(m: Metrics, task: str, base_error: float = 0.0):
+    """Bias/variance verdict from a Metrics' train/val errors (error = 1 - acc, or the loss).
+
+    ``base_error`` is the data's noise floor (:func:`base_error_for`), the lectures' Bayes error.
+    """
     if m.val_loss is None or m.train_loss is None:
         return None
     if task == "classification" and m.train_acc is not None and m.val_acc is not None:
-        return bias_variance(1.0 - m.train_acc, 1.0 - m.val_acc)
+        return bias_variance(1.0 - m.train_acc, 1.0 - m.val_acc, base_error=base_error)
     return bias_variance(m.train_loss, m.val_loss, bias_tol=0.05, variance_tol=max(0.02, 0.5 * m.train_loss))
+
+
+def base_error_for(config: TrainConfig, task: str) -> float:
+    """The noise floor of a generated classification set (0 for user data and regression)."""
+    if task != "classification" or config.dataset not in CLASSIFICATION_DATASETS or not config.noise:
+        return 0.0
+    return noise_floor(config.dataset, float(config.noise), int(config.classes))
 
 
 def train(config: TrainConfig, stop_event=None, controls: TrainControls | None = None) -> Iterator[Metrics]:
