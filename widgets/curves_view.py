@@ -1,5 +1,13 @@
-"""Loss (log scale) and learning rate against step, one curve per racer, with a step cursor."""
+"""Loss (log scale) and learning rate against step, one curve per racer, with a step cursor.
+
+The axis ranges are set here, not by pyqtgraph's auto-range: the step axis spans the whole run
+(:meth:`CurvesView.set_steps`), the loss axis whole decades and the lr axis 0 .. max. They change
+only when the data crosses a decade or a new maximum, so a playing frame does not re-render the
+axes and the grid (auto-range grew them every frame: about half of a curves repaint, measured).
+"""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,6 +30,47 @@ def loss_gap(loss: np.ndarray, f_min: float | None) -> np.ndarray:
     return np.maximum(out, 1e-16)
 
 
+def loss_decades(lo: float, hi: float) -> tuple[float, float]:
+    """log10 range of the loss axis: whole decades around [lo, hi] (both > 0), at least one decade."""
+    a = math.floor(math.log10(lo))
+    b = math.ceil(math.log10(hi))
+    return float(a), float(max(b, a + 1))
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def decade_label(k: int) -> str:
+    """10^k as a short label: 0.001 .. 1000 written out, 10⁻⁵ beyond."""
+    if -3 <= k <= 3:
+        return f"{10.0 ** k:.{max(-k, 0)}f}"
+    return "10" + str(k).translate(_SUPERSCRIPT)
+
+
+def decade_ticks(lo: float, hi: float) -> list:
+    """Ticks of a log10 axis over [lo, hi] (whole decades): labelled decades, unlabelled 2..9 minors.
+
+    About eight labels at most (every 2nd, 3rd ... decade on a long axis); minors only over a few decades.
+    """
+    a, b = math.ceil(lo), math.floor(hi)
+    every = max(1, math.ceil((b - a + 1) / 8))
+    major = [(float(k), decade_label(k)) for k in range(a, b + 1) if k % every == 0]
+    minor = []
+    if b - a <= 4:  # short axis: 2 and 5 labelled too when there are only a couple of decades
+        named = (2, 5) if b - a <= 2 else ()
+        minor = [(k + math.log10(m), f"{m * 10.0 ** k:.{max(-k, 0)}f}" if m in named else "")
+                 for k in range(a - 1, b + 1) for m in range(2, 10) if lo <= k + math.log10(m) <= hi]
+    return [major, minor]
+
+
+def lr_axis_range(lr_max: float, constant: bool) -> tuple[float, float]:
+    """Linear lr axis: 0 .. a little above the largest rate; a single constant rate sits mid-axis.
+
+    Auto-range on a flat line gives a degenerate span (ticks like 0.0500000001) around it.
+    """
+    return (0.0, 2.0 * lr_max) if constant else (0.0, 1.08 * lr_max)
+
+
 class CurvesView(QWidget):
     """Two stacked plots sharing the step axis: loss gap (log y) and lr."""
 
@@ -37,6 +86,10 @@ class CurvesView(QWidget):
             p.hideButtons()
             p.showGrid(x=True, y=True, alpha=0.25)
         self.loss_plot.setLogMode(y=True)
+        for p in (self.loss_plot, self.lr_plot):
+            p.disableAutoRange()
+        self._steps = None
+        self._ranges: dict = {}
         for p in (self.loss_plot, self.lr_plot):
             for name in ("left", "bottom"):  # "lr (x0.001)" confuses students; relabelling per frame is slow
                 p.getAxis(name).enableAutoSIPrefix(False)
@@ -75,6 +128,11 @@ class CurvesView(QWidget):
             pen = pg.mkPen(color, width=self._theme.line_width)
             li = self.loss_plot.plot([], [], pen=pen, name=label)
             ri = self.lr_plot.plot([], [], pen=pen)
+            for item in (li, ri):
+                # Thousands of steps in a few hundred pixels: draw about two points per pixel (peak keeps
+                # the spikes). Wide antialiased polylines of every step made a frame take 15-30 ms.
+                item.setDownsampling(auto=True, method="peak")
+                item.setClipToView(True)
             self._loss_items.append(li)
             self._lr_items.append(ri)
 
@@ -86,16 +144,55 @@ class CurvesView(QWidget):
                 if sample.item is item:
                     label.setText(text)
 
+    def set_steps(self, steps: int) -> None:
+        """The run length: the step axis shows 0 .. ``steps`` whatever has been drawn so far."""
+        self._steps = max(int(steps), 1)
+        self._set_range("x", (0.0, float(self._steps)))
+
     def set_data(self, series: list[tuple[np.ndarray, np.ndarray]], step: int) -> None:
         """Curves up to ``step``: one (loss (T,), lr (T,)) pair per racer."""
+        lo, hi, lr_hi, lr_values = math.inf, -math.inf, 0.0, set()
+        longest = 0
         for i, (loss, lr) in enumerate(series[: len(self._loss_items)]):
             n = min(len(loss), step + 1)
+            longest = max(longest, n)
             x = np.arange(n)
-            self._loss_items[i].setData(x, loss_gap(loss[:n], self._f_min))
+            gap = loss_gap(loss[:n], self._f_min)
+            self._loss_items[i].setData(x, gap)
             lr = np.asarray(lr[:n], dtype=float)
-            self._lr_items[i].setData(x, np.where(np.isfinite(lr) & (lr > 0), lr, np.nan))
+            lr = np.where(np.isfinite(lr) & (lr > 0), lr, np.nan)
+            self._lr_items[i].setData(x, lr)
+            if n and not np.isnan(gap).all():
+                lo, hi = min(lo, float(np.nanmin(gap))), max(hi, float(np.nanmax(gap)))
+            # the lr axis covers the whole computed schedule (not only up to the cursor): it stays put
+            lr_all = np.asarray(series[i][1], dtype=float)
+            lr_all = lr_all[np.isfinite(lr_all) & (lr_all > 0)]
+            if len(lr_all):
+                lr_hi = max(lr_hi, float(lr_all.max()))
+                lr_values.update((float(lr_all.min()), float(lr_all.max())))
+        if self._steps is None:
+            self._set_range("x", (0.0, float(max(longest - 1, 1))))
+        if math.isfinite(lo):
+            self._set_range("loss", loss_decades(lo, hi))
+        if lr_hi > 0:
+            self._set_range("lr", lr_axis_range(lr_hi, len(lr_values) == 1))
         self.loss_cursor.setPos(step)
         self.lr_cursor.setPos(step)
+
+    def _set_range(self, key: str, rng: tuple[float, float]) -> None:
+        """Set an axis range only when it changed (a change re-renders the axis and grid)."""
+        if self._ranges.get(key) == rng:
+            return
+        self._ranges[key] = rng
+        if key == "x":
+            self.loss_plot.setXRange(*rng, padding=0.02)
+        elif key == "loss":
+            self.loss_plot.setYRange(*rng, padding=0.03)  # a little beyond: the end decades get labels
+            # Labelled decades only: over one or two decades pyqtgraph labels every minor tick too
+            # ("0.2 0.3 ... 0.8 0.9 1"), which overlap in a short plot.
+            self.loss_plot.getAxis("left").setTicks(decade_ticks(*rng))
+        else:
+            self.lr_plot.setYRange(*rng, padding=0.03)
 
     def _label_style(self) -> dict:
         return {"color": self._theme.foreground, "font-size": f"{self._theme.font_pt}pt"}

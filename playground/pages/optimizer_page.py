@@ -520,6 +520,7 @@ class OptimizerPage(QWidget):
         self._frames += 1
         if not self._playing or self._frames % 3 == 0:
             # Curves at 20 Hz while playing: their axes re-render text whenever the range grows.
+            self.curves.set_steps(self._steps)  # a no-op unless the run length changed
             self.curves.set_data(series, self._step)
         self.playback.set_position(self._step, self._computed(), self._steps)
         now = time.perf_counter()
