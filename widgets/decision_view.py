@@ -57,6 +57,7 @@ class DecisionView(pg.PlotWidget):
         self._show_test = True
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
+        self.viewport().setAttribute(Qt.WA_OpaquePaintEvent)  # the background brush fills it: no parent repaint
         self.hideButtons()
         self.image = pg.ImageItem(axisOrder="row-major")  # grid rows are x2, columns x1 (TRAPS.md)
         self.addItem(self.image)

@@ -26,6 +26,12 @@ def _to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, 3 * w, QImage.Format_RGB888).copy()
 
 
+def _mix(bg: QColor, fg: QColor, alpha: float) -> QColor:
+    """The opaque colour of ``fg`` drawn with opacity ``alpha`` over ``bg``."""
+    a = min(max(alpha, 0.0), 1.0)
+    return QColor(*(int(round(b + (f - b) * a)) for b, f in zip(bg.getRgb()[:3], fg.getRgb()[:3])))
+
+
 def _diverging(values: np.ndarray, neg: QColor, pos: QColor, mid: QColor) -> np.ndarray:
     """Map values in [-1, 1] to RGB between ``neg``, ``mid`` and ``pos``."""
     v = np.nan_to_num(values, nan=0.0).clip(-1, 1)[..., None]
@@ -55,6 +61,7 @@ class NetworkDiagram(QWidget):
         self._w_images: list[QImage] = []
         self._input_names: list[str] = []
         self.setMinimumSize(220, 160)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)  # paintEvent fills the whole rect: no parent repaint
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.set_theme(theme)
 
@@ -179,7 +186,9 @@ class NetworkDiagram(QWidget):
         """Draw the links of one layer, ``a`` = weights / max |w| (out, in), grouped into a few pens.
 
         One ``drawLines`` per (sign, magnitude level, dropped) group instead of one ``drawLine`` and
-        one QPen per link: the diagram's paint went from about 11 ms to about 2 ms for 2-16-16-1.
+        one QPen per link, weakest first so strong links stay on top. The pens are opaque, their
+        colour pre-mixed with the background: Qt's raster engine drew 300 translucent lines about
+        10x slower than opaque ones (2.5-10 ms against 0.3-0.9 ms).
         """
         mag = np.abs(a)
         level = np.minimum((mag * LINK_LEVELS).astype(int), LINK_LEVELS - 1)  # (out, in)
@@ -193,9 +202,8 @@ class NetworkDiagram(QWidget):
             sel = code == c
             lv, pos, drop = int(c) // 4, bool((int(c) // 2) % 2), bool(int(c) % 2)
             m = (lv + 0.5) / LINK_LEVELS  # the level's mid magnitude
-            col = QColor(self._pos if pos else self._neg)
-            alpha = 40 + 200 * m
-            col.setAlpha(int(alpha * (0.15 if drop else 1.0)))
+            alpha = (40 + 200 * m) / 255 * (0.15 if drop else 1.0)
+            col = _mix(self._mid, self._pos if pos else self._neg, alpha)
             p.setPen(QPen(col, 0.6 + 5.0 * m))
             lines = [QLineF(x0, float(y0[i]), x1, float(y1[j])) for j, i in zip(jj[sel], ii[sel])]
             p.drawLines(lines)

@@ -9,7 +9,8 @@ covers its whole plot, so every curve update repainted all six axes (tick text r
 QPicture, about 1.5 ms each). The axes are therefore cached as pixmaps, and the view ranges are
 set by hand with hysteresis (x grows in "nice" steps, y only moves when the data leave the range
 or fill too little of it), so the tick labels are regenerated a few times a run, not every frame.
-The per-step series are decimated to about the plot's pixel width (min/max per pixel).
+Every series is decimated to about the plot's pixel width (min/max per pixel), and the per-step
+series (batch loss, lr) are drawn without antialiasing.
 """
 from __future__ import annotations
 
@@ -117,6 +118,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         super().__init__(parent=parent)
         self._theme = theme
         self._x_mode = "epoch"
+        self.viewport().setAttribute(Qt.WA_OpaquePaintEvent)  # the background brush fills it: no parent repaint
         self._log_y = False
         self.history = CurveHistory("run")
         self.ghost: CurveHistory | None = None
@@ -163,9 +165,13 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         }
         for name in ("batch", "g_train_loss", "g_val_loss", "g_train_acc", "g_val_acc", "g_lr"):
             self._items[name].setZValue(-1)
-        for name in STEP_SERIES:
-            self._items[name].setDownsampling(auto=True, method="peak")
-            self._items[name].setClipToView(True)
+        for name, item in self._items.items():
+            # At most about two points per pixel column (min and max of each column).
+            item.setDownsampling(auto=True, method="peak")
+            item.opts["autoDownsampleFactor"] = 1.5
+            item.setClipToView(True)
+            if name in STEP_SERIES:  # noisy or flat: antialiasing them doubled the plot's paint time
+                item.setData(antialias=False)
 
     # -- public API ----------------------------------------------------------
     def set_theme(self, theme: Theme) -> None:
