@@ -87,8 +87,12 @@ def test_compare_two_runs_ghost(page, qtbot):
     qtbot.waitUntil(lambda: len(_epochs(page)) >= 2, timeout=10000)
     xs, _ = page.curves._items["g_train_loss"].getData()
     assert xs is not None and len(xs) >= 3  # the dashed ghost is drawn beside the live run
-    xs, _ = page.curves._items["train_loss"].getData()
-    assert len(xs) >= 2
+    # The curves are redrawn at most 12 times a second while training: wait for a frame to show them.
+    def drawn():
+        xs, _ = page.curves._items["train_loss"].getData()
+        return xs is not None and len(xs) >= 2
+
+    qtbot.waitUntil(drawn, timeout=5000)
 
 
 def _click(qtbot, view, x, y):

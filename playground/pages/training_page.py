@@ -27,8 +27,12 @@ from widgets.training_controls_run import RunBar
 from widgets.training_curves import TrainingCurves
 
 FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer gives no headroom for 30 FPS)
-SLOW_VIEW_S = 0.1  # the diagram and histograms change slowly: redraw them at most 10 times a second
-SLOW_VIEWS = ("diagram", "histograms")
+# While training, each view is redrawn at most this often (seconds), one view per frame. On the
+# 2-core reference machine the GUI process's CPU time slows the trainer in the other process
+# almost one for one (TRAPS.md), so the views cost what they show: the decision surface is the
+# animation, the curves move by a pixel at a time, the diagram and histograms change slowly.
+VIEW_INTERVAL_S = {"decision": 1 / 30, "curves": 1 / 12, "diagram": 1 / 6, "histograms": 1 / 6}
+STATUS_S = 0.25  # the status line changes at most 4 times a second while training
 NEURON_GRID = 20  # resolution of each neuron's little heatmap
 
 _FIELD_NAMES = {"layers": "the architecture", "activation": "the activation", "batchnorm": "batch norm",
@@ -80,6 +84,8 @@ class TrainingPage(QWidget):
         self._ghost_label = ""
         self._lr_range_pending = False
         self.frames = 0  # frames in which a view was updated
+        self._status_pending = None  # the latest epoch Metrics not yet shown in the status line
+        self._status_at = 0.0
         self._drawn_at: dict[str, float] = {}  # view -> perf_counter of its last update
         self.data_view = None
         self._timer = QTimer(self)
@@ -440,8 +446,12 @@ class TrainingPage(QWidget):
             self.lesson.hide()
 
     def _set_status(self, text: str, error: bool = False) -> None:
+        self._status_pending = None
+        self._status_at = time.perf_counter()
         color = "#D55E00" if error else self._theme.foreground
-        self.status.setStyleSheet(f"color: {color};")
+        style = f"color: {color};"
+        if self.status.styleSheet() != style:  # a style sheet re-polishes the label: only on change
+            self.status.setStyleSheet(style)
         self.status.setText(text)
 
     def _epoch_text(self) -> str:
@@ -457,6 +467,8 @@ class TrainingPage(QWidget):
         if self._host is not None:
             for kind, payload in self._host.take():
                 self.handle_message(kind, payload)
+        if self._status_pending is not None and time.perf_counter() - self._status_at >= STATUS_S:
+            self._show_status_from(self._status_pending)
         self._draw_frame()
         if self._host is None or (not self._host.running and not self._dirty):
             self._timer.stop()
@@ -507,6 +519,14 @@ class TrainingPage(QWidget):
         self._dirty.add("curves")
 
     def _status_from(self, m) -> None:
+        # While training, at most STATUS_S apart: each new text re-lays out the page (a word-wrapped
+        # label), 30 epochs a second did that 30 times a second and nobody can read it anyway.
+        if m.kind == "epoch" and self._state == "running" and time.perf_counter() - self._status_at < STATUS_S:
+            self._status_pending = m
+            return
+        self._show_status_from(m)
+
+    def _show_status_from(self, m) -> None:
         task = self._prepared.task if self._prepared is not None else "classification"
         parts = [f"epoch {m.epoch}"]
         if m.train_loss is not None:
@@ -541,9 +561,9 @@ class TrainingPage(QWidget):
     def _draw_frame(self, force: bool = False) -> None:
         """Redraw views that got new data.
 
-        While training, one view per frame: the one that has waited longest (the diagram and the
-        histograms at most every ``SLOW_VIEW_S``). Every view's update costs a few ms of setData
-        plus its repaint; doing all four in one frame stalled the GUI thread for 60-200 ms
+        While training, one view per frame: of the views that are due (``VIEW_INTERVAL_S``), the
+        one that has waited longest. Every view's update costs a few ms of setData plus its
+        repaint; doing all four in one frame stalled the GUI thread for 60-200 ms
         (bench/bench_training_page.py). Paused, finished or forced: everything at once.
         """
         if not self._dirty:
@@ -552,8 +572,7 @@ class TrainingPage(QWidget):
         if force or self._state != "running":
             todo = set(self._dirty)
         else:
-            due = [v for v in self._dirty
-                   if v not in SLOW_VIEWS or now - self._drawn_at.get(v, 0.0) >= SLOW_VIEW_S]
+            due = [v for v in self._dirty if now - self._drawn_at.get(v, 0.0) >= VIEW_INTERVAL_S.get(v, 0.0)]
             todo = {min(due, key=lambda v: self._drawn_at.get(v, 0.0))} if due else set()
         if not todo:
             return
