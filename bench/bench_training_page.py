@@ -16,6 +16,8 @@ What each side does, per step, is the same work:
 
 FPS counts frames actually painted: window updates in which at least one of the four views
 repainted (not timer ticks). The stall is the longest gap between ticks of a 5 ms probe timer.
+"other load" is the CPU the rest of the machine used meanwhile (from /proc/stat): on 2 cores, one
+busy neighbour (another session's pytest, say) halves the trainer, so such runs are flagged.
 
 Usage::
 
@@ -23,8 +25,9 @@ Usage::
 
 Targets: ratio >= 0.8, FPS >= 30, stall <= 50 ms. Exit status: without ``--quick``, 1 if a
 target is missed. With ``--quick`` (CI: about 25 s on a 2-core machine) the figures are printed
-with MET/MISSED but the exit status is 1 only below the floors (ratio < 0.5, FPS < 15, stall > 200
-ms): a 3 s sample on a shared machine is noisy, and a real regression falls through the floors.
+with met/MISSED but the exit status is 1 only below the floors (ratio < 0.5, FPS < 15, stall > 200
+ms) on a machine that was otherwise idle: a 3 s sample on a shared machine is noisy, and a real
+regression falls through the floors.
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TARGETS = {"ratio": 0.8, "fps": 30.0, "stall_ms": 50.0}
 FLOORS = {"ratio": 0.5, "fps": 15.0, "stall_ms": 200.0}  # --quick fails only below these
+DISTURBED_CORES = 0.25  # other processes using more than this during a measurement: say so
 
 SCENE = {"version": 1, "page": "training", "title": "Benchmark", "lesson": "2-16-16-1 on moons.",
          "epochs": 100000,
@@ -56,14 +60,15 @@ def _config():
     return scene_training.values_to_config(values)
 
 
-def bare_steps_per_s(seconds: float, threads: int, snapshot_hz: float) -> tuple[float, float]:
-    """(steps/s, snapshots/s) of the training generator alone, after one warm-up epoch."""
+def bare_steps_per_s(seconds: float, threads: int, snapshot_hz: float) -> tuple[float, float, float]:
+    """(steps/s, snapshots/s, other load in cores) of the training generator alone, after a warm-up epoch."""
     import torch
 
     from core.training import TrainControls, train
 
     torch.set_num_threads(threads)
     stop, controls = threading.Event(), TrainControls()
+    load = None
     t_warm = step_warm = None
     last_snap, n_snap = 0.0, 0
     gap = 1.0 / snapshot_hz if snapshot_hz > 0 else float("inf")
@@ -79,11 +84,37 @@ def bare_steps_per_s(seconds: float, threads: int, snapshot_hz: float) -> tuple[
             last_snap = now
         if t_warm is None and m.kind == "epoch" and m.epoch >= 1:
             t_warm, step_warm = now, m.step
+            load = OtherLoad()
         if t_warm is not None and now - t_warm > seconds:
             rate = (m.step - step_warm) / (now - t_warm)
             stop.set()
             break
-    return rate, n_snap / (now - t_warm)
+    return rate, n_snap / (now - t_warm), load.cores()
+
+
+def _busy_seconds() -> float:
+    """CPU seconds all processes of the machine used so far (Linux /proc/stat; NaN elsewhere)."""
+    try:
+        v = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / os.sysconf("SC_CLK_TCK")  # user nice system irq softirq steal
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+class OtherLoad:
+    """CPU the rest of the machine used during a measurement, in cores (others' tests, builds, ...)."""
+
+    def __init__(self, pids=()):
+        self.pids = list(pids)
+        self.t0, self.busy0 = time.perf_counter(), _busy_seconds()
+        self.own0 = self._own()
+
+    def _own(self) -> float:
+        return sum(os.times()[:2]) + sum(_cpu_seconds(p) for p in self.pids)
+
+    def cores(self) -> float:
+        el = time.perf_counter() - self.t0
+        return max(0.0, ((_busy_seconds() - self.busy0) - (self._own() - self.own0)) / el)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -166,6 +197,7 @@ def gui_run(seconds: float) -> dict:
     pid = page._host._proc.pid
     frames0, counts0, tw = painted.frames, dict(counts), time.perf_counter()
     cpu_gui0, cpu_child0 = sum(os.times()[:2]), _cpu_seconds(pid)
+    load = OtherLoad([pid])
     gaps.clear()
     last[0] = clock.elapsed()
     probe.start(5)
@@ -177,6 +209,7 @@ def gui_run(seconds: float) -> dict:
     probe.stop()
     elapsed = time.perf_counter() - tw
     cpu_gui, cpu_child = sum(os.times()[:2]) - cpu_gui0, _cpu_seconds(pid) - cpu_child0
+    other = load.cores()
     app.removeEventFilter(painted)
     window = [(t, s) for t, s in samples if t >= tw]
     rate = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0]) if len(window) >= 2 else float("nan")
@@ -186,7 +219,7 @@ def gui_run(seconds: float) -> dict:
     app.processEvents()
     per_s = {k: (counts[k] - counts0.get(k, 0)) / elapsed for k in counts}
     return {"steps_per_s": rate, "fps": (painted.frames - frames0) / elapsed, "max_gap_ms": max(gaps[1:], default=0),
-            "per_s": per_s, "cpu_gui": cpu_gui / elapsed, "cpu_trainer": cpu_child / elapsed}
+            "per_s": per_s, "cpu_gui": cpu_gui / elapsed, "cpu_trainer": cpu_child / elapsed, "other": other}
 
 
 def main(argv=None) -> int:
@@ -200,8 +233,8 @@ def main(argv=None) -> int:
     default_threads = torch.get_num_threads()
     gui = gui_run(secs)
     snap_hz = gui["per_s"]["snapshots"]
-    bare_default, snap_default = bare_steps_per_s(secs, default_threads, snap_hz)
-    bare_one, snap_one = bare_steps_per_s(secs, 1, snap_hz)
+    bare_default, snap_default, other_default = bare_steps_per_s(secs, default_threads, snap_hz)
+    bare_one, snap_one, other_one = bare_steps_per_s(secs, 1, snap_hz)
     bare = max(bare_default, bare_one)  # compare against the faster bare loop
     ratio = gui["steps_per_s"] / bare
     per_s = gui["per_s"]
@@ -224,12 +257,20 @@ def main(argv=None) -> int:
           f"{per_s['diagram']:.1f}, histograms {per_s['histograms']:.1f}")
     print(f"max stall: {gui['max_gap_ms']:.0f} ms between 5 ms GUI timer ticks (target <= {TARGETS['stall_ms']:.0f}) "
           f"{verdict('stall_ms')}")
+    others = (gui["other"], other_default, other_one)
+    print(f"other load: {others[0]:.2f} / {others[1]:.2f} / {others[2]:.2f} cores used by other processes during "
+          f"the GUI / bare / bare-1-thread measurements" + ("  -- DISTURBED: figures not representative"
+                                                          if max(others) > DISTURBED_CORES else ""))
     if args.quick:
         floors_ok = (ratio >= FLOORS["ratio"] and gui["fps"] >= FLOORS["fps"]
                      and gui["max_gap_ms"] <= FLOORS["stall_ms"])
-        if not floors_ok:
-            print(f"FAIL: below the quick-mode floors {FLOORS}")
-        return 0 if floors_ok else 1
+        if floors_ok:
+            return 0
+        if max(others) > DISTURBED_CORES:
+            print(f"below the quick-mode floors {FLOORS}, but the machine was busy with other work: not judged")
+            return 0
+        print(f"FAIL: below the quick-mode floors {FLOORS}")
+        return 1
     return 0 if all(verdict(k) == "met" for k in TARGETS) else 1
 
 
