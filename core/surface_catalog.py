@@ -200,27 +200,32 @@ class PlateauSurface(Surface):
         return 1.0 - w + t * (dx * dx + dy * dy), k * dx, k * dy
 
 
-# Decoy wells: (depth, cx, cy, sigma). The wide shallow one sits on the way from the start.
-_DECOY = ((1.0, -1.5, 1.0, 1.0), (1.6, 1.8, -1.2, 0.35))
+# Decoy wells: (depth, cx, cy, sigma). The shallow one sits on the way from the start; the deep one
+# is wide enough (sigma 1.1) that a racer carried over the low ridge lands in its basin. (With sigma
+# 0.35 its basin was a small disc that no racer from the default start ever reached.)
+_DECOY = ((1.0, -1.5, 1.0, 1.0), (2.5, 1.8, -1.2, 1.1))
 
 
 class DecoySurface(Surface):
-    r"""A wide shallow decoy well beside a narrow deeper global one, in a gentle bowl.
+    r"""A shallow decoy well on the way to a deeper global one, in a gentle bowl.
 
     .. math:: f = 0.05 (x^2 + y^2) - \exp\!\Big(-\frac{|p - (-1.5, 1)|^2}{2}\Big)
-              - 1.6 \exp\!\Big(-\frac{|p - (1.8, -1.2)|^2}{2 \cdot 0.35^2}\Big)
+              - 2.5 \exp\!\Big(-\frac{|p - (1.8, -1.2)|^2}{2 \cdot 1.1^2}\Big)
 
-    Minima and the saddle between them are found by Newton's method at construction.
+    Minima and the saddle between them are found by Newton's method at construction. From the
+    default start (-3.5, 3) gradient descent settles in the decoy, SGD with momentum 0.9 (lr 0.07 to
+    0.14) rolls over the ridge into the global minimum, and Adam (lr 0.05 to 0.1) stops in the decoy
+    (``tests/test_scenes_optimizer.py`` checks the bundled scene).
     """
 
     name = "decoy"
-    description = "a wide shallow decoy well beside a narrow, deeper global minimum"
+    description = "a shallow decoy well on the way to a deeper global minimum"
     lesson = ("Gradient descent settles in whichever basin it falls into first; only momentum, noise or "
               "luck carries it over the ridge to the deeper minimum.")
     domain = (-4.0, 4.0, -4.0, 4.0)
     start = (-3.5, 3.0)
-    minima = [(1.8, -1.2), (-1.5, 1.0)]
-    saddles = [(1.1, -0.75)]
+    minima = [(1.7, -1.15), (-1.35, 0.9)]
+    saddles = [(-0.2, 0.15)]
 
     def _setup(self):
         self.minima = polish(self, self.minima)

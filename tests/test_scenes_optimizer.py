@@ -69,3 +69,35 @@ def test_broken_file_message_names_the_file(tmp_path):
     bad.write_text("version = 1\npage = [", encoding="utf-8")
     with pytest.raises(ValueError, match="broken.toml"):
         scenes.load_scene(str(bad))
+
+
+def _scene_runs(name: str, start=None):
+    """Each racer of bundled scene ``name`` run through the engine as the page runs it."""
+    from core.engine import Racer, run_trajectory
+    from core.surfaces import get_surface
+
+    sc = scene_optimizer.validate(scenes.load_scene(name))
+    surface = get_surface(sc["surface"])
+    out = {}
+    for r in sc["racers"]:
+        racer = Racer(r["optimizer"], dict(r["hparams"]), r["schedule"] or None, float(r["grad_noise"]),
+                      r.get("batch_size"), int(r["seed"]))
+        out[r["label"]] = run_trajectory(surface, racer, tuple(start or sc["start"]), sc["steps"])
+    return surface, out
+
+
+def test_decoy_scene_shows_its_claim():
+    """GD settles in the decoy, momentum rolls over the ridge into the global minimum, Adam stops in the decoy."""
+    import torch
+
+    surface, runs = _scene_runs("decoy-minimum")
+    f = [float(surface.f(torch.tensor([m], dtype=torch.float64))[0]) for m in surface.minima]
+    assert f[0] == surface.f_min and f[1] - f[0] > 1.0  # min0 is the global minimum, min1 the decoy
+    assert runs["GD"].outcome == "min1"
+    assert runs["momentum 0.9"].outcome == "min0"
+    assert runs["Adam"].outcome == "min1"
+    assert runs["momentum 0.9"].loss[-1] == pytest.approx(surface.f_min, abs=1e-9)
+    # Not a knife edge: nearby starts tell the same story.
+    for dx, dy in ((-0.2, -0.2), (0.2, 0.2), (0.2, -0.2), (-0.2, 0.2)):
+        _, near = _scene_runs("decoy-minimum", (-3.5 + dx, 3.0 + dy))
+        assert (near["GD"].outcome, near["momentum 0.9"].outcome, near["Adam"].outcome) == ("min1", "min0", "min1")
