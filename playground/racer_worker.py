@@ -7,7 +7,6 @@ Stopping: ``stop()`` sets the stop event, then ``quit()`` + ``wait()`` on the th
 """
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -153,10 +152,6 @@ class RacerWorker(QObject):
                 self.sigError.emit(job.generation, f"racer {i + 1}: {exc}".splitlines()[0])
                 continue
             self.busy_ms = max(self.busy_ms, (time.perf_counter() - t0) * 1000.0)
-            # The engine keeps one small tensor per step and field; a full GC pass over tens of
-            # thousands of them paused BOTH threads for 35-180 ms. Freezing moves what exists now
-            # out of the collector's scans (refcounting still frees it), so pauses stay short.
-            gc.freeze()
             with self._lock:
                 if self._job is job and self._snap[0] == job.generation:
                     self._snap[1][i] = traj

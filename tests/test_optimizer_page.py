@@ -147,3 +147,28 @@ def test_live_restart_and_shutdown_are_clean(live_page, qtbot):
     assert len(live_page.trajectories()) == 4
     live_page.shutdown()
     assert not live_page.timer.isActive()
+
+
+def test_curves_axis_ranges_are_sensible(qtbot):
+    """Constant lr: 0 .. 2 lr (not a degenerate span); a schedule: 0 .. max; loss: whole decades."""
+    from widgets.curves_view import CurvesView, decade_ticks, loss_decades, lr_axis_range
+
+    assert lr_axis_range(0.05, True) == (0.0, 0.1)
+    assert lr_axis_range(0.3, False) == pytest.approx((0.0, 0.324))
+    assert loss_decades(0.5, 2.4) == (-1.0, 1.0) and loss_decades(1e-16, 3.0) == (-16.0, 1.0)
+    major, minor = decade_ticks(-1.0, 1.0)
+    assert [t for _, t in major] == ["0.1", "1", "10"] and {t for _, t in minor} == {"", "0.2", "0.5", "2", "5"}
+    assert len(decade_ticks(-16.0, 1.0)[0]) <= 8 and decade_ticks(-16.0, 1.0)[1] == []
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.set_racers([("a", "#0072B2"), ("b", "#D55E00")])
+    view.set_steps(100)
+    loss = np.linspace(3.0, 0.5, 101)
+    view.set_data([(loss, np.full(101, 0.05)), (loss, np.full(101, 0.05))], 50)
+    lo, hi = view.lr_plot.viewRange()[1]
+    assert lo <= 0.0 < 0.05 < 0.1 <= hi < 0.11
+    x0, x1 = view.loss_plot.viewRange()[0]
+    assert x0 <= 0 and 100 <= x1 < 110  # the whole run, not just the 50 steps drawn
+    view.set_data([(loss, np.full(101, 0.05)), (loss, np.linspace(0.2, 0.0, 101))], 50)
+    lo, hi = view.lr_plot.viewRange()[1]
+    assert lo <= 0.0 and 0.2 < hi < 0.23
