@@ -7,6 +7,7 @@ axes and the grid (auto-range grew them every frame: about half of a curves repa
 """
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -137,7 +138,12 @@ class CurvesView(QWidget):
             self._lr_items.append(ri)
 
     def set_label(self, index: int, text: str) -> None:
-        """Rename racer ``index`` in the legend (e.g. "adam — diverged at step 37")."""
+        """Rename racer ``index`` in the legend (e.g. "adam — diverged at step 37").
+
+        The part after " — " goes on a second line: the legend is anchored at the right, so one long
+        line pushed its colour samples off the plot's left edge in a narrow plot.
+        """
+        text = "<br>".join(html.escape(part) for part in text.split(" — ", 1))
         if index < len(self._loss_items):
             item = self._loss_items[index]
             for sample, label in self.legend.items:
