@@ -278,8 +278,12 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._title()
         self.refresh()
 
-    def refresh(self) -> None:
-        """Redraw every curve from the histories (one ``setData`` each)."""
+    def refresh(self, tight: bool = False) -> None:
+        """Redraw every curve from the histories (one ``setData`` each).
+
+        ``tight``: fit the x range to the data (a finished or paused run) instead of growing it
+        in steps with room ahead (a live run).
+        """
         self._draw(self.history, "")
         if self.ghost is not None:
             self._draw(self.ghost, "g_")
@@ -288,7 +292,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                 if name.startswith("g_") and len(self._data.get(name, ((0,),))[0]):  # unknown or non-empty
                     item.setData([], [])
                     self._data[name] = (np.empty(0), np.empty(0))
-        self._fit_ranges()
+        self._fit_ranges(tight)
 
     # -- drawing -------------------------------------------------------------
     def _x(self, h: CurveHistory, kind: str) -> np.ndarray:
@@ -326,14 +330,21 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._ranges[key] = new
         (plot.setXRange if axis == "x" else plot.setYRange)(*new, padding=0)
 
-    def _fit_ranges(self) -> None:
+    def _fit_ranges(self, tight: bool = False) -> None:
         """Move the view ranges only when the data need it (see the module notes)."""
         lo, hi = self._extent(self._items, 0)
         if np.isfinite(lo) and np.isfinite(hi):
             cur = self._ranges.get("x")
-            if cur is None or lo < cur[0] or hi > cur[1]:
+            if tight:
+                lo = min(lo, 0.0)
+                span = max(hi - lo, 1e-9)
+                new = (lo - 0.02 * span, hi + 0.05 * span)  # room for the last tick's label
+                if cur is None or not np.allclose(cur, new):
+                    self._set_range("x", self.loss_plot, "x", new)
+            elif cur is None or lo < cur[0] or hi > cur[1]:
                 top = nice_ceil(max(hi, lo + 1e-9) * 1.05) if hi > 0 else hi + 1.0
-                self._set_range("x", self.loss_plot, "x", (min(lo, 0.0), top))
+                lo = min(lo, 0.0)
+                self._set_range("x", self.loss_plot, "x", (lo - 0.02 * (top - lo), top))  # the 0 tick shows
         loss_names = ("batch", "train_loss", "val_loss", "g_train_loss", "g_val_loss")
         self._set_range("loss", self.loss_plot, "y",
                         grow_range(self._ranges.get("loss"), *self._extent(loss_names, 1, self._log_y)))

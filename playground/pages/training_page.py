@@ -585,7 +585,7 @@ class TrainingPage(QWidget):
     def _draw_view(self, view: str) -> None:
         snap = self._snapshot
         if view == "curves":
-            self.curves.refresh()
+            self.curves.refresh(tight=self._state != "running")  # live: the x range grows in steps
             return
         if snap is None:
             return
