@@ -2,7 +2,6 @@
 import subprocess
 import sys
 
-import pytest
 
 from playground.cli import build_parser, glue_dash_values, main
 

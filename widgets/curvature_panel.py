@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.curvature import (
@@ -18,6 +17,7 @@ from core.curvature import (
     measured_rate,
 )
 from widgets.theme import LIGHT, Theme
+from widgets.theme_apply import fill_background
 
 QUADRATIC_NAMES = ("bowl", "valley")
 
@@ -94,11 +94,7 @@ class CurvaturePanel(QWidget):
     def set_theme(self, theme: Theme) -> None:
         """Apply ``theme``."""
         self._theme = theme
-        pal = self.palette()
-        pal.setColor(QPalette.Window, QColor(theme.background))
-        pal.setColor(QPalette.WindowText, QColor(theme.foreground))
-        self.setPalette(pal)
-        self.setAutoFillBackground(True)
+        fill_background(self, theme)
         self.label.setStyleSheet(f"font-size: {theme.font_pt}pt; color: {theme.foreground};")
         self._render()
 

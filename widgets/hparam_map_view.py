@@ -11,10 +11,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from widgets.theme import LIGHT, Theme
+from widgets.theme_apply import fill_background, style_axes
 
 DIVERGED_COLOR = "#D0D0D0"  # light grey: not on the cividis ramp (navy -> yellow)
 
@@ -85,17 +85,8 @@ class HparamMapView(QWidget):
         """Apply ``theme``'s colours and font sizes."""
         self._theme = theme
         self.glw.setBackground(theme.background)
-        pal = self.palette()
-        pal.setColor(QPalette.Window, QColor(theme.background))
-        pal.setColor(QPalette.WindowText, QColor(theme.foreground))
-        self.setPalette(pal)
-        self.setAutoFillBackground(True)
-        font = QFont()
-        font.setPointSize(theme.font_pt)
-        for axis in (self.plot.getAxis("bottom"), self.plot.getAxis("left"), self.bar.axis):
-            axis.setPen(pg.mkPen(theme.foreground))
-            axis.setTextPen(pg.mkPen(theme.foreground))
-            axis.setTickFont(font)
+        fill_background(self, theme)
+        style_axes([self.plot.getAxis("bottom"), self.plot.getAxis("left"), self.bar.axis], theme)
         self.caption.setStyleSheet(f"font-size: {theme.font_pt}pt; color: {theme.foreground};")
         self.marker.setPen(pg.mkPen(theme.marker, width=3))
         self.marker.setBrush(pg.mkBrush(None))

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from widgets.theme import LIGHT, OKABE_ITO, Theme
+from widgets.theme_apply import fill_background, style_axes
 
 #: Colours of the listed minima in order (Okabe-Ito without orange, grey-ish black and yellow last).
 MINIMA_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442")
@@ -95,19 +95,10 @@ class OutcomeMapView(QWidget):
         """Apply ``theme``'s colours and font sizes."""
         self._theme = theme
         self.plot.setBackground(theme.background)
-        pal = self.palette()
-        pal.setColor(QPalette.Window, QColor(theme.background))
-        pal.setColor(QPalette.WindowText, QColor(theme.foreground))
-        self.setPalette(pal)
-        self.setAutoFillBackground(True)
-        font = QFont()
-        font.setPointSize(theme.font_pt)
+        fill_background(self, theme)
+        style_axes([self.plot.getAxis("bottom"), self.plot.getAxis("left")], theme)
         style = {"color": theme.foreground, "font-size": f"{theme.font_pt}pt"}
         for name, text in (("bottom", "x start"), ("left", "y start")):
-            axis = self.plot.getAxis(name)
-            axis.setPen(pg.mkPen(theme.foreground))
-            axis.setTextPen(pg.mkPen(theme.foreground))
-            axis.setTickFont(font)
             self.plot.setLabel(name, text, **style)
         self.legend.setStyleSheet(f"font-size: {theme.font_pt}pt; color: {theme.foreground};")
         self.minima.setPen(pg.mkPen("#000000", width=1.5))
