@@ -27,11 +27,12 @@ from widgets.training_controls_run import RunBar
 from widgets.training_curves import TrainingCurves
 
 FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer gives no headroom for 30 FPS)
-# While training, each view is redrawn at most this often (seconds), one view per frame. On the
-# 2-vCPU reference machine the GUI process's CPU time slows the trainer in the other process
-# (measured: a busy neighbour process halved the bare loop), so the views cost what they show:
-# the decision surface is the animation, the curves move by a pixel at a time, the diagram and
-# the histograms change slowly.
+# While training, each view is redrawn at most this often (seconds), one view per frame. On a
+# 2-core machine the GUI and the trainer each need a core, and anything else that runs (another
+# program, a test run) takes its time from one of them; so the views cost what they show: the
+# decision surface is the animation, the curves move by a pixel at a time, the diagram and the
+# histograms change slowly. About 25-35 % of a core for the GUI process in the reference set-up
+# (bench/bench_training_page.py).
 VIEW_INTERVAL_S = {"decision": 1 / 30, "curves": 1 / 12, "diagram": 1 / 6, "histograms": 1 / 6}
 STATUS_S = 0.25  # the status line changes at most 4 times a second while training
 NEURON_GRID = 20  # resolution of each neuron's little heatmap
