@@ -115,6 +115,25 @@ def test_incremental_run_equals_one_shot(rosen):
     np.testing.assert_array_equal(run.trajectory().xy, run_trajectory(rosen, racer, START, 100).xy)
 
 
+def test_record_grows_past_total_steps_and_snapshots_are_copies(rosen):
+    """The preallocated record doubles when a run goes past total_steps; trajectory() hands out copies."""
+    racer = Racer("sgd", {"lr": 0.001, "momentum": 0.9}, schedule=None)
+    run = TrajectoryRun(rosen, racer, START, total_steps=3)
+    snaps = []
+    for n in (2, 5, 40, 200):  # past the initial capacity several times
+        run.advance(n)
+        snaps.append(run.trajectory())
+    full = run_trajectory(rosen, racer, START, 247)
+    for f in ("xy", "loss", "lr", "grad", "velocity"):
+        np.testing.assert_array_equal(getattr(snaps[-1], f), getattr(full, f))
+    for snap in snaps[:-1]:  # earlier snapshots are prefixes, untouched by later steps
+        k = len(snap.xy)
+        np.testing.assert_array_equal(snap.xy, full.xy[:k])
+        np.testing.assert_array_equal(snap.velocity, full.velocity[:k])
+    snaps[-1].xy[:] = 0.0  # a caller writing into its copy does not change the run's record
+    np.testing.assert_array_equal(run.trajectory().xy, full.xy)
+
+
 def test_many_starts_in_one_trajectory_run(rosen):
     starts = np.array([START, (1.5, 2.5)])
     tr = run_trajectory(rosen, Racer("adam", {"lr": 0.02}), starts, 40)
@@ -122,6 +141,12 @@ def test_many_starts_in_one_trajectory_run(rosen):
     for i in range(2):
         one = run_trajectory(rosen, Racer("adam", {"lr": 0.02}), tuple(starts[i]), 40)
         np.testing.assert_allclose(tr.xy[:, i], one.xy, rtol=0, atol=1e-12)
+    # many starts past total_steps: the (T+1, N, ...) record grows too
+    run = TrajectoryRun(rosen, Racer("adam", {"lr": 0.02}), starts, total_steps=2)
+    run.advance(40)
+    grown = run.trajectory()
+    for f in ("xy", "loss", "lr", "grad", "velocity"):
+        np.testing.assert_array_equal(getattr(grown, f), getattr(tr, f))
 
 
 def test_diverged_run_stops_at_last_finite_row():
