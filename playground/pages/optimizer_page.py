@@ -294,6 +294,9 @@ class OptimizerPage(QWidget):
         self.setAutoFillBackground(True)
         self.setPalette(_palette(theme))
         self.status.setStyleSheet(f"color: {theme.foreground};")
+        # Fixed height (its width is Ignored): a label whose minimum and maximum sizes differ posts a
+        # layout request up to the page on every setText, a relayout of the whole page.
+        self.status.setFixedHeight(self.status.fontMetrics().height() + 4)
         for w in (self.lesson, self.chooser, self.surface_view, self.curves, self.racer_panel, self.playback,
                   self.curvature, self.maps, self.view3d):
             if hasattr(w, "set_theme"):
