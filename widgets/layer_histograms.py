@@ -141,7 +141,7 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
                 # At most about 3 labels: the plots are narrow and pyqtgraph's own spacing ran
                 # "0.2 0.4 0.6 0.8" together into one word.
                 step = _tick_step((new[1] - new[0]) / 3)
-                plot.getAxis("bottom").setTickSpacing(step, step / 2)
+                plot.getAxis("bottom").setTickSpacing(levels=[(step, 0.0)])  # one level: no rounded minor labels
         x0 = self._xrange[kind][0] if self._xrange[kind] is not None else 0.0
         for i in range(n):
             self._labels[kind][i].setPos(x0, float(n - 1 - i) + 1.4)  # at the left edge of the view

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QImage, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPalette
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from core.training import config as cfg
@@ -197,6 +197,10 @@ class TrainingPage(QWidget):
         font = QFont()
         font.setPointSize(theme.font_pt)
         self.status.setFont(font)
+        # Room for two lines from the start: a status that wrapped to a second line (or back) re-laid
+        # out the page, resized every view and repainted all of them in one 80-100 ms frame.
+        self.status.setMinimumHeight(2 * QFontMetrics(font).lineSpacing() + 2)
+        self.status.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         self._refresh_lesson()
         self._dirty.update({"decision", "curves", "diagram", "histograms"})
         self._draw_frame()
