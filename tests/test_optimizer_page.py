@@ -172,3 +172,15 @@ def test_curves_axis_ranges_are_sensible(qtbot):
     view.set_data([(loss, np.full(101, 0.05)), (loss, np.linspace(0.2, 0.0, 101))], 50)
     lo, hi = view.lr_plot.viewRange()[1]
     assert lo <= 0.0 and 0.2 < hi < 0.23
+
+
+def test_curves_step_axis_spans_the_run_while_playing(page):
+    """The step axis is the whole run from the first frame: it does not grow (and re-render) per frame."""
+    page.seek(10)
+    first = page.curves.loss_plot.viewRange()[0]
+    page.seek(150)
+    assert page.curves.loss_plot.viewRange()[0] == first
+    assert first[0] <= 0 and first[1] >= 300  # DEFAULT_SCENE runs 300 steps
+    page.steps_box.setValue(600)
+    page.seek(20)
+    assert page.curves.loss_plot.viewRange()[0][1] >= 600
