@@ -83,6 +83,7 @@ def bare_steps_per_s(seconds: float, threads: int, snapshot_hz: float) -> tuple[
             n_asked += 1
         if t_warm is None and m.kind == "epoch" and m.epoch >= 1:
             t_warm, step_warm = now, m.step
+            t_start, n_asked = now, 0  # pace from here: no burst to catch up with the warm-up
             load = OtherLoad()
         if t_warm is not None and now - t_warm > seconds:
             rate = (m.step - step_warm) / (now - t_warm)
