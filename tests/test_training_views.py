@@ -100,3 +100,69 @@ def test_render_bundled_scene(name, qtbot):
     if name == TRAIN_SCENES[0]:  # the public entry point once: exact size, dpr 1
         img = render_scene(scene, (W, H), "dark", epochs=1)
         assert (img.width(), img.height(), img.devicePixelRatio()) == (W, H, 1.0)
+
+
+def test_curve_ranges_move_only_when_needed(qtbot):
+    from widgets.training_curves import TrainingCurves, grow_range, nice_ceil
+
+    assert [nice_ceil(v) for v in (0.9, 1.0, 1.01, 2.2, 6.0, 7.5, 130.0)] == [1.0, 1.0, 1.5, 3.0, 7.0, 10.0, 150.0]
+    assert grow_range((0.0, 1.0), 0.2, 0.9) is None  # inside and filling enough: keep
+    assert grow_range((0.0, 1.0), 0.2, 1.2) is not None  # left the range
+    assert grow_range((0.0, 10.0), 0.2, 0.9) is not None  # fills too little of it
+    c = TrainingCurves(LIGHT)
+    qtbot.addWidget(c)
+    for e in range(3):
+        c.history.append("epoch", epoch=e, step=10 * e, examples=320 * e, train_loss=1 / (e + 1), val_loss=1.0)
+    c.refresh()
+    x0 = c.loss_plot.vb.viewRange()[0]
+    assert x0[1] == 3.0 and x0[0] < 0  # a nice step above the data, the 0 tick inside
+    c.history.append("epoch", epoch=2.5, step=25, examples=800, train_loss=0.3, val_loss=1.0)
+    c.refresh()
+    assert c.loss_plot.vb.viewRange()[0] == x0  # still inside: the axes are not re-ticked
+    c.refresh(tight=True)
+    assert c.loss_plot.vb.viewRange()[0][1] < 2.7  # a finished run is fitted
+
+
+def test_diagram_links_grouped_and_masked(qtbot):
+    from widgets.network_diagram import NetworkDiagram
+
+    d = NetworkDiagram(LIGHT)
+    qtbot.addWidget(d)
+    d.resize(300, 260)
+    d.set_architecture([2, 4, 1], ["x1", "x2"])
+    rng = np.random.default_rng(0)
+    grids = [rng.standard_normal((4, 20, 20)), rng.standard_normal((1, 20, 20))]
+    d.set_state([rng.standard_normal((4, 2)), rng.standard_normal((1, 4))], grids,
+                [np.array([True, False, True, True])])
+    img = d.grab().toImage()
+    assert not img.isNull() and img.width() == 300
+
+
+def test_page_draws_one_view_per_frame_while_training(qtbot):
+    from playground.pages.training_page import TrainingPage
+
+    page = TrainingPage(theme=LIGHT)
+    qtbot.addWidget(page)
+    try:
+        page.resize(W, H)
+        page.load_scene(scenes.load_scene(TRAIN_SCENES[0]))
+        page.train_synchronously(epochs=1)
+        drawn = []
+        original = page._draw_view
+        page._draw_view = lambda v: (drawn.append(v), original(v))
+        page._state = "running"
+        page._drawn_at.clear()
+        page._dirty = {"decision", "curves", "diagram", "histograms"}
+        for _ in range(4):
+            page._draw_frame()
+        assert sorted(drawn) == ["curves", "decision", "diagram", "histograms"]  # one each, one per frame
+        page._dirty = {"diagram"}
+        page._draw_frame()
+        assert len(drawn) == 4 and page._dirty == {"diagram"}  # drawn a moment ago: not due yet
+        page._state = "paused"
+        page._dirty = {"decision", "curves"}
+        page._draw_frame()
+        assert not page._dirty  # paused: everything at once
+    finally:
+        page._state = "idle"
+        page.shutdown()
