@@ -27,7 +27,7 @@ import traceback
 
 # Snapshots (decision grid, weights, histograms) are asked for at this rate: about one per frame.
 SNAPSHOT_HZ = 40.0
-# Metrics are sent in batches at least this often (a snapshot or the final report goes at once).
+# Step reports are sent in batches at least this often (epoch reports and snapshots go at once).
 FLUSH_S = 0.015
 
 
@@ -90,10 +90,11 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
 
     try:
         for m in gen:
-            # Reports go out in batches (one pickle and one write per FLUSH_S, or at once with a
-            # snapshot): 200-300 single sends a second cost the trainer ~3 % and the GUI as many reads.
+            # Step reports go out in batches (one pickle and one write per FLUSH_S): 200-300 single
+            # sends a second cost the trainer ~3 % and the GUI as many reads. Epoch reports and
+            # snapshots go at once, so a slow next epoch never holds them back.
             batch.append(m)
-            if m.snapshot is not None or m.kind == "final" or time.perf_counter() - last_flush >= FLUSH_S:
+            if m.kind != "step" or m.snapshot is not None or time.perf_counter() - last_flush >= FLUSH_S:
                 flush()
             if m.kind == "epoch":
                 done_epoch = m.epoch
