@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsItem
 
 from widgets.theme import LIGHT, Theme
 
@@ -58,6 +59,8 @@ class DecisionView(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.setMouseEnabled(False, False)
         self.viewport().setAttribute(Qt.WA_OpaquePaintEvent)  # the background brush fills it: no parent repaint
+        for name in ("left", "bottom"):  # repainted with every heatmap: blit them instead of replaying the ticks
+            self.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.hideButtons()
         self.image = pg.ImageItem(axisOrder="row-major")  # grid rows are x2, columns x1 (TRAPS.md)
         self.addItem(self.image)
