@@ -7,15 +7,17 @@ What each side does, per step, is the same work:
 
 * GUI: the page trains in its subprocess (``playground/train_process.py``: torch with 1 thread,
   a step report every 5 steps, a snapshot -- decision grid, weights, histograms -- whenever the
-  page has drawn the previous one, at most ``SNAPSHOT_HZ`` a second) and sends every report
-  through a pipe; the page draws. Steps/s are read from the epoch reports the page receives.
+  page has drawn the previous one, at most ``SNAPSHOT_HZ`` a second) and sends the reports
+  through a pipe (step reports batched every 15 ms); the page draws. Steps/s are read from the
+  epoch reports the page receives.
 * bare: the same ``train`` generator with the same config (report every 5 steps, grid 100) in
   this process without Qt or a pipe, asking for snapshots at the rate the GUI run actually
   drew them (measured first), once with torch's default thread count and once with 1 thread.
   The ratio is taken against the faster of the two.
 
 FPS counts frames actually painted: window updates in which at least one of the four views
-repainted (not timer ticks). The stall is the longest gap between ticks of a 5 ms probe timer.
+repainted (not timer ticks). While training the page updates one view per frame (decision at most
+30 Hz, curves 12, diagram and histograms 6 each), so the per-view rates are printed too. The stall is the longest gap between ticks of a 5 ms probe timer.
 "other load" is the CPU the rest of the machine used meanwhile (from /proc/stat): on 2 cores, one
 busy neighbour (another session's pytest, say) halves the trainer, so such runs are flagged.
 
@@ -24,7 +26,7 @@ Usage::
     python bench/bench_training_page.py [--quick] [--seconds S]
 
 Targets: ratio >= 0.8, FPS >= 30, stall <= 50 ms. Exit status: without ``--quick``, 1 if a
-target is missed. With ``--quick`` (CI: about 25 s on a 2-core machine) the figures are printed
+target is missed. With ``--quick`` (CI: about 20 s on a 2-core machine) the figures are printed
 with met/MISSED but the exit status is 1 only below the floors (ratio < 0.5, FPS < 15, stall > 200
 ms) on a machine that was otherwise idle: a 3 s sample on a shared machine is noisy, and a real
 regression falls through the floors.
