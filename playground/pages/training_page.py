@@ -2,7 +2,9 @@
 
 Training runs in a subprocess (:mod:`playground.train_process`); this page only draws. One
 QTimer, capped at 60 Hz and active only while a run is going, drains the metrics that arrived
-and redraws each view at most once per frame.
+and, while training, updates one view per frame (each at most ``VIEW_INTERVAL_S``), so no frame
+pays for all four views (bench/bench_training_page.py: about 48 painted frames a second, longest
+GUI stall under 40 ms, trainer at 0.88-0.92 of the bare loop on an idle 2-core machine).
 """
 from __future__ import annotations
 
