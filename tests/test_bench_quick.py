@@ -31,3 +31,11 @@ def test_engine_bench_quick():
     assert ratio > 1.0, out  # the vectorized map beats one-at-a-time torch.optim at all
     dx = float(re.search(r"max \|dx\| on live rows: ([\d.e+-]+)", out).group(1))
     assert dx == 0.0, out  # bitwise the same trajectories
+
+
+def test_training_page_bench_quick():
+    out = _bench("bench_training_page.py")
+    ratio = float(re.search(r"ratio:\s+([\d.]+)", out).group(1))
+    fps = float(re.search(r"FPS:\s+([\d.]+)", out).group(1))
+    assert ratio > 0.0 and fps > 0.0, out  # the page trained and drew; the targets are the bench's to judge
+    assert re.search(r"max stall:\s+\d+ ms", out), out
