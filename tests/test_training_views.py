@@ -166,3 +166,25 @@ def test_page_draws_one_view_per_frame_while_training(qtbot):
     finally:
         page._state = "idle"
         page.shutdown()
+
+
+@pytest.mark.parametrize("theme", [LIGHT, DARK])
+def test_curves_left_axes_aligned_and_titles_clear_of_ticks(qtbot, theme):
+    from widgets.training_curves import TrainingCurves
+
+    c = TrainingCurves(theme)
+    qtbot.addWidget(c)
+    c.resize(500, 300)
+    c.show()
+    for e in range(3):
+        c.history.append("epoch", epoch=e, step=10 * e, examples=320 * e, train_loss=0.695, val_loss=0.694,
+                         train_acc=0.5, val_acc=0.52)
+        c.history.append("step", epoch=e, step=10 * e, examples=320 * e, train_loss=0.7, lr=0.005)
+    c.refresh()
+    qtbot.wait(10)
+    plots = (c.loss_plot, c.acc_plot, c.lr_plot)
+    lefts = {round(p.vb.sceneBoundingRect().left()) for p in plots}
+    assert len(lefts) == 1  # the three plots' left edges line up
+    for p in plots:
+        title_right, ticks_left = c.left_axis_parts(p)
+        assert title_right <= ticks_left  # "lr" does not touch "0.005"

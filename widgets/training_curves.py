@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem
 
 from widgets.theme import LIGHT, Theme
@@ -26,6 +26,9 @@ X_MODES = ("epoch", "iteration", "examples")
 _X_LABELS = {"epoch": "epoch", "iteration": "iteration (optimizer steps)", "examples": "examples seen"}
 _NICE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0)
 STEP_SERIES = ("batch", "lr", "g_lr")  # one point per step report: thousands of points
+# The widest tick text the left axes reserve room for (pyqtgraph writes 2.5e-05 below 0.001).
+_WIDEST_TICK = "-0.0005"
+_TITLE_GAP = 6  # px between an axis title and its tick text
 
 
 def nice_ceil(v: float) -> float:
@@ -210,8 +213,8 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                 ax.setPen(theme.grid)
                 ax.setTextPen(theme.foreground)
                 ax.setTickFont(font)
-            plot.getAxis("left").setWidth(int(theme.font_pt * 4.2))
             plot.setLabel("left", title, size=f"{theme.font_pt}pt", color=theme.foreground)
+        self._fix_left_widths(font)
         self.lr_plot.setLabel("bottom", _X_LABELS[self._x_mode], size=f"{theme.font_pt}pt", color=theme.foreground)
         self._range_curve.setPen(pg.mkPen(theme.racer_colors[4], width=w))
         self._range_line.setPen(pg.mkPen(theme.foreground, width=1.5, style=Qt.DashLine))
@@ -221,6 +224,26 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             plot.getAxis("left").enableAutoSIPrefix(False)
         self._title()
         self.refresh()
+
+    def _fix_left_widths(self, font: QFont) -> None:
+        """One fixed width for the three left axes: the title, a gap and the widest tick text.
+
+        Fixed, not pyqtgraph's automatic width: that follows the current tick labels, so the
+        three plots' left edges would differ and the layout would change whenever the labels do.
+        """
+        text_w = QFontMetrics(font).horizontalAdvance(_WIDEST_TICK)
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
+            ax = plot.getAxis("left")
+            title_h = ax.label.boundingRect().height()  # the title is rotated: its height is a width here
+            # pyqtgraph puts the title 5 px left of the axis' edge and the ticks' text 5 px left of the line.
+            ax.setWidth(int(np.ceil(title_h - 5 + _TITLE_GAP + text_w + ax.style["tickTextOffset"][0])))
+
+    def left_axis_parts(self, plot) -> tuple[float, float]:
+        """(right edge of the title, left edge of the widest tick text) in the axis' coordinates."""
+        ax = plot.getAxis("left")
+        title_right = ax.label.mapRectToParent(ax.label.boundingRect()).right()
+        text_w = QFontMetrics(ax.style["tickFont"] or QFont()).horizontalAdvance(_WIDEST_TICK)
+        return title_right, ax.width() - ax.style["tickTextOffset"][0] - text_w
 
     def _title(self) -> None:
         # A coloured title instead of a legend: a legend box would sit on top of the curves.
