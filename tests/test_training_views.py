@@ -188,3 +188,43 @@ def test_curves_left_axes_aligned_and_titles_clear_of_ticks(qtbot, theme):
     for p in plots:
         title_right, ticks_left = c.left_axis_parts(p)
         assert title_right <= ticks_left  # "lr" does not touch "0.005"
+
+
+@pytest.mark.parametrize("size,rows", [((260, 240), 4), ((260, 240), 6), ((260, 240), 12), ((400, 330), 5)])
+def test_histogram_labels_stay_in_their_own_rows(qtbot, size, rows):
+    from PySide6.QtCore import QRectF
+
+    from widgets.layer_histograms import LayerHistograms
+
+    h = LayerHistograms(LIGHT)
+    qtbot.addWidget(h)
+    h.resize(*size)
+    h.show()
+    qtbot.wait(10)
+    rng = np.random.default_rng(1)
+    hists = [np.histogram(rng.standard_normal(200), 20) for _ in range(rows)]
+    h.set_histograms("act", hists, [f"hidden {i + 1}" for i in range(rows)])
+    h.set_histograms("grad", hists, [f"W{i + 1}" for i in range(rows)])
+    qtbot.wait(10)
+    for kind, plot in (("act", h.act_plot), ("grad", h.grad_plot)):
+        (x0, x1), _ = plot.vb.viewRange()
+        row = [plot.vb.mapViewToScene(QRectF(x0, rows - 1 - i, x1 - x0, 1)).boundingRect() for i in range(rows)]
+        shown = [i for i, t in enumerate(h._labels[kind]) if t.isVisible()]
+        assert shown and shown[0] == 0
+        rects = [h._labels[kind][i].sceneBoundingRect() for i in shown]
+        for a in range(len(rects) - 1):
+            assert rects[a].bottom() <= rects[a + 1].top() + 0.5  # labels never overlap each other
+        for i, r in zip(shown, rects):
+            assert r.height() > 8
+            assert row[i].top() <= r.center().y() <= row[i].bottom()
+            assert plot.vb.sceneBoundingRect().adjusted(-0.5, -0.5, 0.5, 0.5).contains(r)  # inside the plot
+            if rows > 6:  # rows shorter than a label (a deep network): every k-th row is labelled
+                continue
+            assert row[i].top() - 0.5 <= r.top() and r.bottom() <= row[i].bottom() + 0.5  # inside its own row
+            for j in range(rows):
+                if j != i:
+                    assert r.intersected(row[j].adjusted(0, 0.5, 0, -0.5)).isEmpty()  # off the other rows
+            _, y = h._curves[kind][i].getData()
+            top = plot.vb.mapViewToScene(QRectF(x0, float(np.max(y)), 1, 0)).boundingRect().top()
+            if rows <= 5:  # tall rows: the label sits above its ridge, not on it
+                assert r.bottom() <= top + 0.5

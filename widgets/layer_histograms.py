@@ -8,11 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem
 
 from widgets.theme import LIGHT, Theme
 from widgets.training_curves import grow_range
+
+MIN_RIDGE_PX = 10  # below this a ridge gives up its label band and its label is drawn over it
 
 
 def _tick_step(at_least: float) -> float:
@@ -41,6 +43,7 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
         self._curves: dict[str, list[pg.PlotDataItem]] = {"act": [], "grad": []}
         self._labels: dict[str, list[pg.TextItem]] = {"act": [], "grad": []}
         self._xrange: dict[str, tuple[float, float] | None] = {"act": None, "grad": None}
+        self._last: dict[str, tuple] = {}  # kind -> (hists, names): re-laid out when the plot resizes
         for p in (self.act_plot, self.grad_plot):
             p.disableAutoRange()
             p.getAxis("bottom").setCacheMode(QGraphicsItem.DeviceCoordinateCache)
@@ -48,6 +51,8 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
             p.setMouseEnabled(False, False)
             p.hideButtons()
             p.setMenuEnabled(False)
+        self.act_plot.vb.sigResized.connect(lambda *_: self._relayout("act"))
+        self.grad_plot.vb.sigResized.connect(lambda *_: self._relayout("grad"))
         self.set_theme(theme)
 
     def set_theme(self, theme: Theme) -> None:
@@ -67,6 +72,7 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
                 self._style(c, i)
             for t in self._labels[kind]:
                 t.setColor(theme.foreground)
+                t.fill = pg.mkBrush(theme.background)
 
     def _style(self, curve: pg.PlotDataItem, i: int) -> None:
         col = pg.mkColor(self._theme.racer_colors[i % (len(self._theme.racer_colors) - 1)])
@@ -88,8 +94,10 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
             self._style(c, i)
             plot.addItem(c)
             curves.append(c)
-            t = pg.TextItem(color=self._theme.foreground, anchor=(0, 0))
+            t = pg.TextItem(color=self._theme.foreground, anchor=(0, 0), fill=self._theme.background)
+            t.textItem.document().setDocumentMargin(1)
             t.setFont(self._label_font())
+            t.setZValue(10)  # over the ridges when the rows are too short for a label band
             plot.addItem(t)
             labels.append(t)
         while len(curves) > n:
@@ -98,8 +106,36 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
 
     def _label_font(self) -> QFont:
         f = QFont()
-        f.setPointSize(self._theme.font_pt - 3)
+        f.setPointSize(self._theme.font_pt - 2)
         return f
+
+    def _relayout(self, kind: str) -> None:
+        if kind in self._last:
+            self.set_histograms(kind, *self._last[kind])
+
+    def _label_rows(self, kind: str, n: int) -> float:
+        """A label's height in rows (the view's y units)."""
+        plot = self.act_plot if kind == "act" else self.grad_plot
+        row_px = plot.vb.height() / max(n, 1)
+        return (QFontMetricsF(self._label_font()).height() + 2) / row_px if row_px > 0 else 0.0
+
+    def _row_layout(self, kind: str, n: int) -> tuple[float, int, bool]:
+        """(ridge height in row units, label every k-th row, labels in a band above the ridges).
+
+        Each row is one unit of the view's y range. When a row is tall enough, its label sits in a
+        band at the top of the row and the ridge below it; otherwise the label is drawn over the
+        left of its own ridge (vertically centred in the row, on the background colour), and when
+        rows are shorter than a label only every k-th row is labelled.
+        """
+        plot = self.act_plot if kind == "act" else self.grad_plot
+        row_px = plot.vb.height() / max(n, 1)
+        label_px = QFontMetricsF(self._label_font()).height() + 2
+        if row_px <= 0:
+            return 0.9, 1, False
+        band = label_px / row_px
+        if row_px - label_px >= MIN_RIDGE_PX:
+            return 0.97 - band, 1, True
+        return 0.9, int(np.ceil(label_px / row_px)), False
 
     def set_histograms(self, kind: str, hists, names=None) -> None:
         """Draw one ridge per layer.
@@ -114,15 +150,18 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
             Row labels ("layer 1", ...).
         """
         hists = list(hists or [])
+        self._last[kind] = (hists, names)
         self._ensure(kind, len(hists))
         n = len(hists)
+        ridge, every, band = self._row_layout(kind, n)
+        half = 0.5 * self._label_rows(kind, n)  # half a label's height in rows
         lo, hi = np.inf, -np.inf
         for i, (counts, edges) in enumerate(hists):
             counts = np.nan_to_num(np.asarray(counts, float))
             edges = np.nan_to_num(np.asarray(edges, float))
             peak = counts.max() if counts.size and counts.max() > 0 else 1.0
             base = float(n - 1 - i)  # the first layer on top, reading down like the diagram
-            y = base + 0.9 * counts / peak
+            y = base + ridge * counts / peak
             self._curves[kind][i].setData(edges, y, fillLevel=base)
             if edges.size:
                 lo, hi = min(lo, edges[0]), max(hi, edges[-1])
@@ -144,5 +183,13 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
                 plot.getAxis("bottom").setTickSpacing(levels=[(step, 0.0)])  # one level: no rounded minor labels
         x0 = self._xrange[kind][0] if self._xrange[kind] is not None else 0.0
         for i in range(n):
-            self._labels[kind][i].setPos(x0, float(n - 1 - i) + 1.4)  # at the left edge of the view
-        plot.setYRange(0, max(n, 1) + 0.45, padding=0)  # room for the top row's label
+            item = self._labels[kind][i]
+            base = float(n - 1 - i)
+            item.setVisible(i % every == 0)
+            if band:  # top-left of its own row, above its ridge
+                item.setAnchor((0, 0))
+                item.setPos(x0, base + 1.0)
+            else:  # over the left of its own ridge, centred in the row, kept inside the plot
+                item.setAnchor((0, 0.5))
+                item.setPos(x0, float(np.clip(base + 0.5, half, n - half)))
+        plot.setYRange(0, max(n, 1), padding=0)  # one unit per row, labels included
