@@ -228,3 +228,32 @@ def test_histogram_labels_stay_in_their_own_rows(qtbot, size, rows):
             top = plot.vb.mapViewToScene(QRectF(x0, float(np.max(y)), 1, 0)).boundingRect().top()
             if rows <= 5:  # tall rows: the label sits above its ridge, not on it
                 assert r.bottom() <= top + 0.5
+
+
+@pytest.mark.parametrize("sizes", [[2, 64, 64, 2], [2, 128, 128, 2], [2] + [64] * 10 + [1], [2, 8, 8, 8, 8, 8, 1],
+                                   [2, 16, 16, 16, 16, 3]])
+@pytest.mark.parametrize("wh", [(259, 238), (220, 160), (400, 330)])
+def test_diagram_fits_inside_the_widget(qtbot, sizes, wh):
+    from widgets.network_diagram import NetworkDiagram
+
+    d = NetworkDiagram(LIGHT)
+    qtbot.addWidget(d)
+    d.resize(*wh)
+    d.set_architecture(sizes, ["x1", "x2"])
+    d.set_state([np.ones((b, a)) for a, b in zip(sizes[:-1], sizes[1:])])
+    rects = d.layout_rects()
+    whole = d.rect().toRectF() if hasattr(d.rect(), "toRectF") else d.rect()
+    for kind, rs in rects.items():
+        for r in rs:
+            assert r.left() >= 0 and r.top() >= 0 and r.right() <= whole.width() and r.bottom() <= whole.height(), kind
+    titles = rects["titles"]
+    for a, b in zip(titles, titles[1:]):
+        assert a.right() <= b.left()  # titles do not run together
+    if d.summarized:
+        below = min(r.top() for r in rects["caption"])
+        above = max(r.bottom() for r in titles)
+        for r in rects["boxes"] + rects["matrices"]:
+            assert above <= r.top() and r.bottom() <= below  # between the titles and the caption
+    if len(sizes) <= 7:
+        assert len(titles) == len(sizes)  # every layer's width is named
+    assert not d.grab().isNull()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QLineF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from widgets.theme import LIGHT, Theme
@@ -135,20 +135,99 @@ class NetworkDiagram(QWidget):
             self._paint_full(p)
         p.end()
 
+    def _font(self) -> QFont:
+        font = QFont()
+        font.setPointSize(max(8, self._theme.font_pt - 2))
+        return font
+
     def _columns(self) -> tuple[list[float], float, float]:
+        """Column centres, and the top and bottom of the drawing between the titles and the caption."""
         n = len(self._sizes)
         margin = 0.06 * self.width() + 20
         xs = [margin + i * (self.width() - 2 * margin) / max(n - 1, 1) for i in range(n)]
-        return xs, 28.0, self.height() - 12.0
+        line = QFontMetricsF(self._font()).height()
+        top = line + 10.0  # under the titles
+        bottom = self.height() - (line + 10.0 if self.summarized else 8.0)  # over the caption
+        return xs, top, max(bottom, top + 10.0)
+
+    def _title_rects(self, xs: list[float]) -> list[tuple[QRectF, str]]:
+        """The column titles that fit: input, output, and every hidden width that does not collide."""
+        fm = QFontMetricsF(self._font())
+        h = fm.height() + 4
+        last = len(self._sizes) - 1
+        out: list[tuple[QRectF, str]] = []
+
+        def rect(x: float, text: str) -> QRectF:
+            w = fm.horizontalAdvance(text) + 6
+            left = min(max(x - w / 2, 0.0), self.width() - w)  # centred on the column, inside the widget
+            return QRectF(left, 2, w, h)
+
+        for names in (("input", "output"), ("in", "out")):  # the short names when the long ones crowd out a width
+            first = rect(xs[0], names[0])
+            final = rect(xs[-1], names[1])
+            out = [(first, names[0])]
+            prev = first
+            for li in range(1, last):
+                r = rect(xs[li], f"{self._sizes[li]}")
+                if r.left() >= prev.right() + 2 and r.right() <= final.left() - 2:
+                    out.append((r, f"{self._sizes[li]}"))
+                    prev = r
+            if last > 0:
+                out.append((final, names[1]))
+            if len(out) == len(self._sizes):
+                return out
+        hidden = self._sizes[1:-1]
+        if hidden and len(set(hidden)) == 1:  # a deep stack of equal layers: one title, "10 × 64"
+            text = f"{len(hidden)} × {hidden[0]}"
+            mid = rect((xs[0] + xs[-1]) / 2, text)
+            if first.right() + 2 <= mid.left() and mid.right() <= final.left() - 2:
+                return [(first, names[0]), (mid, text), (final, names[1])]
+        return out
+
+    def _summary_rects(self) -> tuple[list[QRectF], list[QRectF], QRectF]:
+        """Layer boxes, weight-matrix images and the caption's rect (summarized mode)."""
+        xs, top, bottom = self._columns()
+        most = max(self._sizes)
+        box_w = min(30.0, 0.3 * (xs[1] - xs[0]) if len(xs) > 1 else 30.0)
+        boxes = []
+        for n in self._sizes:
+            h = (bottom - top) * (0.25 + 0.75 * np.log1p(n) / np.log1p(most))
+            boxes.append(QRectF(xs[len(boxes)] - box_w / 2, (top + bottom - h) / 2, box_w, h))
+        mats = []
+        for li in range(min(len(self._w_images), len(xs) - 1)):
+            gap = xs[li + 1] - xs[li] - box_w
+            side = max(1.0, min(gap * 0.8, (bottom - top) * 0.6))
+            mats.append(QRectF((xs[li] + xs[li + 1]) / 2 - side / 2, (top + bottom) / 2 - side / 2, side, side))
+        line = QFontMetricsF(self._font()).height()
+        caption = QRectF(2, self.height() - line - 6, self.width() - 4, line + 4)
+        return boxes, mats, caption
+
+    def layout_rects(self) -> dict[str, list[QRectF]]:
+        """Where everything is drawn (widget coordinates): for tests and for hit-testing."""
+        xs, top, bottom = self._columns()
+        rects = {"titles": [r for r, _ in self._title_rects(xs)]}
+        if self.summarized:
+            boxes, mats, caption = self._summary_rects()
+            rects.update(boxes=boxes, matrices=mats, caption=[caption])
+        else:
+            cell = self._cell(xs, top, bottom)
+            rects["cells"] = [QRectF(xs[li] - cell / 2, y - cell / 2, cell, cell)
+                              for li, n in enumerate(self._sizes) for y in self._ys(n, top, bottom)]
+        return rects
+
+    def _cell(self, xs: list[float], top: float, bottom: float) -> float:
+        most = max(self._sizes)
+        return min((bottom - top) / most * 0.8, 0.45 * (xs[1] - xs[0]) if len(xs) > 1 else 40, 44.0)
+
+    @staticmethod
+    def _ys(n: int, top: float, bottom: float) -> list[float]:
+        gap = (bottom - top) / n
+        return [top + gap * (i + 0.5) for i in range(n)]
 
     def _paint_full(self, p: QPainter) -> None:
         xs, top, bottom = self._columns()
-        most = max(self._sizes)
-        cell = min((bottom - top) / most * 0.8, 0.45 * (xs[1] - xs[0]) if len(xs) > 1 else 40, 44.0)
-        ys = []
-        for n in self._sizes:
-            gap = (bottom - top) / n
-            ys.append([top + gap * (i + 0.5) for i in range(n)])
+        cell = self._cell(xs, top, bottom)
+        ys = [self._ys(n, top, bottom) for n in self._sizes]
         wmax = max((np.abs(w).max() for w in self._weights if w.size), default=1.0) or 1.0
         p.setRenderHint(QPainter.Antialiasing, False)  # hundreds of links: aliased lines are 3-4x cheaper
         for li, w in enumerate(self._weights):
@@ -158,9 +237,7 @@ class NetworkDiagram(QWidget):
             self._paint_links(p, w / wmax, mask, xs[li] + cell / 2, np.asarray(ys[li]),
                               xs[li + 1] - cell / 2, np.asarray(ys[li + 1]))
         p.setRenderHint(QPainter.Antialiasing, True)
-        font = QFont()
-        font.setPointSize(max(8, self._theme.font_pt - 3))
-        p.setFont(font)
+        p.setFont(self._font())
         fg = QColor(self._theme.foreground)
         for li, n in enumerate(self._sizes):
             imgs = self._images[li - 1] if 1 <= li <= len(self._images) else None
@@ -214,35 +291,26 @@ class NetworkDiagram(QWidget):
         return None
 
     def _paint_titles(self, p: QPainter, xs: list[float]) -> None:
-        font = QFont()
-        font.setPointSize(max(8, self._theme.font_pt - 3))
-        p.setFont(font)
+        p.setFont(self._font())
         p.setPen(QColor(self._theme.foreground))
-        last = len(self._sizes) - 1
-        for li, x in enumerate(xs):
-            name = "input" if li == 0 else ("output" if li == last else f"{self._sizes[li]}")
-            p.drawText(QRectF(x - 50, 2, 100, 22), Qt.AlignCenter, name)
+        for r, text in self._title_rects(xs):
+            p.drawText(r, Qt.AlignCenter, text)
 
     def _paint_summary(self, p: QPainter) -> None:
-        xs, top, bottom = self._columns()
+        xs, _, _ = self._columns()
         fg = QColor(self._theme.foreground)
-        most = max(self._sizes)
-        box_w = min(30.0, 0.3 * (xs[1] - xs[0]) if len(xs) > 1 else 30.0)
-        for li, n in enumerate(self._sizes):
-            h = (bottom - top) * (0.25 + 0.75 * np.log1p(n) / np.log1p(most))
-            r = QRectF(xs[li] - box_w / 2, (top + bottom - h) / 2, box_w, h)
+        boxes, mats, caption = self._summary_rects()
+        for r in boxes:
             p.fillRect(r, QColor(self._theme.grid))
             p.setPen(QPen(fg, 1.2))
             p.drawRect(r)
-        for li, img in enumerate(self._w_images):
-            if li + 1 >= len(xs):
-                break
-            gap = xs[li + 1] - xs[li] - box_w
-            side = min(gap * 0.8, (bottom - top) * 0.6)
-            r = QRectF((xs[li] + xs[li + 1]) / 2 - side / 2, (top + bottom) / 2 - side / 2, side, side)
+        for r, img in zip(mats, self._w_images):
             p.drawImage(r, img)
             p.drawRect(r)
         self._paint_titles(p, xs)
         p.setPen(fg)
-        p.drawText(QRectF(0, self.height() - 22, self.width(), 20), Qt.AlignCenter,
-                   "summary: weight matrices as heatmaps")
+        fm = QFontMetricsF(self._font())
+        text = "summary: weight matrices as heatmaps"
+        if fm.horizontalAdvance(text) > caption.width():  # a narrow widget: the short form
+            text = fm.elidedText("weights as heatmaps", Qt.ElideRight, caption.width())
+        p.drawText(caption, Qt.AlignCenter, text)
