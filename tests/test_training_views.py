@@ -257,3 +257,30 @@ def test_diagram_fits_inside_the_widget(qtbot, sizes, wh):
     if len(sizes) <= 7:
         assert len(titles) == len(sizes)  # every layer's width is named
     assert not d.grab().isNull()
+
+
+def test_curve_left_ticks_do_not_crowd(qtbot):
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    from widgets.training_curves import TrainingCurves
+
+    c = TrainingCurves(LIGHT)
+    qtbot.addWidget(c)
+    c.resize(500, 300)
+    c.show()
+    qtbot.wait(10)
+
+    def check():
+        for p in (c.loss_plot, c.acc_plot, c.lr_plot):
+            ax = p.getAxis("left")
+            (y0, y1), height = p.vb.viewRange()[1], p.vb.height()
+            line = QFontMetricsF(ax.style["tickFont"] or QFont()).height()
+            assert ax._spaced / (y1 - y0) * height >= line  # one label per text line at most
+
+    check()  # empty plots: not four labels crammed into the short lr plot
+    for e in range(4):
+        c.history.append("epoch", epoch=e, step=10 * e, examples=320 * e, train_loss=1 / (e + 1), val_loss=1.0,
+                         train_acc=0.5 + 0.1 * e, val_acc=0.5)
+        c.history.append("step", epoch=e, step=10 * e, examples=320 * e, train_loss=1.0, lr=0.005)
+    c.refresh()
+    check()

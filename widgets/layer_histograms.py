@@ -51,6 +51,8 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
             p.setMouseEnabled(False, False)
             p.hideButtons()
             p.setMenuEnabled(False)
+            p.setXRange(0.0, 1.0, padding=0.04)  # no data yet: "0 0.5 1", spaced like the live ticks
+            p.getAxis("bottom").setTickSpacing(levels=[(0.5, 0.0)])
         self.act_plot.vb.sigResized.connect(lambda *_: self._relayout("act"))
         self.grad_plot.vb.sigResized.connect(lambda *_: self._relayout("grad"))
         self.set_theme(theme)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem
 
 from widgets.theme import LIGHT, Theme
@@ -29,6 +29,7 @@ STEP_SERIES = ("batch", "lr", "g_lr")  # one point per step report: thousands of
 # The widest tick text the left axes reserve room for (pyqtgraph writes 2.5e-05 below 0.001).
 _WIDEST_TICK = "-0.0005"
 _TITLE_GAP = 6  # px between an axis title and its tick text
+_TICK_GAP = 1.15  # left tick labels at least this many text lines apart
 
 
 def nice_ceil(v: float) -> float:
@@ -44,6 +45,14 @@ def nice_ceil(v: float) -> float:
         if m * e >= v * (1 - 1e-12):
             return float(m * e)
     return float(10 * e)
+
+
+def _nice_step(at_least: float) -> float:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten that is >= ``at_least`` (> 0)."""
+    if not np.isfinite(at_least) or at_least <= 0:
+        return 1.0
+    e = 10.0 ** np.floor(np.log10(at_least))
+    return float(next(m * e for m in (1, 2, 2.5, 5, 10) if m * e >= at_least * (1 - 1e-9)))
 
 
 def grow_range(current: tuple[float, float] | None, lo: float, hi: float, pad: float = 0.06,
@@ -147,6 +156,9 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # what each item shows (before decimation)
         self._ranges: dict[str, tuple[float, float] | None] = {}
         self._make_items()
+        for p in (self.loss_plot, self.acc_plot, self.lr_plot):
+            p.setYRange(-0.05, 1.05, padding=0)  # an empty run: a plain 0-1 scale (0, 0.5, 1), spaced like a full one
+            p.vb.sigResized.connect(lambda *_, p=p: self._space_left_ticks(p))
         for p in (self.loss_plot, self.acc_plot):
             # The x axis is shared: its values under the lr plot only (ticks and grid stay).
             # Less text to re-render when the x range moves, and more room for the curves.
@@ -360,6 +372,28 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             return
         self._ranges[key] = new
         (plot.setXRange if axis == "x" else plot.setYRange)(*new, padding=0)
+        if axis == "y":
+            self._space_left_ticks(plot)
+
+    def _space_left_ticks(self, plot) -> None:
+        """Left tick labels at least ``_TICK_GAP`` text lines apart at the plot's current height.
+
+        pyqtgraph's own spacing ran four labels into each other in the short lr plot. Called when
+        a y range or the plot's height changes, not per frame.
+        """
+        ax = plot.getAxis("left")
+        if plot is self.loss_plot and self._log_y:
+            ax.setTickSpacing()  # decades: pyqtgraph's log ticks
+            ax._spaced = None
+            return
+        (y0, y1), height = plot.vb.viewRange()[1], plot.vb.height()
+        if height <= 0 or not y1 > y0:
+            return
+        line = QFontMetricsF(ax.style["tickFont"] or QFont()).height()
+        step = _nice_step(_TICK_GAP * line * (y1 - y0) / height)
+        if getattr(ax, "_spaced", None) != step:
+            ax._spaced = step
+            ax.setTickSpacing(levels=[(step, 0.0)])
 
     def _fit_ranges(self, tight: bool = False) -> None:
         """Move the view ranges only when the data need it (see the module notes)."""
