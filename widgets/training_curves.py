@@ -29,7 +29,7 @@ STEP_SERIES = ("batch", "lr", "g_lr")  # one point per step report: thousands of
 # The widest tick text the left axes reserve room for (pyqtgraph writes 2.5e-05 below 0.001).
 _WIDEST_TICK = "-0.0005"
 _TITLE_GAP = 6  # px between an axis title and its tick text
-_TICK_GAP = 1.15  # left tick labels at least this many text lines apart
+_TICK_GAP = 0.8  # left tick labels at least this many text lines apart (digits are ~0.6 of a line tall)
 
 
 def nice_ceil(v: float) -> float:
@@ -48,11 +48,14 @@ def nice_ceil(v: float) -> float:
 
 
 def _nice_step(at_least: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten that is >= ``at_least`` (> 0)."""
+    """The smallest 1, 2 or 5 times a power of ten that is >= ``at_least`` (> 0).
+
+    Not 2.5: pyqtgraph prints a tick with the step's decimals, so 0.25 read "0.2" and 0.0025 "0.003".
+    """
     if not np.isfinite(at_least) or at_least <= 0:
         return 1.0
     e = 10.0 ** np.floor(np.log10(at_least))
-    return float(next(m * e for m in (1, 2, 2.5, 5, 10) if m * e >= at_least * (1 - 1e-9)))
+    return float(next(m * e for m in (1, 2, 5, 10) if m * e >= at_least * (1 - 1e-9)))
 
 
 def grow_range(current: tuple[float, float] | None, lo: float, hi: float, pad: float = 0.06,
@@ -422,7 +425,8 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         if np.isfinite(lr_hi):  # from 0, so a constant lr reads as a flat line at its value
             cur = self._ranges.get("lr")
             if cur is None or lr_hi > cur[1] or lr_hi < 0.5 * cur[1]:
-                self._set_range("lr", self.lr_plot, "y", (0.0, lr_hi * 1.15 or 1.0))
+                # 1.3: the lr's own tick sits far enough below the top for its label to show
+                self._set_range("lr", self.lr_plot, "y", (0.0, lr_hi * 1.3 or 1.0))
 
     def _draw(self, h: CurveHistory, prefix: str) -> None:
         xs, xe = self._x(h, "step"), self._x(h, "epoch")
