@@ -47,6 +47,12 @@ def nice_ceil(v: float) -> float:
     return float(10 * e)
 
 
+def _label_style(theme: Theme) -> dict[str, str]:
+    """CSS for an axis title. pyqtgraph writes these keys into a style attribute as they are:
+    ``size=`` is not CSS, and the titles fell back to Qt's 9 pt default."""
+    return {"font-size": f"{theme.font_pt}pt", "color": theme.foreground}
+
+
 def _nice_step(at_least: float) -> float:
     """The smallest 1, 2 or 5 times a power of ten that is >= ``at_least`` (> 0).
 
@@ -228,9 +234,9 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                 ax.setPen(theme.grid)
                 ax.setTextPen(theme.foreground)
                 ax.setTickFont(font)
-            plot.setLabel("left", title, size=f"{theme.font_pt}pt", color=theme.foreground)
+            plot.setLabel("left", title, **_label_style(theme))
         self._fix_left_widths(font)
-        self.lr_plot.setLabel("bottom", _X_LABELS[self._x_mode], size=f"{theme.font_pt}pt", color=theme.foreground)
+        self.lr_plot.setLabel("bottom", _X_LABELS[self._x_mode], **_label_style(theme))
         self._range_curve.setPen(pg.mkPen(theme.racer_colors[4], width=w))
         self._range_line.setPen(pg.mkPen(theme.foreground, width=1.5, style=Qt.DashLine))
         self.range_plot.getAxis("bottom").setTextPen(theme.foreground)
@@ -275,8 +281,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             raise ValueError(f"x mode must be one of {', '.join(X_MODES)}")
         self._x_mode = mode
         self._ranges.pop("x", None)
-        self.lr_plot.setLabel("bottom", _X_LABELS[mode], size=f"{self._theme.font_pt}pt",
-                              color=self._theme.foreground)
+        self.lr_plot.setLabel("bottom", _X_LABELS[mode], **_label_style(self._theme))
         self.refresh()
 
     def set_log_y(self, on: bool) -> None:
