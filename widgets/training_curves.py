@@ -29,6 +29,7 @@ STEP_SERIES = ("batch", "lr", "g_lr")  # one point per step report: thousands of
 # The widest tick text the left axes reserve room for (pyqtgraph writes 2.5e-05 below 0.001).
 _WIDEST_TICK = "-0.0005"
 _TITLE_GAP = 6  # px between an axis title and its tick text
+_MAX_TICKS = 6  # and at most about this many on a tall plot
 _TICK_GAP = 0.8  # left tick labels at least this many text lines apart (digits are ~0.6 of a line tall)
 
 
@@ -243,6 +244,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.range_plot.getAxis("left").setTextPen(theme.foreground)
         for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
             plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.getAxis("bottom").enableAutoSIPrefix(False)  # the empty 0-1 range read "epoch (x0.001)"
         self._title()
         self.refresh()
 
@@ -398,7 +400,10 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         if height <= 0 or not y1 > y0:
             return
         line = QFontMetricsF(ax.style["tickFont"] or QFont()).height()
-        step = _nice_step(_TICK_GAP * line * (y1 - y0) / height)
+        step = _nice_step(max(_TICK_GAP * line / height, 1 / _MAX_TICKS) * (y1 - y0))
+        key = {id(self.loss_plot): "loss", id(self.acc_plot): "acc", id(self.lr_plot): "lr"}[id(plot)]
+        if key not in self._ranges:  # no data yet: a calm 0, 0.5, 1
+            step = max(step, 0.5)
         if getattr(ax, "_spaced", None) != step:
             ax._spaced = step
             ax.setTickSpacing(levels=[(step, 0.0)])
