@@ -184,3 +184,47 @@ def test_curves_step_axis_spans_the_run_while_playing(page):
     page.steps_box.setValue(600)
     page.seek(20)
     assert page.curves.loss_plot.viewRange()[0][1] >= 600
+
+
+def test_live_results_match_the_synchronous_path(live_page, qtbot):
+    """The subprocess computes exactly what compute_all does (seeded gradient noise included)."""
+    import multiprocessing as mp
+
+    from playground.racer_worker import compute_all
+
+    live_page.load_scene(scenes.load_scene("lr-decay"))
+    assert live_page.wait_computed(30)
+    live_page.steps_box.setValue(live_page.scene()["steps"] + 40)  # extend: the same runs go on
+    assert live_page.wait_computed(30)
+    steps = live_page.scene()["steps"] - 40
+    ref = compute_all(live_page._surface, live_page._engine_racers(), live_page.start(), steps)
+    for got, want in zip(live_page.trajectories(), ref):
+        assert len(got.xy) >= len(want.xy)
+        for key in ("xy", "loss", "lr", "grad", "velocity"):
+            np.testing.assert_array_equal(getattr(got, key)[: len(want.xy)], getattr(want, key))
+    assert live_page._racer.busy_ms > 0
+    assert mp.active_children()
+    live_page.shutdown()
+    assert not mp.active_children()
+
+
+def test_bad_racer_in_subprocess_is_reported(live_page, qtbot):
+    from core.engine import Racer
+
+    live_page._racer.set_job(live_page._gen, live_page._surface, [Racer("no-such-optimizer")], (0.0, 0.0), 10)
+    qtbot.waitUntil(lambda: (live_page._pull(), live_page.error.isVisibleTo(live_page))[1], timeout=15000)
+    assert "no-such-optimizer" in live_page.error.text()
+
+
+def test_close_mid_run_leaves_no_process(qtbot):
+    import multiprocessing as mp
+    import time
+
+    p = OptimizerPage(threaded=True)
+    qtbot.addWidget(p)
+    p.play()
+    qtbot.wait(50)  # the subprocess is still starting: shutdown must not wait for it
+    t0 = time.perf_counter()
+    p.close()
+    assert time.perf_counter() - t0 < 3.0
+    assert not mp.active_children() and not p.timer.isActive()

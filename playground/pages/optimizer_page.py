@@ -1,8 +1,9 @@
 """The "Optimizers" page: race up to eight optimizers on a 2-D loss surface, live.
 
-Trajectories are computed off the GUI thread by ``playground.racer_worker`` into a buffer;
-one ``QTimer`` (60 Hz cap) reads the buffer, advances playback and draws. The page never
-waits on the worker, so a slow racer cannot stall the window.
+Trajectories are computed in a subprocess (``playground.racer_process``: a thread holding the
+GIL stalled the window by up to 120 ms with eight racers); one ``QTimer`` (60 Hz cap) reads what
+has arrived without blocking, advances playback and draws. The page never waits on the
+subprocess, so a slow racer cannot stall the window.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSiz
                                QTabWidget, QVBoxLayout, QWidget)
 
 from playground import scene_optimizer
-from playground.racer_worker import RacerThread, compute_all
+from playground.racer_process import RacerProcess
+from playground.racer_worker import compute_all
 from widgets.curves_view import CurvesView
 from widgets.lesson_box import LessonBox
 from widgets.playback_bar import PlaybackBar
@@ -65,8 +67,8 @@ class OptimizerPage(QWidget):
     ----------
     theme : Theme
     threaded : bool
-        Compute in a worker thread (the app); False computes on demand on this thread
-        (offscreen renders and some tests).
+        Compute off the GUI thread, in a subprocess started once per page (the app); False
+        computes on demand on this thread (offscreen renders and some tests).
 
     Attributes
     ----------
@@ -176,9 +178,7 @@ class OptimizerPage(QWidget):
         self.timer.setTimerType(Qt.PreciseTimer)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
-        self._thread = RacerThread() if threaded else None
-        if self._thread is not None:
-            self._thread.worker.sigError.connect(self._on_worker_error)
+        self._racer = RacerProcess(on_error=self._on_worker_error) if threaded else None
 
         self.chooser.sigSurfaceChanged.connect(self._on_chooser_surface_changed)
         self.chooser.sigBatchSizeChanged.connect(self._on_chooser_batch_changed)
@@ -306,18 +306,18 @@ class OptimizerPage(QWidget):
         self._draw()
 
     def shutdown(self) -> None:
-        """Stop the frame timer and the worker thread (safe to call twice)."""
+        """Stop the frame timer and end the racer subprocess (safe to call twice)."""
         self.timer.stop()
         self._playing = False
-        if self._thread is not None:
-            self._thread.shutdown()
-            self._thread = None
+        if self._racer is not None:
+            self._racer.shutdown()
+            self._racer = None
         if hasattr(self.maps, "shutdown"):
             self.maps.shutdown()
         self._closed = True
 
     def pause(self) -> None:
-        """Stop playback (the worker keeps what it computed)."""
+        """Stop playback (the subprocess keeps what it computed)."""
         self._playing = False
         self.playback.set_playing(False)
 
@@ -423,8 +423,8 @@ class OptimizerPage(QWidget):
         except (ValueError, TypeError) as exc:
             self._show_error(str(exc))
             return
-        if self._thread is not None:
-            self._thread.worker.set_job(self._gen, self._surface, racers, self._start, self._steps)
+        if self._racer is not None:
+            self._racer.set_job(self._gen, self._surface, racers, self._start, self._steps)
             self._ensure_timer()
         else:
             self._compute_now(racers)
@@ -439,17 +439,17 @@ class OptimizerPage(QWidget):
             self._show_error(str(exc))
 
     def _request_compute(self) -> None:
-        if self._thread is not None:
-            self._thread.worker.extend(self._steps)
+        if self._racer is not None:
+            self._racer.extend(self._steps)
             self._ensure_timer()
         else:
             self._compute_now()
 
     def _pull(self) -> None:
-        """Take the worker's latest snapshot if it is newer than what is drawn."""
-        if self._thread is None:
+        """Take the subprocess's latest results if they are newer than what is drawn (never blocks)."""
+        if self._racer is None:
             return
-        gen, version, trajs = self._thread.worker.snapshot()
+        gen, version, trajs = self._racer.snapshot()
         if gen == self._gen and version != self._version:
             self._version = version
             self._trajs = trajs
@@ -635,7 +635,7 @@ class OptimizerPage(QWidget):
     def _on_playback_step(self, delta: int) -> None:
         self.pause()
         self._pull()
-        if self._thread is None:
+        if self._racer is None:
             self._compute_now()
         self._step = max(0, min(self._step + delta, self._available()))
         self._dirty = True
