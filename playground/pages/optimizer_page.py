@@ -7,7 +7,6 @@ subprocess, so a slow racer cannot stall the window.
 """
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
