@@ -100,3 +100,21 @@ def test_augmentation_scene_shows_its_lesson():
     with_aug = _final_gap("train-augmentation")
     without = _final_gap("train-augmentation", augment=None)
     assert with_aug < 0.5 * without
+
+
+def test_sigmoid_scene_shows_vanishing_gradients():
+    """Five sigmoid layers: loss stays near ln 2 and the first layer's gradient is far below the last's; tanh learns."""
+    import threading
+
+    from core.training import train
+
+    def last_epoch(**override):
+        values = scene_training.scene_to_values(scenes.load_scene("train-sigmoid-saturation"))
+        values.update(override)
+        config = scene_training.values_to_config(values)
+        return [m for m in train(config, stop_event=threading.Event()) if m.kind == "epoch"][-1]
+
+    sig = last_epoch()
+    grads = [layer.grad_norm for layer in sig.layers if layer.name.startswith("hidden")]
+    assert sig.train_loss > 0.6 and grads[0] < grads[-1] / 50  # measured 0.688, 3.1e-4 vs 0.125
+    assert last_epoch(activation="tanh").train_loss < 0.1  # measured 0.002
