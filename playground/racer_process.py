@@ -29,12 +29,12 @@ built for the same ``total_steps``, advanced in chunks (seeded noise included).
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import time
 
 import numpy as np
 
+from playground.child_process import ChildProcess
 from playground.racer_worker import CHUNK, make_runs, run_done
 
 CREDIT = 4  # updates in flight (unread by the GUI) at most
@@ -197,7 +197,7 @@ class _Rows:
                           diverged_at, converged_at, outcome, labels)
 
 
-class RacerProcess:
+class RacerProcess(ChildProcess):
     """The GUI side of the racer subprocess; every method returns at once.
 
     Parameters
@@ -212,10 +212,7 @@ class RacerProcess:
     """
 
     def __init__(self, on_error=None):
-        self._ctx = mp.get_context("spawn")
-        self._proc = None
-        self._conn = None
-        self._ready = False
+        super().__init__(_child_main, "optimizer-playground-racers")
         self._pending = None  # the latest job, held until the child says "ready"
         self.on_error = on_error
         self.busy_ms = 0.0
@@ -227,53 +224,11 @@ class RacerProcess:
         self.ensure_started()
 
     # -- lifecycle -------------------------------------------------------------
-    def ensure_started(self) -> None:
-        """Spawn the subprocess if it is not alive (its torch import takes a second or two, off this thread)."""
-        if self._proc is not None and self._proc.is_alive():
-            return
-        self._close_conn()
-        parent, child = self._ctx.Pipe(duplex=True)
-        self._conn = parent
-        self._proc = self._ctx.Process(target=_child_main, args=(child,), daemon=True,
-                                       name="optimizer-playground-racers")
-        self._proc.start()
-        child.close()
-        self._ready = False
-
-    def _close_conn(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
     def shutdown(self, timeout: float = 1.0) -> None:
         """End the subprocess: ask it to quit, then terminate it (safe to call twice)."""
-        proc, conn, ready = self._proc, self._conn, self._ready
-        self._proc = self._conn = None
-        self._ready = False
-        if conn is not None:
-            try:
-                if ready:
-                    conn.send(("quit",))
-            except (OSError, ValueError):
-                pass
-            conn.close()  # a child blocked on a write gets EPIPE, one waiting on a read gets EOF
-        if proc is None:
-            return
-        if ready:
-            proc.join(timeout)
-        if proc.is_alive():  # still importing torch, or stuck: nothing of value is lost
-            proc.terminate()
-            proc.join(timeout)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(timeout)
+        self._end_child((("quit",),), timeout)
 
     stop = shutdown
-
-    @property
-    def alive(self) -> bool:
-        """True while the subprocess exists."""
-        return self._proc is not None and self._proc.is_alive()
 
     # -- commands --------------------------------------------------------------
     def _send(self, msg) -> None:

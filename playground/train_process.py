@@ -21,9 +21,10 @@ One process serves run after run, so a restart costs no new interpreter or torch
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import time
 import traceback
+
+from playground.child_process import ChildProcess
 
 # Snapshots (decision grid, weights, histograms) are asked for at this rate: about one per frame.
 SNAPSHOT_HZ = 40.0
@@ -36,7 +37,14 @@ def _child_main(conn) -> None:  # pragma: no cover - runs in the subprocess
     import torch
 
     torch.set_num_threads(1)  # one core for training, the other for the GUI (TRAPS.md)
-    conn.send(("ready",))
+    try:
+        conn.send(("ready",))
+        _serve(conn)
+    except (EOFError, OSError):  # the GUI closed its end (ChildProcess._end_child): quit quietly
+        pass
+
+
+def _serve(conn) -> None:  # pragma: no cover - subprocess
     pending = None
     while True:
         msg = pending or conn.recv()
@@ -153,7 +161,7 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
     return None
 
 
-class TrainProcess:
+class TrainProcess(ChildProcess):
     """The GUI side of the training subprocess.
 
     Messages are read by :meth:`take`, which never blocks; the page calls it from its frame
@@ -161,49 +169,16 @@ class TrainProcess:
     """
 
     def __init__(self):
-        self._ctx = mp.get_context("spawn")
-        self._conn = None
-        self._proc = None
-        self._ready = False
+        super().__init__(_child_main, "optimizer-playground-trainer")
         self._queue: list[tuple] = []  # commands sent before the child said "ready"
         self.run_id = 0
         self.running = False
 
     # -- lifecycle -------------------------------------------------------------
-    def ensure_started(self) -> None:
-        """Spawn the subprocess if it is not alive (importing torch there takes a second or two)."""
-        if self._proc is not None and self._proc.is_alive():
-            return
-        parent, child = self._ctx.Pipe(duplex=True)
-        self._conn = parent
-        self._proc = self._ctx.Process(target=_child_main, args=(child,), daemon=True,
-                                       name="optimizer-playground-trainer")
-        self._proc.start()
-        child.close()
-        self._ready = False
-
     def close(self, timeout: float = 2.0) -> None:
-        """End the subprocess: ask politely, then terminate."""
-        proc, conn = self._proc, self._conn
-        self._proc = self._conn = None
+        """End the subprocess: ask politely (stop the run, quit), then terminate."""
         self.running = False
-        if proc is None:
-            return
-        try:
-            conn.send(("stop",))
-            conn.send(("quit",))
-        except (OSError, BrokenPipeError):
-            pass
-        proc.join(timeout)
-        if proc.is_alive():
-            proc.terminate()
-            proc.join(1.0)
-        conn.close()
-
-    @property
-    def alive(self) -> bool:
-        """True while the subprocess exists."""
-        return self._proc is not None and self._proc.is_alive()
+        self._end_child((("stop",), ("quit",)), timeout)
 
     # -- commands --------------------------------------------------------------
     def _send(self, *msg) -> None:

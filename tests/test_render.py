@@ -75,12 +75,18 @@ def _cli(*args, cwd):
                           capture_output=True, text=True, timeout=240)
 
 
-def test_cli_render_exit_status_and_size(tmp_path):
-    out = tmp_path / "tmp.png"
-    r = _cli("render", "saddle-escape", "--steps", "50", "--out", str(out), "--size", "640x360", cwd=tmp_path)
+def _render_ok(tmp_path, scene, *flags, size):
+    """Run `render` for ``scene`` at ``size``; assert exit 0 and the exact size; return the image."""
+    out = tmp_path / f"{scene}.png"
+    r = _cli("render", scene, *flags, "--out", str(out), "--size", f"{size[0]}x{size[1]}", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     image = QImage(str(out))
-    assert (image.width(), image.height()) == (640, 360)
+    assert (image.width(), image.height()) == size
+    return image
+
+
+def test_cli_render_exit_status_and_size(tmp_path):
+    _render_ok(tmp_path, "saddle-escape", "--steps", "50", size=(640, 360))
 
 
 def test_cli_render_unknown_scene(tmp_path):
@@ -92,10 +98,6 @@ def test_cli_render_unknown_scene(tmp_path):
 
 def test_cli_render_training_scene(tmp_path):
     """`render` covers the training page too: exact size, the page drawn, exit 0."""
-    out = tmp_path / "train.png"
-    r = _cli("render", "train-dropout", "--epochs", "2", "--out", str(out), "--size", "800x450", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    image = QImage(str(out))
-    assert (image.width(), image.height()) == (800, 450)
+    image = _render_ok(tmp_path, "train-dropout", "--epochs", "2", size=(800, 450))
     gray = {image.pixelColor(x, y).name() for x in range(0, 800, 13) for y in range(0, 450, 13)}
     assert len(gray) > 20  # a real page, not a blank or single-colour image

@@ -11,18 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem
 
+from widgets.axis_ticks import nice_step
 from widgets.theme import LIGHT, Theme
 from widgets.training_curves import grow_range
 
 MIN_RIDGE_PX = 10  # below this a ridge gives up its label band and its label is drawn over it
-
-
-def _tick_step(at_least: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten that is >= ``at_least`` (> 0)."""
-    if not np.isfinite(at_least) or at_least <= 0:
-        return 1.0
-    e = 10.0 ** np.floor(np.log10(at_least))
-    return float(next(m * e for m in (1, 2, 5, 10) if m * e >= at_least * (1 - 1e-9)))
 
 
 class LayerHistograms(pg.GraphicsLayoutWidget):
@@ -181,7 +174,7 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
                 plot.setXRange(*new, padding=0)
                 # At most about 3 labels: the plots are narrow and pyqtgraph's own spacing ran
                 # "0.2 0.4 0.6 0.8" together into one word.
-                step = _tick_step((new[1] - new[0]) / 3)
+                step = nice_step((new[1] - new[0]) / 3)
                 plot.getAxis("bottom").setTickSpacing(levels=[(step, 0.0)])  # one level: no rounded minor labels
         x0 = self._xrange[kind][0] if self._xrange[kind] is not None else 0.0
         for i in range(n):

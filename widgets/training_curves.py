@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem
 
+from widgets.axis_ticks import nice_step as _nice_step
 from widgets.theme import LIGHT, Theme
 
 X_MODES = ("epoch", "iteration", "examples")
@@ -52,17 +53,6 @@ def _label_style(theme: Theme) -> dict[str, str]:
     """CSS for an axis title. pyqtgraph writes these keys into a style attribute as they are:
     ``size=`` is not CSS, and the titles fell back to Qt's 9 pt default."""
     return {"font-size": f"{theme.font_pt}pt", "color": theme.foreground}
-
-
-def _nice_step(at_least: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten that is >= ``at_least`` (> 0).
-
-    Not 2.5: pyqtgraph prints a tick with the step's decimals, so 0.25 read "0.2" and 0.0025 "0.003".
-    """
-    if not np.isfinite(at_least) or at_least <= 0:
-        return 1.0
-    e = 10.0 ** np.floor(np.log10(at_least))
-    return float(next(m * e for m in (1, 2, 5, 10) if m * e >= at_least * (1 - 1e-9)))
 
 
 def grow_range(current: tuple[float, float] | None, lo: float, hi: float, pad: float = 0.06,

@@ -1,0 +1,75 @@
+"""One spawned subprocess and its duplex pipe: the lifecycle the racer and trainer hosts share.
+
+Spawn (never fork: Qt and torch threads must not be copied), a child that says ``("ready",)`` once
+its imports are done, and an end that never hangs the GUI: a ready child is asked to quit and
+joined; one still importing torch, or stuck, is terminated (nothing of value is lost).
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+
+
+class ChildProcess:
+    """Base of the GUI-side hosts (:class:`RacerProcess`, :class:`TrainProcess`).
+
+    Parameters
+    ----------
+    target : callable(conn)
+        The child's entry point (module level, picklable); it sends ``("ready",)`` first.
+    name : str
+        The process name (shows in ``ps``).
+    """
+
+    def __init__(self, target, name: str):
+        self._ctx = mp.get_context("spawn")
+        self._child_entry = target
+        self._name = name
+        self._proc = None
+        self._conn = None
+        self._ready = False
+
+    def ensure_started(self) -> None:
+        """Spawn the subprocess if it is not alive (its torch import takes a second or two, off this thread)."""
+        if self._proc is not None and self._proc.is_alive():
+            return
+        self._close_conn()
+        parent, child = self._ctx.Pipe(duplex=True)
+        self._conn = parent
+        self._proc = self._ctx.Process(target=self._child_entry, args=(child,), daemon=True, name=self._name)
+        self._proc.start()
+        child.close()
+        self._ready = False
+
+    @property
+    def alive(self) -> bool:
+        """True while the subprocess exists."""
+        return self._proc is not None and self._proc.is_alive()
+
+    def _close_conn(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _end_child(self, farewell: tuple = (("quit",),), timeout: float = 1.0) -> None:
+        """Send ``farewell`` if the child is ready, close the pipe, join; terminate, then kill, if needed."""
+        proc, conn, ready = self._proc, self._conn, self._ready
+        self._proc = self._conn = None
+        self._ready = False
+        if conn is not None:
+            try:
+                if ready:
+                    for msg in farewell:
+                        conn.send(msg)
+            except (OSError, ValueError):
+                pass
+            conn.close()  # a child blocked on a write gets EPIPE, one waiting on a read gets EOF
+        if proc is None:
+            return
+        if ready:
+            proc.join(timeout)
+        if proc.is_alive():  # still importing torch, or stuck
+            proc.terminate()
+            proc.join(timeout)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout)
