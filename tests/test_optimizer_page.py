@@ -82,7 +82,7 @@ def test_diverging_racer_is_marked(page):
     k = [i for i, t in enumerate(trajs) if t.diverged_at is not None]
     assert k == [2]  # lr 0.21 > 2/kappa diverges, the other two go on
     assert f"diverged at step {trajs[2].diverged_at}" in page.racer_panel.list.item(2).text()
-    assert len(page.surface_view.crosses.data) == 1
+    assert len(page.surface_view.race.crosses()) == 1
     assert len(trajs[0].xy) == 121 and len(trajs[1].xy) == 121
 
 

@@ -4,6 +4,9 @@ The axis ranges are set here, not by pyqtgraph's auto-range: the step axis spans
 (:meth:`CurvesView.set_steps`), the loss axis whole decades and the lr axis 0 .. max. They change
 only when the data crosses a decade or a new maximum, so a playing frame does not re-render the
 axes and the grid (auto-range grew them every frame: about half of a curves repaint, measured).
+The curves themselves are two :class:`~widgets.curve_layer.CurveLayer` items, which stroke only
+the points added since the last frame; the legend keeps one empty ``PlotDataItem`` a racer for its
+colour samples.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
+from widgets.curve_layer import CurveLayer
 from widgets.theme import LIGHT, Theme
 
 
@@ -36,6 +40,16 @@ def loss_decades(lo: float, hi: float) -> tuple[float, float]:
     a = math.floor(math.log10(lo))
     b = math.ceil(math.log10(hi))
     return float(a), float(max(b, a + 1))
+
+
+def live_decades(current: tuple[float, float] | None, need: tuple[float, float],
+                 room: float = 3.0) -> tuple[float, float]:
+    """The loss axis while losses are still arriving: keep ``current`` while it holds ``need``,
+    otherwise extend the bottom ``room`` decades beyond it, so the axis changes every few decades only.
+    """
+    if current is not None and current[0] <= need[0] and current[1] == need[1]:
+        return current
+    return need[0] - room, need[1]
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -97,8 +111,10 @@ class CurvesView(QWidget):
         self.lr_plot.setXLink(self.loss_plot)
         self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextSize=f"{theme.font_pt - 2}pt",
                                             verSpacing=-6)
-        self._loss_items: list[pg.PlotDataItem] = []
-        self._lr_items: list[pg.PlotDataItem] = []
+        self._loss_items: list[pg.PlotDataItem] = []  # empty: colour samples of the legend
+        self.loss_layer, self.lr_layer = CurveLayer(), CurveLayer()
+        self.loss_plot.addItem(self.loss_layer, ignoreBounds=True)
+        self.lr_plot.addItem(self.lr_layer, ignoreBounds=True)
         self.loss_cursor = pg.InfiniteLine(angle=90, movable=False)
         self.lr_cursor = pg.InfiniteLine(angle=90, movable=False)
         self.loss_plot.addItem(self.loss_cursor, ignoreBounds=True)
@@ -117,28 +133,35 @@ class CurvesView(QWidget):
                                 **self._label_style())
 
     def set_racers(self, racers: list[tuple[str, str]]) -> None:
-        """One (label, colour) per racer."""
-        for item in self._loss_items:
-            self.loss_plot.removeItem(item)
-        for item in self._lr_items:
-            self.lr_plot.removeItem(item)
-        self.legend.clear()
-        self._racers = list(racers)
-        self._loss_items, self._lr_items = [], []
-        for label, color in self._racers:
-            pen = pg.mkPen(color, width=self._theme.line_width)
-            li = self.loss_plot.plot([], [], pen=pen, name=label)
-            ri = self.lr_plot.plot([], [], pen=pen)
-            for item in (li, ri):
-                # Thousands of steps in a few hundred pixels: one min/max pair per pixel column ("peak"
-                # keeps the envelope of an oscillating or noisy loss). pyqtgraph's default factor (5)
-                # only starts thinning past 5 points per pixel; at 1, 16 curves of 3000 steps repainted
-                # in 6 ms instead of 11 (p50, offscreen).
-                item.opts["autoDownsampleFactor"] = 1.0
-                item.setDownsampling(auto=True, method="peak")
-                item.setClipToView(True)
-            self._loss_items.append(li)
-            self._lr_items.append(ri)
+        """One (label, colour) per racer.
+
+        Legend entries are reused and relabelled, not rebuilt: building eight took ~60 ms of every
+        scene load and restart.
+        """
+        racers = list(racers)
+        while len(self._loss_items) > len(racers):
+            self.loss_plot.removeItem(self._loss_items.pop())  # also leaves the legend
+        while len(self._loss_items) < len(racers):
+            label, color = racers[len(self._loss_items)]
+            self._loss_items.append(self.loss_plot.plot([], [], pen=pg.mkPen(color, width=self._theme.line_width),
+                                                        name=label))
+        for i, (item, (label, color)) in enumerate(zip(self._loss_items, racers)):
+            if i >= len(self._racers) or self._racers[i][1] != color:
+                item.setPen(pg.mkPen(color, width=self._theme.line_width))
+            self.set_label(i, label)  # a no-op unless the text changed
+        self._racers = racers
+        self._set_layer_pens()
+        self.loss_layer.set_curves([])
+        self.lr_layer.set_curves([])
+
+    def _set_layer_pens(self) -> None:
+        colors = [color for _, color in self._racers]
+        self.loss_layer.set_colors(colors, self._theme.line_width)
+        self.lr_layer.set_colors(colors, self._theme.line_width)
+
+    def curves(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The (step, log10 loss gap) and (step, lr) polylines drawn, one (T, 2) array per racer."""
+        return list(self.loss_layer.cache.lines), list(self.lr_layer.cache.lines)
 
     def set_label(self, index: int, text: str) -> None:
         """Rename racer ``index`` in the legend (e.g. "adam — diverged at step 37").
@@ -150,7 +173,7 @@ class CurvesView(QWidget):
         if index < len(self._loss_items):
             item = self._loss_items[index]
             for sample, label in self.legend.items:
-                if sample.item is item:
+                if sample.item is item and label.text != text:  # a relabel re-lays out the legend
                     label.setText(text)
 
     def set_steps(self, steps: int) -> None:
@@ -158,31 +181,46 @@ class CurvesView(QWidget):
         self._steps = max(int(steps), 1)
         self._set_range("x", (0.0, float(self._steps)))
 
-    def set_data(self, series: list[tuple[np.ndarray, np.ndarray]], step: int) -> None:
-        """Curves up to ``step``: one (loss (T,), lr (T,)) pair per racer."""
+    def set_data(self, series: list[tuple[np.ndarray, np.ndarray]], step: int, complete: bool = True) -> None:
+        """Curves up to ``step``: one (loss (T,), lr (T,)) pair per racer.
+
+        ``complete=False`` while the racers are still being computed: the loss axis then keeps
+        some room below the lowest loss so far (:func:`live_decades`), rather than re-rendering
+        at each decade the losses cross.
+        """
         lo, hi, lr_hi, lr_values = math.inf, -math.inf, 0.0, set()
         longest = 0
-        for i, (loss, lr) in enumerate(series[: len(self._loss_items)]):
+        loss_lines, lr_lines = [], []
+        for loss, lr in series[: len(self._racers)]:
             n = min(len(loss), step + 1)
             longest = max(longest, n)
-            x = np.arange(n)
             gap = loss_gap(loss[:n], self._f_min)
-            self._loss_items[i].setData(x, gap)
-            lr = np.asarray(lr[:n], dtype=float)
-            lr = np.where(np.isfinite(lr) & (lr > 0), lr, np.nan)
-            self._lr_items[i].setData(x, lr)
-            if n and not np.isnan(gap).all():
-                lo, hi = min(lo, float(np.nanmin(gap))), max(hi, float(np.nanmax(gap)))
-            # the lr axis covers the whole computed schedule (not only up to the cursor): it stays put
-            lr_all = np.asarray(series[i][1], dtype=float)
+            line = np.empty((n, 2))
+            line[:, 0] = np.arange(n)
+            line[:, 1] = np.log10(gap)  # the loss view box is in log10 units (setLogMode)
+            loss_lines.append(line)
+            lr_n = np.asarray(lr[:n], dtype=float)
+            line = np.empty((n, 2))
+            line[:, 0] = np.arange(n)
+            line[:, 1] = np.where(np.isfinite(lr_n) & (lr_n > 0), lr_n, np.nan)
+            lr_lines.append(line)
+            # Both axes cover the whole computed run, not only up to the cursor: they stay put while
+            # playing (a decade crossed mid-play re-rendered the axis and restroked every curve: 20-30 ms).
+            whole = loss_gap(loss, self._f_min)
+            if len(whole) and not np.isnan(whole).all():
+                lo, hi = min(lo, float(np.nanmin(whole))), max(hi, float(np.nanmax(whole)))
+            lr_all = np.asarray(lr, dtype=float)
             lr_all = lr_all[np.isfinite(lr_all) & (lr_all > 0)]
             if len(lr_all):
                 lr_hi = max(lr_hi, float(lr_all.max()))
                 lr_values.update((float(lr_all.min()), float(lr_all.max())))
+        self.loss_layer.set_curves(loss_lines)
+        self.lr_layer.set_curves(lr_lines)
         if self._steps is None:
             self._set_range("x", (0.0, float(max(longest - 1, 1))))
         if math.isfinite(lo):
-            self._set_range("loss", loss_decades(lo, hi))
+            need = loss_decades(lo, hi)
+            self._set_range("loss", need if complete else live_decades(self._ranges.get("loss"), need))
         if lr_hi > 0:
             self._set_range("lr", lr_axis_range(lr_hi, len(lr_values) == 1))
         self.loss_cursor.setPos(step)
@@ -229,5 +267,6 @@ class CurvesView(QWidget):
         bg = pg.mkColor(theme.background)
         bg.setAlpha(150)  # translucent: in a narrow plot the legend lies over the curves
         self.legend.setBrush(pg.mkBrush(bg))
-        for item, (_, color) in zip(self._loss_items + self._lr_items, self._racers * 2):
+        for item, (_, color) in zip(self._loss_items, self._racers):
             item.setPen(pg.mkPen(color, width=theme.line_width))
+        self._set_layer_pens()

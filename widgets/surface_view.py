@@ -7,34 +7,27 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainterPath, QTransform
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from widgets import surface_items as si
+from widgets.contour_item import ContourItem
+from widgets.race_layer import RaceLayer
 from widgets.theme import LIGHT, Theme
 
 GRID_N = 200
 
 
-def _arrow_head() -> QPainterPath:
-    # Triangle pointing along +x, tip at the origin, in symbol units (pyqtgraph scales by size).
-    path = QPainterPath()
-    path.moveTo(0.0, 0.0)
-    path.lineTo(-0.9, 0.45)
-    path.lineTo(-0.9, -0.45)
-    path.closeSubpath()
-    return path
+class _TimedPlot(pg.PlotWidget):
+    """A plot that reports when a paint ends (for the change-to-screen repaint time)."""
 
+    def __init__(self, on_painted):
+        super().__init__()
+        self._on_painted = on_painted
 
-_HEAD = _arrow_head()
-
-
-def _rotated_heads(angles_deg: np.ndarray) -> list[QPainterPath]:
-    out = []
-    for a in angles_deg:
-        # Symbols are drawn in device space with y pointing down, so a data angle turns the other way.
-        out.append(QTransform().rotate(-float(a)).map(_HEAD))
-    return out
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        self._on_painted()
 
 
 class SurfaceView(QWidget):
@@ -53,7 +46,9 @@ class SurfaceView(QWidget):
     Attributes
     ----------
     last_repaint_ms : float
-        Time of the last surface repaint (grid, colours, contours), measured inside the widget.
+        Time from the last surface change (a new surface, a parameter, the colour scale) to the end
+        of the first paint that shows it: gridding, colours, contours and painting, measured here.
+        Until that paint it holds the computing part alone.
     """
 
     sigStartChanged = Signal(float, float)
@@ -74,7 +69,8 @@ class SurfaceView(QWidget):
         self._grid = None
         self.last_repaint_ms = float("nan")
 
-        self.plot = pg.PlotWidget()
+        self._change_t = None  # perf_counter() of a surface change not yet painted
+        self.plot = _TimedPlot(self._on_painted)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setAspectLocked(True)
@@ -82,7 +78,7 @@ class SurfaceView(QWidget):
         vb.setMouseEnabled(False, False)  # a click sets the start; panning would fight the drag
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-20)
-        self.contours = pg.PlotCurveItem(connect="finite")
+        self.contours = ContourItem()
         self.contours.setZValue(-10)
         # The background changes only with the surface: cache it as a pixmap so trail frames are cheap.
         self.contours.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
@@ -96,20 +92,10 @@ class SurfaceView(QWidget):
         self.start_marker.setToolTip("Start point: drag it, or click anywhere on the surface.")
         self.start_marker.sigPositionChangeFinished.connect(self._on_start_marker_moved)
         self.plot.addItem(self.start_marker)
-        self.grad_lines = pg.PlotCurveItem(connect="pairs")
-        self.grad_heads = pg.ScatterPlotItem(size=16, pxMode=True)
-        self.vel_lines = pg.PlotCurveItem(connect="pairs")
-        self.vel_heads = pg.ScatterPlotItem(size=16, pxMode=True)
-        for item in (self.grad_lines, self.grad_heads, self.vel_lines, self.vel_heads):
-            item.setZValue(25)
-            self.plot.addItem(item)
-        self._trails: list[pg.PlotCurveItem] = []
-        self.points = pg.ScatterPlotItem(size=15)
-        self.points.setZValue(20)
-        self.crosses = pg.ScatterPlotItem(symbol="x", size=26)
-        self.crosses.setZValue(21)
-        self.plot.addItem(self.points)
-        self.plot.addItem(self.crosses)
+        # Trails, dots, crosses and arrows: one item that strokes only the new trail segments a frame.
+        self.race = RaceLayer()
+        self.race.setZValue(20)
+        self.plot.addItem(self.race, ignoreBounds=True)
 
         self.readout = QLabel("")
         self.readout.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -144,8 +130,11 @@ class SurfaceView(QWidget):
         self.minima.setData(pos=mins)
         self.saddles.setData(pos=sads)
         self.last_repaint_ms = (time.perf_counter() - t0) * 1000.0
+        self._change_t = t0
         xmin, xmax, ymin, ymax = self._domain
         self.plot.getViewBox().setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.0)
+        w, h = xmax - xmin, ymax - ymin  # clip_to_box keeps trails within 20 domains of the view
+        self.race.set_bounds(xmin - 21 * w, xmax + 21 * w, ymin - 21 * h, ymax + 21 * h)
         self._update_status()
         return self.last_repaint_ms
 
@@ -175,6 +164,7 @@ class SurfaceView(QWidget):
             t0 = time.perf_counter()
             self._draw_grid()
             self.last_repaint_ms = (time.perf_counter() - t0) * 1000.0
+            self._change_t = t0
             self._update_status()
         self._draw_states()
 
@@ -195,16 +185,9 @@ class SurfaceView(QWidget):
         return float(p.x()), float(p.y())
 
     def set_racers(self, racers: list[tuple[str, str]]) -> None:
-        """Declare the racers as (label, colour) pairs, creating one trail each."""
-        for item in self._trails:
-            self.plot.removeItem(item)
+        """Declare the racers as (label, colour) pairs (forgets the trails drawn so far)."""
         self._racers = list(racers)
-        self._trails = []
-        for _, color in self._racers:
-            item = pg.PlotCurveItem(pen=pg.mkPen(color, width=self._theme.line_width))
-            item.setZValue(10)
-            self.plot.addItem(item)
-            self._trails.append(item)
+        self.race.set_racers([color for _, color in self._racers])
         self._states = []
         self._draw_states()
 
@@ -253,18 +236,15 @@ class SurfaceView(QWidget):
         self.plot.setLabel("left", "y", **style)
         self.readout.setStyleSheet(f"font-size: {theme.font_pt}pt;")
         self.image.setColorMap(pg.colormap.get(theme.colormap))
-        self.contours.setPen(pg.mkPen(QColor(theme.contour), width=2.0))
+        self.contours.set_pen(QColor(theme.contour), 2.0)
         self.contours.setOpacity(0.55)
-        outline = pg.mkPen(theme.marker, width=2)
         self.minima.setPen(pg.mkPen("#000000", width=1.5))
         self.minima.setBrush(pg.mkBrush("#FFFFFF"))
         self.saddles.setPen(pg.mkPen("#FFFFFF", width=1.5))
         self.saddles.setBrush(pg.mkBrush("#000000"))
         self.start_marker.setPen(pg.mkPen("#FFFFFF", width=3))
         self.start_marker.setBrush(pg.mkBrush(0, 0, 0, 160))
-        self.points.setPen(outline)
-        for item, (_, color) in zip(self._trails, self._racers):
-            item.setPen(pg.mkPen(color, width=theme.line_width))
+        self.race.set_style(theme.line_width, theme.marker)
         self._draw_states()
 
     # -- drawing -----------------------------------------------------------------
@@ -275,21 +255,18 @@ class SurfaceView(QWidget):
         self.image.setRect(*si.cell_rect(xs, ys))
         path = si.contour_path(xs, ys, D, si.contour_levels(D, levels))
         if len(path):
-            self.contours.setData(path[:, 0], path[:, 1], connect="finite")
+            self.contours.set_path(path)
         else:
-            self.contours.setData([], [])
+            self.contours.set_path(np.empty((0, 2)))
 
     def _draw_states(self) -> None:
-        n = min(len(self._states), len(self._trails))
-        pts, brushes, crosses, cross_pens = [], [], [], []
+        n = min(len(self._states), len(self._racers))
+        trails, pts, colors, crosses, cross_colors = [], [], [], [], []
         grad_p, grad_v, vel_p, vel_v = [], [], [], []
-        for i in range(len(self._trails)):
-            if i >= n:
-                self._trails[i].setData([], [])
-                continue
+        for i in range(n):
             st = self._states[i]
             trail = si.clip_to_box(np.asarray(st["trail"], dtype=float).reshape(-1, 2), self._domain)
-            self._trails[i].setData(trail[:, 0], trail[:, 1], connect="finite")
+            trails.append(trail)
             if not len(trail):
                 continue
             color = self._racers[i][1]
@@ -300,36 +277,32 @@ class SurfaceView(QWidget):
                 inside = np.nonzero((trail[:, 0] >= xmin) & (trail[:, 0] <= xmax)
                                     & (trail[:, 1] >= ymin) & (trail[:, 1] <= ymax))[0]
                 crosses.append(trail[inside[-1]] if len(inside) else last)
-                cross_pens.append(pg.mkPen(color, width=5))
+                cross_colors.append(color)
                 continue
             pts.append(last)
-            brushes.append(pg.mkBrush(color))
-            grad = np.asarray(st.get("grad", (np.nan, np.nan)), dtype=float)
-            vel = np.asarray(st.get("velocity", (np.nan, np.nan)), dtype=float)
+            colors.append(color)
             grad_p.append(last)
-            grad_v.append(-grad)  # the descent direction: where plain GD would step
+            grad_v.append(-np.asarray(st.get("grad", (np.nan, np.nan)), dtype=float))  # where plain GD would step
             vel_p.append(last)
-            vel_v.append(vel)
-        self.points.setData(pos=np.asarray(pts).reshape(-1, 2), brush=brushes)
-        self.crosses.setData(pos=np.asarray(crosses).reshape(-1, 2), pen=cross_pens, brush=[None] * len(crosses))
+            vel_v.append(np.asarray(st.get("velocity", (np.nan, np.nan)), dtype=float))
         xmin, xmax, ymin, ymax = self._domain
         length = 0.12 * min(xmax - xmin, ymax - ymin)
-        self._draw_arrows(self.grad_lines, self.grad_heads, grad_p, grad_v, length,
-                          self._theme.marker, self._show_gradient)
-        self._draw_arrows(self.vel_lines, self.vel_heads, vel_p, vel_v, length,
-                          "#E69F00" if self._theme.name == "dark" else "#D55E00", self._show_velocity)
+        arrows = []
+        for show, p, v, color in ((self._show_gradient, grad_p, grad_v, self._theme.marker),
+                                  (self._show_velocity, vel_p, vel_v,
+                                   "#E69F00" if self._theme.name == "dark" else "#D55E00")):
+            if show and p:
+                seg = si.arrow_segments(np.asarray(p).reshape(-1, 2), np.asarray(v).reshape(-1, 2), length)
+                if len(seg):
+                    arrows.append((seg, color))
+        self.race.set_frame(trails, np.asarray(pts).reshape(-1, 2), colors,
+                            np.asarray(crosses).reshape(-1, 2), cross_colors, arrows)
 
-    def _draw_arrows(self, lines, heads, points, vectors, length, color, visible) -> None:
-        seg = si.arrow_segments(np.asarray(points).reshape(-1, 2), np.asarray(vectors).reshape(-1, 2), length)
-        if not visible or not len(seg):
-            lines.setData([], [])
-            heads.setData([])
-            return
-        lines.setData(seg[:, 0], seg[:, 1], connect="pairs", pen=pg.mkPen(color, width=3))
-        d = seg[1::2] - seg[0::2]
-        angles = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
-        heads.setData(pos=seg[1::2], symbol=_rotated_heads(angles), pen=pg.mkPen(color, width=1),
-                      brush=pg.mkBrush(color))
+    def _on_painted(self) -> None:
+        if self._change_t is not None:
+            self.last_repaint_ms = (time.perf_counter() - self._change_t) * 1000.0
+            self._change_t = None
+            self._update_status()
 
     def _update_status(self) -> None:
         self.plot.setToolTip(f"Surface repaint: {self.last_repaint_ms:.1f} ms")
