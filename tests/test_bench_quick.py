@@ -39,3 +39,11 @@ def test_training_page_bench_quick():
     fps = float(re.search(r"FPS:\s+([\d.]+)", out).group(1))
     assert ratio > 0.0 and fps > 0.0, out  # the page trained and drew; the targets are the bench's to judge
     assert re.search(r"max stall:\s+\d+ ms", out), out
+
+
+def test_optimizer_page_bench_quick():
+    out = _bench("bench_optimizer_page.py")
+    stall = float(re.search(r"max stall:\s+(\d+) ms", out).group(1))
+    fps = float(re.search(r"FPS:\s+([\d.]+)", out).group(1))
+    assert stall > 0.0 and fps > 0.0, out  # the race played and was drawn; the targets are the bench's to judge
+    assert re.search(r"live .* 1000 steps in", out) and re.search(r"replay .* 1000 steps in", out), out

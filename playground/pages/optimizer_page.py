@@ -178,6 +178,11 @@ class OptimizerPage(QWidget):
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
         self._racer = RacerProcess(on_error=self._on_worker_error) if threaded else None
+        self._follow = QTimer(self)
+        self._follow.setObjectName("optimizer-page-follow")
+        self._follow.setSingleShot(True)
+        self._follow.setInterval(0)
+        self._follow.timeout.connect(self._after_surface_change)
 
         self.chooser.sigSurfaceChanged.connect(self._on_chooser_surface_changed)
         self.chooser.sigBatchSizeChanged.connect(self._on_chooser_batch_changed)
@@ -307,6 +312,7 @@ class OptimizerPage(QWidget):
     def shutdown(self) -> None:
         """Stop the frame timer and end the racer subprocess (safe to call twice)."""
         self.timer.stop()
+        self._follow.stop()
         self._playing = False
         if self._racer is not None:
             self._racer.shutdown()
@@ -523,7 +529,7 @@ class OptimizerPage(QWidget):
         if not self._playing or self._frames % 3 == 0:
             # Curves at 20 Hz while playing: their axes re-render text whenever the range grows.
             self.curves.set_steps(self._steps)  # a no-op unless the run length changed
-            self.curves.set_data(series, self._step)
+            self.curves.set_data(series, self._step, complete=self._all_done())
         self.playback.set_position(self._step, self._computed(), self._steps)
         now = time.perf_counter()
         if now - self._status_t > 0.5:  # a changing label relayouts the page: twice a second is enough
@@ -553,9 +559,10 @@ class OptimizerPage(QWidget):
         self.error.setText(text)
         self.error.show()
 
-    def _set_surface(self, surface, restart: bool = True) -> None:
+    def _set_surface(self, surface, restart: bool = True, drawn: bool = False) -> None:
         self._surface = surface
-        self.surface_view.set_surface(surface, self._view)
+        if not drawn:  # ``drawn``: the surface view shows it already
+            self.surface_view.set_surface(surface, self._view)
         self.curves.set_f_min(surface.f_min)
         if hasattr(self.view3d, "set_surface") and self.side_tabs.currentWidget() is self.view3d:
             self.view3d.set_surface(surface)
@@ -602,8 +609,19 @@ class OptimizerPage(QWidget):
         if tuple(surface.domain) != tuple(self.surface_view.domain()) and surface.name != self._surface.name:
             self._start = tuple(surface.start)
             self.surface_view.set_start(*self._start)
-        self._set_surface(surface)
+        # The surface is painted first; the racers, curves and readouts follow on the next turn of
+        # the event loop (coalesced while a slider is dragged), so the repaint is not kept waiting.
+        self._surface = surface
+        self.surface_view.set_surface(surface, self._view)
+        self._gen += 1  # results of the old surface are dropped, and its trails cleared at once
+        self._trajs = [None] * len(self._racers)
+        self.surface_view.set_states([])
+        self._follow.start()
         self._update_status()
+
+    def _after_surface_change(self) -> None:
+        if not self._closed and self._surface is not None:
+            self._set_surface(self._surface, drawn=True)
 
     def _on_chooser_batch_changed(self, _n: int) -> None:
         self._restart()
