@@ -92,9 +92,10 @@ def test_seek_back_and_resize_redraw_in_full(view, qtbot):
 
 
 def test_curves_axis_stays_put_while_losses_arrive(qtbot):
-    assert live_decades(None, (-2.0, 1.0)) == (-5.0, 1.0)
+    assert live_decades(None, (-2.0, 1.0)) == (-5.0, 1.0)  # at least three decades of room
     assert live_decades((-5.0, 1.0), (-4.0, 1.0)) == (-5.0, 1.0)  # still inside: unchanged
-    assert live_decades((-5.0, 1.0), (-6.0, 1.0)) == (-9.0, 1.0)  # crossed: room for three more
+    assert live_decades((-5.0, 1.0), (-6.0, 1.0)) == (-13.0, 1.0)  # crossed: as much again as the span
+    assert live_decades((-13.0, 1.0), (-14.0, 1.0)) == (-16.0, 1.0)  # not below the 1e-16 clip
     view = CurvesView()
     qtbot.addWidget(view)
     view.set_racers([("a", "#0072B2")])

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from widgets.curve_layer import CurveLayer
@@ -43,13 +43,14 @@ def loss_decades(lo: float, hi: float) -> tuple[float, float]:
 
 
 def live_decades(current: tuple[float, float] | None, need: tuple[float, float],
-                 room: float = 3.0) -> tuple[float, float]:
-    """The loss axis while losses are still arriving: keep ``current`` while it holds ``need``,
-    otherwise extend the bottom ``room`` decades beyond it, so the axis changes every few decades only.
+                 floor: float = -16.0) -> tuple[float, float]:
+    """The loss axis while losses are still arriving: keep ``current`` while it holds ``need``;
+    otherwise reach below the lowest loss by as many decades again as the data spans (at least 3,
+    not below ``floor``, where ``loss_gap`` clips), so the axis changes only a few times in a run.
     """
     if current is not None and current[0] <= need[0] and current[1] == need[1]:
         return current
-    return need[0] - room, need[1]
+    return max(need[0] - max(3.0, need[1] - need[0]), min(floor, need[0])), need[1]
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -222,7 +223,10 @@ class CurvesView(QWidget):
             need = loss_decades(lo, hi)
             self._set_range("loss", need if complete else live_decades(self._ranges.get("loss"), need))
         if lr_hi > 0:
-            self._set_range("lr", lr_axis_range(lr_hi, len(lr_values) == 1))
+            need = lr_axis_range(lr_hi, len(lr_values) == 1)
+            have = self._ranges.get("lr")
+            if complete or have is None or not (have[0] <= need[0] and need[1] <= have[1]):
+                self._set_range("lr", need)  # while rates arrive, a range that holds them stays
         self.loss_cursor.setPos(step)
         self.lr_cursor.setPos(step)
 
@@ -257,6 +261,15 @@ class CurvesView(QWidget):
                 axis.setPen(pg.mkPen(theme.foreground))
                 axis.setTextPen(pg.mkPen(theme.foreground))
                 axis.setTickFont(font)
+        # A fixed left-axis width, the same for both plots: an axis that widens for a longer label
+        # ("10⁻¹⁵") narrows the plot, which changes its transform and restrokes every curve.
+        title = QFont()
+        title.setPointSize(theme.font_pt)
+        ticks = QFontMetrics(font)
+        width = (max(ticks.horizontalAdvance(t) for t in ("0.0001", "10⁻¹⁶", "-1000")) + 10
+                 + QFontMetrics(title).height())
+        for p in (self.loss_plot, self.lr_plot):
+            p.getAxis("left").setWidth(width)
         self.loss_plot.setLabel("left", "f − f*" if self._f_min is not None else "loss f", **self._label_style())
         self.lr_plot.setLabel("left", "lr", **self._label_style())
         self.lr_plot.setLabel("bottom", "step", **self._label_style())

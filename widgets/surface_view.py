@@ -19,15 +19,16 @@ GRID_N = 200
 
 
 class _TimedPlot(pg.PlotWidget):
-    """A plot that reports when a paint ends (for the change-to-screen repaint time)."""
+    """A plot that reports how long each of its paints took."""
 
     def __init__(self, on_painted):
         super().__init__()
         self._on_painted = on_painted
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        t0 = time.perf_counter()
         super().paintEvent(event)
-        self._on_painted()
+        self._on_painted((time.perf_counter() - t0) * 1000.0)
 
 
 class SurfaceView(QWidget):
@@ -46,9 +47,9 @@ class SurfaceView(QWidget):
     Attributes
     ----------
     last_repaint_ms : float
-        Time from the last surface change (a new surface, a parameter, the colour scale) to the end
-        of the first paint that shows it: gridding, colours, contours and painting, measured here.
-        Until that paint it holds the computing part alone.
+        The view's own time for the last surface change (a new surface, a parameter, the colour
+        scale): gridding, colours and contours, plus the paint that first shows it. Until that
+        paint it holds the computing part alone.
     """
 
     sigStartChanged = Signal(float, float)
@@ -69,7 +70,7 @@ class SurfaceView(QWidget):
         self._grid = None
         self.last_repaint_ms = float("nan")
 
-        self._change_t = None  # perf_counter() of a surface change not yet painted
+        self._change_ms = None  # computing time of a surface change not yet painted
         self.plot = _TimedPlot(self._on_painted)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -129,8 +130,7 @@ class SurfaceView(QWidget):
         sads = np.asarray(surface.saddles, dtype=float).reshape(-1, 2)
         self.minima.setData(pos=mins)
         self.saddles.setData(pos=sads)
-        self.last_repaint_ms = (time.perf_counter() - t0) * 1000.0
-        self._change_t = t0
+        self.last_repaint_ms = self._change_ms = (time.perf_counter() - t0) * 1000.0
         xmin, xmax, ymin, ymax = self._domain
         self.plot.getViewBox().setRange(xRange=(xmin, xmax), yRange=(ymin, ymax), padding=0.0)
         w, h = xmax - xmin, ymax - ymin  # clip_to_box keeps trails within 20 domains of the view
@@ -163,8 +163,7 @@ class SurfaceView(QWidget):
         if redraw and self._grid is not None:
             t0 = time.perf_counter()
             self._draw_grid()
-            self.last_repaint_ms = (time.perf_counter() - t0) * 1000.0
-            self._change_t = t0
+            self.last_repaint_ms = self._change_ms = (time.perf_counter() - t0) * 1000.0
             self._update_status()
         self._draw_states()
 
@@ -298,10 +297,10 @@ class SurfaceView(QWidget):
         self.race.set_frame(trails, np.asarray(pts).reshape(-1, 2), colors,
                             np.asarray(crosses).reshape(-1, 2), cross_colors, arrows)
 
-    def _on_painted(self) -> None:
-        if self._change_t is not None:
-            self.last_repaint_ms = (time.perf_counter() - self._change_t) * 1000.0
-            self._change_t = None
+    def _on_painted(self, paint_ms: float) -> None:
+        if self._change_ms is not None:
+            self.last_repaint_ms = self._change_ms + paint_ms
+            self._change_ms = None
             self._update_status()
 
     def _update_status(self) -> None:
