@@ -25,11 +25,15 @@ def test_peak_decimate_keeps_the_envelope():
 
 def test_hairline_offsets_cover_the_width():
     assert hairline_offsets(1.0) == [(0.0, 0.0)]
-    offs = np.array(hairline_offsets(2.5))
-    assert (0.0, 0.0) in hairline_offsets(2.5) and len(offs) == 9
-    r = np.hypot(offs[:, 0], offs[:, 1])
-    assert r.max() == pytest.approx(0.85) and np.all(r <= 0.85 + 1e-9)
-    assert len(hairline_offsets(2.0)) == 7
+    for width, n in ((2.0, 4), (2.5, 5), (3.0, 7)):
+        offs = np.array(hairline_offsets(width))
+        assert len(offs) == n
+        r = np.hypot(offs[:, 0], offs[:, 1])
+        assert np.allclose(r, width / 2 - 0.4)
+        # projected across any direction, neighbouring hairlines are at most 1 px apart: no gap
+        for angle in np.linspace(0, np.pi, 37):
+            proj = np.sort(offs @ [np.cos(angle), np.sin(angle)])
+            assert np.diff(proj).max() <= 1.0 + 1e-9
 
 
 @pytest.fixture

@@ -22,20 +22,16 @@ def hairline_offsets(width: float) -> list[tuple[float, float]]:
 
     Qt strokes an antialiased polyline wider than one pixel through its general stroker, which
     fills the outline of every join: 8 noisy 3000-point curves took 260 ms at 2.5 px and 5.5 ms
-    at 1 px (its cosmetic hairline path). So a wide line is drawn as 1-px lines offset to the
-    centre and to rings of radius up to ``width / 2 - 0.4`` (an antialiased hairline already
-    covers about 0.8 px of its own), at most 0.7 px apart on a ring: nine hairlines for the default
-    2.5 px, seven for 2 px.
+    at 1 px (its cosmetic hairline path). So a wide line is drawn as 1-px lines offset to a ring of
+    radius ``width / 2 - 0.4`` (an antialiased hairline already covers about 0.8 px of its own).
+    Neighbours on the ring are at most 1 px apart, so their projections across any line direction
+    leave no gap: four hairlines for 2 px, five for 2.5 px, seven for 3 px.
     """
     r = float(width) / 2.0 - 0.4
     if r < 0.25:
         return [(0.0, 0.0)]
-    out = [(0.0, 0.0)]
-    while r >= 0.25:
-        m = max(4, int(np.ceil(2 * np.pi * r / 0.7)))
-        out += [(r * np.cos(2 * np.pi * k / m), r * np.sin(2 * np.pi * k / m)) for k in range(m)]
-        r -= 0.7
-    return out
+    m = max(3, int(np.ceil(np.pi / np.arcsin(min(1.0, 0.5 / r)) - 1e-9)))
+    return [(r * np.cos(2 * np.pi * k / m), r * np.sin(2 * np.pi * k / m)) for k in range(m)]
 
 
 def stroke(painter: QPainter, xy: np.ndarray) -> None:
