@@ -236,7 +236,7 @@ class CurvesView(QWidget):
             return
         self._ranges[key] = rng
         if key == "x":
-            self.loss_plot.setXRange(*rng, padding=0.02)
+            self.loss_plot.setXRange(*rng, padding=0.035)  # room for the "0" label at the left end
         elif key == "loss":
             self.loss_plot.setYRange(*rng, padding=0.03)  # a little beyond: the end decades get labels
             # Labelled decades only: over one or two decades pyqtgraph labels every minor tick too
