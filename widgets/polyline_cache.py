@@ -37,7 +37,9 @@ def hairline_offsets(width: float) -> list[tuple[float, float]]:
 def stroke(painter: QPainter, xy: np.ndarray) -> None:
     """Draw ``xy`` (N, 2) as one polyline with the painter's pen; NaN rows break it.
 
-    A cosmetic pen wider than 1.2 px is drawn as offset hairlines (:func:`hairline_offsets`).
+    A cosmetic pen is taken as so many logical pixels (Qt draws cosmetic widths in device pixels,
+    which halves every line on a 2x screen). Wider than 1.2 device pixels it is drawn as offset
+    1-device-pixel hairlines (:func:`hairline_offsets`).
     """
     if len(xy) < 2:
         return
@@ -45,15 +47,18 @@ def stroke(painter: QPainter, xy: np.ndarray) -> None:
     finite = bool(np.isfinite(y).all() and np.isfinite(x).all())
     path = pg.arrayToQPath(x, y, connect="all" if finite else "finite", finiteCheck=not finite)
     pen = painter.pen()
-    if not pen.isCosmetic() or pen.widthF() <= 1.2:
+    device = painter.device()
+    dpr = device.devicePixelRatioF() if device is not None else 1.0
+    if not pen.isCosmetic() or pen.widthF() * dpr <= 1.2:
         painter.drawPath(path)
         return
     t = painter.transform()
     thin = QPen(pen)
     thin.setWidthF(1.0)
     painter.setPen(thin)
-    for dx, dy in hairline_offsets(pen.widthF()):
-        painter.setTransform(t * QTransform.fromTranslate(dx, dy))  # t first, then a shift in pixels
+    for dx, dy in hairline_offsets(pen.widthF() * dpr):
+        # t first, then a shift of (dx, dy) device pixels (the world transform is in logical ones)
+        painter.setTransform(t * QTransform.fromTranslate(dx / dpr, dy / dpr))
         painter.drawPath(path)
     painter.setTransform(t)
     painter.setPen(pen)
