@@ -114,3 +114,28 @@ def test_curves_axis_stays_put_while_losses_arrive(qtbot):
     assert -8.5 < lo <= -8.0 and 1.0 <= hi < 1.5
     lines, lrs = view.curves()
     assert len(lines[0]) == 101 and lines[0][-1, 1] == pytest.approx(-8.0)
+
+
+@pytest.mark.parametrize("dpr", [1.0, 2.0])
+@pytest.mark.parametrize("angle", [0.0, 30.0, 45.0, 90.0])
+def test_stroke_width_is_in_logical_pixels(qtbot, dpr, angle):
+    """A 2.5 px cosmetic pen is 2.5 logical pixels thick at any angle, on 1x and 2x screens alike."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from widgets.polyline_cache import cosmetic_pen, stroke
+
+    img = QImage(int(100 * dpr), int(100 * dpr), QImage.Format_ARGB32_Premultiplied)
+    img.setDevicePixelRatio(dpr)
+    img.fill(Qt.white)
+    p = QPainter(img)
+    p.setRenderHint(QPainter.Antialiasing, True)
+    p.setPen(cosmetic_pen("#000000", 2.5))
+    a = np.radians(angle)
+    d = np.array([np.cos(a), np.sin(a)]) * 45.0
+    stroke(p, np.array([[50.0, 50.0] - d, [50.0, 50.0] + d]))
+    p.end()
+    ink = sum((255 - QColor(img.pixel(x, y)).lightness()) / 255.0
+              for x in range(img.width()) for y in range(img.height()))
+    thickness = ink / (90.0 * dpr) / dpr  # ink area in device px / line length in device px, in logical px
+    assert thickness == pytest.approx(2.5, abs=0.45), thickness
