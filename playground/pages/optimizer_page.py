@@ -113,7 +113,9 @@ class OptimizerPage(QWidget):
         self.error.hide()
         self.status = QLabel("")
         # The status may be cut short on a small window rather than widen the page past it.
-        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        # Fixed height too: a label whose size may change re-lays out the whole page on each new text.
+        self.status.setFixedHeight(self.status.fontMetrics().height() + 4)
         self.status.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
 
         racer_scroll = QScrollArea()
