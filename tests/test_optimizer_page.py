@@ -228,3 +228,18 @@ def test_close_mid_run_leaves_no_process(qtbot):
     p.close()
     assert time.perf_counter() - t0 < 3.0
     assert not mp.active_children() and not p.timer.isActive()
+
+
+def test_dragging_a_parameter_contours_coarsely_then_refines(page):
+    """While a slider is held the contours use every other grid line; letting go redraws them in full."""
+    page.load_scene(scenes.load_scene("ill-conditioned-valley"))
+    full = len(page.surface_view.contours.path())
+    slider = page.chooser._sliders[0].slider
+    slider.setSliderDown(True)
+    slider.setValue(slider.value() + 5)
+    coarse = len(page.surface_view.contours.path())
+    assert 0 < coarse < 0.7 * full
+    slider.setSliderDown(False)  # emits sliderReleased
+    refined = len(page.surface_view.contours.path())
+    assert refined > 1.3 * coarse
+    assert not page.chooser.dragging()

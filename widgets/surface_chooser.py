@@ -45,7 +45,9 @@ class _ParamSlider(QWidget):
         n = int(spec.high - spec.low) if spec.integer and spec.high - spec.low <= STEPS else STEPS
         self.slider.setRange(0, n)
         self.value_label = QLabel()
-        self.value_label.setMinimumWidth(48)
+        # A fixed size: a label that may resize re-lays out the whole page on every slider step.
+        fm = self.value_label.fontMetrics()
+        self.value_label.setFixedSize(max(48, fm.horizontalAdvance("-0.0001") + 8), fm.height() + 4)
         lay.addWidget(name)
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.value_label)
@@ -100,10 +102,13 @@ class SurfaceChooser(QWidget):
         A new ``core.surfaces.Surface`` was chosen or one of its parameters moved.
     sigBatchSizeChanged(int)
         Mini-batch size for the data surface (0 = the full batch).
+    sigDragFinished()
+        A parameter slider was let go (a view may then refine what it drew coarsely meanwhile).
     """
 
     sigSurfaceChanged = Signal(object)
     sigBatchSizeChanged = Signal(int)
+    sigDragFinished = Signal()
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -171,6 +176,10 @@ class SurfaceChooser(QWidget):
         self.batch.setValue(int(n or 0))
         self.batch.blockSignals(False)
 
+    def dragging(self) -> bool:
+        """True while the user holds a parameter slider down."""
+        return any(s.slider is not None and s.slider.isSliderDown() for s in self._sliders)
+
     def batch_size(self) -> int | None:
         """The chosen mini-batch size, or None for the full batch."""
         return self.batch.value() or None
@@ -216,6 +225,8 @@ class SurfaceChooser(QWidget):
         for key, spec in specs.items():
             s = _ParamSlider(key, spec, surf.params.get(key, spec.default))
             s.sigChanged.connect(self._on_param_changed)
+            if s.slider is not None:
+                s.slider.sliderReleased.connect(self.sigDragFinished)
             row.addWidget(s, 1)
             self._sliders.append(s)
 

@@ -72,6 +72,7 @@ class SurfaceView(QWidget):
 
         self._change_ms = None  # computing time of a surface change not yet painted
         self._range_set = None  # the domain last given to the view box
+        self._coarse = False  # contours drawn at half resolution (a drag in progress)
         self.plot = _TimedPlot(self._on_painted)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -111,7 +112,8 @@ class SurfaceView(QWidget):
         self.set_theme(theme)
 
     # -- public API ------------------------------------------------------------
-    def set_surface(self, surface, view: tuple[float, float, float, float] | None = None) -> float:
+    def set_surface(self, surface, view: tuple[float, float, float, float] | None = None,
+                    coarse: bool = False) -> float:
         """Show ``surface`` (re-gridded at ~200x200 over ``view`` or its domain); return the repaint ms.
 
         Parameters
@@ -119,7 +121,11 @@ class SurfaceView(QWidget):
         surface : core.surfaces.Surface
         view : (xmin, xmax, ymin, ymax), optional
             Area to show; defaults to ``surface.domain``.
+        coarse : bool
+            Contour every other grid line (4x fewer cells) while a slider is dragged; :meth:`refine`
+            draws them in full afterwards.
         """
+        self._coarse = bool(coarse)
         self._surface = surface
         self._view = tuple(view) if view is not None else None
         self._domain = tuple(float(v) for v in (view or surface.domain))
@@ -140,6 +146,12 @@ class SurfaceView(QWidget):
             self.race.set_bounds(xmin - 21 * w, xmax + 21 * w, ymin - 21 * h, ymax + 21 * h)
         self._update_status()
         return self.last_repaint_ms
+
+    def refine(self) -> None:
+        """Redraw contours drawn coarsely during a drag at full resolution (no-op otherwise)."""
+        if self._coarse and self._grid is not None:
+            self._coarse = False
+            self._draw_grid()
 
     def surface(self):
         """The surface shown (or None)."""
@@ -165,6 +177,7 @@ class SurfaceView(QWidget):
             redraw = True
         if redraw and self._grid is not None:
             t0 = time.perf_counter()
+            self._coarse = False
             self._draw_grid()
             self.last_repaint_ms = self._change_ms = (time.perf_counter() - t0) * 1000.0
             self._update_status()
@@ -255,7 +268,11 @@ class SurfaceView(QWidget):
         D, levels = si.display_values(Z, self._log_color)
         self.image.setImage(D, levels=levels, autoLevels=False)
         self.image.setRect(*si.cell_rect(xs, ys))
-        path = si.contour_path(xs, ys, D, si.contour_levels(D, levels))
+        values = si.contour_levels(D, levels)
+        if self._coarse:  # while dragging: contourpy's cost is per cell, and 4x fewer cells are hardly seen
+            path = si.contour_path(xs[::2], ys[::2], D[::2, ::2], values)
+        else:
+            path = si.contour_path(xs, ys, D, values)
         if len(path):
             self.contours.set_path(path)
         else:

@@ -188,6 +188,7 @@ class OptimizerPage(QWidget):
 
         self.chooser.sigSurfaceChanged.connect(self._on_chooser_surface_changed)
         self.chooser.sigBatchSizeChanged.connect(self._on_chooser_batch_changed)
+        self.chooser.sigDragFinished.connect(self.surface_view.refine)
         self.surface_view.sigStartChanged.connect(self._on_surface_view_start_changed)
         self.surface_view.sigHover.connect(self._on_surface_view_hover)
         self.racer_panel.sigRacersChanged.connect(self._on_racer_panel_changed)
@@ -614,7 +615,7 @@ class OptimizerPage(QWidget):
         # The surface is painted first; the racers, curves and readouts follow on the next turn of
         # the event loop (coalesced while a slider is dragged), so the repaint is not kept waiting.
         self._surface = surface
-        self.surface_view.set_surface(surface, self._view)
+        self.surface_view.set_surface(surface, self._view, coarse=self.chooser.dragging())
         self._gen += 1  # results of the old surface are dropped, and its trails cleared at once
         self._trajs = [None] * len(self._racers)
         self.surface_view.set_states([])
