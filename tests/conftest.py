@@ -80,3 +80,18 @@ def no_leaked_threads_or_timers(request):
     _started_timers.clear()
     assert not threads, f"test left {len(threads)} QThread(s) running"
     assert not timers, f"test left {len(timers)} QTimer(s) active: {[t.objectName() or t for t in timers]}"
+
+
+@pytest.fixture
+def surface_view(qtbot):
+    """A shown 600 x 600 SurfaceView of the valley (kappa 10)."""
+    from core.surfaces import get_surface
+    from widgets.surface_view import SurfaceView
+
+    v = SurfaceView()
+    qtbot.addWidget(v)
+    v.resize(600, 600)
+    v.show()
+    v.set_surface(get_surface("valley:kappa=10"))
+    qtbot.waitExposed(v)
+    return v

@@ -4,10 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.surfaces import get_surface
 from widgets.curves_view import CurvesView, live_decades
 from widgets.polyline_cache import hairline_offsets, peak_decimate
-from widgets.surface_view import SurfaceView
 
 
 def test_peak_decimate_keeps_the_envelope():
@@ -37,14 +35,8 @@ def test_hairline_offsets_cover_the_width():
 
 
 @pytest.fixture
-def view(qtbot):
-    v = SurfaceView()
-    qtbot.addWidget(v)
-    v.resize(500, 500)
-    v.show()
-    v.set_surface(get_surface("valley:kappa=10"))
-    qtbot.waitExposed(v)
-    return v
+def view(surface_view):
+    return surface_view
 
 
 def _spiral(n):

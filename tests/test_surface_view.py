@@ -7,18 +7,11 @@ from PySide6.QtCore import QPointF, Qt
 
 from core.surfaces import get_surface
 from widgets import surface_items as si
-from widgets.surface_view import SurfaceView
 
 
 @pytest.fixture
-def view(qtbot):
-    v = SurfaceView()
-    qtbot.addWidget(v)
-    v.resize(600, 600)
-    v.show()
-    v.set_surface(get_surface("valley:kappa=10"))
-    qtbot.waitExposed(v)
-    return v
+def view(surface_view):
+    return surface_view
 
 
 def _pixel_of(view, x, y):
