@@ -4,7 +4,7 @@ Why one hand-painted item and not a ``PlotCurveItem`` a trail: eight antialiased
 cost ~40 ms a frame to stroke again (bench/bench_optimizer_page.py), and a trail only grows by a
 few points a frame. The trails go through a :class:`~widgets.polyline_cache.PolylineCache` (only
 new segments are stroked). Markers and arrows change every frame and are few: they are painted
-directly, in device pixels, so they keep their size at any zoom.
+directly, sized in screen (logical) pixels, so they keep their size at any zoom.
 """
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ class RaceLayer(pg.GraphicsObject):
         self.update()
 
     def set_bounds(self, xmin: float, xmax: float, ymin: float, ymax: float) -> None:
-        """The area the item may draw in (trails are clipped to the domain widened 20x, so that)."""
+        """The area the item may draw in: the domain widened enough to hold every clipped trail point."""
         self.prepareGeometryChange()
         self._bounds = QRectF(xmin, ymin, xmax - xmin, ymax - ymin)
         self.trails.invalidate()
@@ -103,7 +103,7 @@ class RaceLayer(pg.GraphicsObject):
         painter.restore()
 
     def _paint_marks(self, painter: QPainter, t) -> None:
-        """Arrows, dots and crosses in device pixels (``t`` maps data to device)."""
+        """Arrows, dots and crosses in screen pixels (``t`` maps data to the viewport)."""
         for seg, color in self._arrows:
             pen = QPen(color, 3)
             pen.setCapStyle(Qt.RoundCap)
