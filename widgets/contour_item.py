@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QPen
 
 from widgets.polyline_cache import cosmetic_pen, stroke
 
@@ -24,13 +24,18 @@ class ContourItem(pg.GraphicsObject):
         self._xy = np.empty((0, 2))
         self._rect = QRectF()
         self._pen = cosmetic_pen("#FFFFFF", 2.0)
+        self._draft = False
 
     def set_pen(self, color, width: float) -> None:
         self._pen = cosmetic_pen(color, width)
         self.update()
 
-    def set_path(self, xy: np.ndarray) -> None:
-        """The lines to draw, (K, 2) with NaN rows between lines."""
+    def set_path(self, xy: np.ndarray, draft: bool = False) -> None:
+        """The lines to draw, (K, 2) with NaN rows between lines.
+
+        ``draft`` draws them one pixel wide (a quarter of the hairlines) while a slider is dragged.
+        """
+        self._draft = bool(draft)
         self.prepareGeometryChange()
         self._xy = np.asarray(xy, dtype=float).reshape(-1, 2)
         finite = self._xy[np.isfinite(self._xy).all(axis=1)]
@@ -52,5 +57,9 @@ class ContourItem(pg.GraphicsObject):
         if len(self._xy) < 2:
             return
         painter.setRenderHint(QPainter.Antialiasing, True)
-        painter.setPen(self._pen)
+        pen = self._pen
+        if self._draft:
+            pen = QPen(pen)
+            pen.setWidthF(1.0)
+        painter.setPen(pen)
         stroke(painter, self._xy)

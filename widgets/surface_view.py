@@ -122,8 +122,8 @@ class SurfaceView(QWidget):
         view : (xmin, xmax, ymin, ymax), optional
             Area to show; defaults to ``surface.domain``.
         coarse : bool
-            Contour every other grid line (4x fewer cells) while a slider is dragged; :meth:`refine`
-            draws them in full afterwards.
+            A draft while a slider is dragged: contours from every other grid line (4x fewer cells),
+            one pixel wide; :meth:`refine` draws them in full afterwards.
         """
         self._coarse = bool(coarse)
         self._surface = surface
@@ -273,10 +273,7 @@ class SurfaceView(QWidget):
             path = si.contour_path(xs[::2], ys[::2], D[::2, ::2], values)
         else:
             path = si.contour_path(xs, ys, D, values)
-        if len(path):
-            self.contours.set_path(path)
-        else:
-            self.contours.set_path(np.empty((0, 2)))
+        self.contours.set_path(path if len(path) else np.empty((0, 2)), draft=self._coarse)
 
     def _draw_states(self) -> None:
         n = min(len(self._states), len(self._racers))
