@@ -176,10 +176,6 @@ class SurfaceChooser(QWidget):
         self.batch.setValue(int(n or 0))
         self.batch.blockSignals(False)
 
-    def dragging(self) -> bool:
-        """True while the user holds a parameter slider down."""
-        return any(s.slider is not None and s.slider.isSliderDown() for s in self._sliders)
-
     def batch_size(self) -> int | None:
         """The chosen mini-batch size, or None for the full batch."""
         return self.batch.value() or None

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
@@ -16,6 +16,7 @@ from widgets.race_layer import RaceLayer
 from widgets.theme import LIGHT, Theme
 
 GRID_N = 200
+REFINE_MS = 150  # a draft surface is drawn in full once the control has rested this long
 
 
 class _TimedPlot(pg.PlotWidget):
@@ -72,7 +73,12 @@ class SurfaceView(QWidget):
 
         self._change_ms = None  # computing time of a surface change not yet painted
         self._range_set = None  # the domain last given to the view box
-        self._coarse = False  # contours drawn at half resolution (a drag in progress)
+        self._coarse = False  # contours drawn as a draft (half resolution, 1 px)
+        self._refine_timer = QTimer(self)
+        self._refine_timer.setObjectName("surface-view-refine")
+        self._refine_timer.setSingleShot(True)
+        self._refine_timer.setInterval(REFINE_MS)
+        self._refine_timer.timeout.connect(self.refine)
         self.plot = _TimedPlot(self._on_painted)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -122,10 +128,15 @@ class SurfaceView(QWidget):
         view : (xmin, xmax, ymin, ymax), optional
             Area to show; defaults to ``surface.domain``.
         coarse : bool
-            A draft while a slider is dragged: contours from every other grid line (4x fewer cells),
-            one pixel wide; :meth:`refine` draws them in full afterwards.
+            Draw a draft first (a user is moving a control): contours from every other grid line
+            (4x fewer cells), one pixel wide. They are drawn in full by :meth:`refine`, which runs
+            ``REFINE_MS`` after the last such change (or at once when a slider is let go).
         """
         self._coarse = bool(coarse)
+        if self._coarse:
+            self._refine_timer.start()  # restarted by each change of a drag: refines once it rests
+        else:
+            self._refine_timer.stop()
         self._surface = surface
         self._view = tuple(view) if view is not None else None
         self._domain = tuple(float(v) for v in (view or surface.domain))
@@ -148,7 +159,8 @@ class SurfaceView(QWidget):
         return self.last_repaint_ms
 
     def refine(self) -> None:
-        """Redraw contours drawn coarsely during a drag at full resolution (no-op otherwise)."""
+        """Redraw draft contours in full (a no-op when they are not a draft)."""
+        self._refine_timer.stop()
         if self._coarse and self._grid is not None:
             self._coarse = False
             self._draw_grid()

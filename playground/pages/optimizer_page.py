@@ -316,6 +316,7 @@ class OptimizerPage(QWidget):
         """Stop the frame timer and end the racer subprocess (safe to call twice)."""
         self.timer.stop()
         self._follow.stop()
+        self.surface_view.refine()  # stops its timer
         self._playing = False
         if self._racer is not None:
             self._racer.shutdown()
@@ -615,7 +616,8 @@ class OptimizerPage(QWidget):
         # The surface is painted first; the racers, curves and readouts follow on the next turn of
         # the event loop (coalesced while a slider is dragged), so the repaint is not kept waiting.
         self._surface = surface
-        self.surface_view.set_surface(surface, self._view, coarse=self.chooser.dragging())
+        # A draft first (contours at half resolution, 1 px), in full once the control rests.
+        self.surface_view.set_surface(surface, self._view, coarse=True)
         self._gen += 1  # results of the old surface are dropped, and its trails cleared at once
         self._trajs = [None] * len(self._racers)
         self.surface_view.set_states([])
