@@ -22,14 +22,11 @@ class CurveLayer(pg.GraphicsObject):
         super().__init__()
         self.setAcceptedMouseButtons(Qt.NoButton)
         self.cache = PolylineCache(decimate=True)
-        self._colors: list[str] = []
-        self._width = 2.0
         self._rect = QRectF(0.0, 0.0, 1.0, 1.0)
 
     def set_colors(self, colors: list[str], width: float) -> None:
         """One colour a curve, ``width`` pixels wide (forgets what was drawn)."""
-        self._colors, self._width = list(colors), float(width)
-        self.cache.set_pens([cosmetic_pen(c, self._width) for c in self._colors])
+        self.cache.set_pens([cosmetic_pen(c, width) for c in colors])
         self.update()
 
     def set_curves(self, curves: list[np.ndarray]) -> None:

@@ -53,6 +53,11 @@ def live_decades(current: tuple[float, float] | None, need: tuple[float, float],
     return max(need[0] - max(3.0, need[1] - need[0]), min(floor, need[0])), need[1]
 
 
+def _by_step(y: np.ndarray) -> np.ndarray:
+    """(step, y) rows for one curve."""
+    return np.column_stack([np.arange(len(y), dtype=float), y])
+
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -195,26 +200,18 @@ class CurvesView(QWidget):
         for loss, lr in series[: len(self._racers)]:
             n = min(len(loss), step + 1)
             longest = max(longest, n)
-            gap = loss_gap(loss[:n], self._f_min)
-            line = np.empty((n, 2))
-            line[:, 0] = np.arange(n)
-            line[:, 1] = np.log10(gap)  # the loss view box is in log10 units (setLogMode)
-            loss_lines.append(line)
-            lr_n = np.asarray(lr[:n], dtype=float)
-            line = np.empty((n, 2))
-            line[:, 0] = np.arange(n)
-            line[:, 1] = np.where(np.isfinite(lr_n) & (lr_n > 0), lr_n, np.nan)
-            lr_lines.append(line)
+            gap = loss_gap(loss, self._f_min)  # the whole computed run: the axes are set from it
+            rate = np.asarray(lr, dtype=float)
+            rate = np.where(np.isfinite(rate) & (rate > 0), rate, np.nan)
+            loss_lines.append(_by_step(np.log10(gap[:n])))  # the loss view box is in log10 units (setLogMode)
+            lr_lines.append(_by_step(rate[:n]))
             # Both axes cover the whole computed run, not only up to the cursor: they stay put while
             # playing (a decade crossed mid-play re-rendered the axis and restroked every curve: 20-30 ms).
-            whole = loss_gap(loss, self._f_min)
-            if len(whole) and not np.isnan(whole).all():
-                lo, hi = min(lo, float(np.nanmin(whole))), max(hi, float(np.nanmax(whole)))
-            lr_all = np.asarray(lr, dtype=float)
-            lr_all = lr_all[np.isfinite(lr_all) & (lr_all > 0)]
-            if len(lr_all):
-                lr_hi = max(lr_hi, float(lr_all.max()))
-                lr_values.update((float(lr_all.min()), float(lr_all.max())))
+            if len(gap) and not np.isnan(gap).all():
+                lo, hi = min(lo, float(np.nanmin(gap))), max(hi, float(np.nanmax(gap)))
+            if not np.isnan(rate).all():
+                lr_hi = max(lr_hi, float(np.nanmax(rate)))
+                lr_values.update((float(np.nanmin(rate)), float(np.nanmax(rate))))
         self.loss_layer.set_curves(loss_lines)
         self.lr_layer.set_curves(lr_lines)
         if self._steps is None:

@@ -421,9 +421,7 @@ class OptimizerPage(QWidget):
     def _restart(self) -> None:
         """Start every racer afresh (new generation: results of the old one are dropped)."""
         self._racers = self.racer_panel.racers()
-        self._gen += 1
-        self._version = -1
-        self._trajs = [None] * len(self._racers)
+        self._drop_results()
         self._statuses: dict[int, str] = {}
         self._update_racer_items()
         self.error.hide()
@@ -440,6 +438,12 @@ class OptimizerPage(QWidget):
         self._dirty = True
         self._draw()
         self._refresh_maps()
+
+    def _drop_results(self) -> None:
+        """A new generation: whatever the subprocess still sends for the old one is ignored."""
+        self._gen += 1
+        self._version = -1
+        self._trajs = [None] * len(self._racers)
 
     def _compute_now(self, racers=None) -> None:
         try:
@@ -618,8 +622,7 @@ class OptimizerPage(QWidget):
         self._surface = surface
         # A draft first (contours at half resolution, 1 px), in full once the control rests.
         self.surface_view.set_surface(surface, self._view, coarse=True)
-        self._gen += 1  # results of the old surface are dropped, and its trails cleared at once
-        self._trajs = [None] * len(self._racers)
+        self._drop_results()  # the old surface's trails go at once
         self.surface_view.set_states([])
         self._follow.start()
         self._update_status()
