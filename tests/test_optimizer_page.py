@@ -233,14 +233,14 @@ def test_close_mid_run_leaves_no_process(qtbot):
 def test_moving_a_parameter_draws_a_draft_then_refines(page, qtbot):
     """A slider step shows draft contours (every other grid line) at once, full ones when it rests."""
     page.load_scene(scenes.load_scene("ill-conditioned-valley"))
-    full = len(page.surface_view.contours.path())
+    full = len(page.surface_view.layer.path())
     slider = page.chooser._sliders[0].slider
     slider.setSliderDown(True)  # a drag: refined when let go
     slider.setValue(slider.value() + 5)
-    coarse = len(page.surface_view.contours.path())
+    coarse = len(page.surface_view.layer.path())
     assert 0 < coarse < 0.7 * full
     slider.setSliderDown(False)  # emits sliderReleased
-    assert len(page.surface_view.contours.path()) > 1.3 * coarse
+    assert len(page.surface_view.layer.path()) > 1.3 * coarse
     slider.setValue(slider.value() + 5)  # a single step (keys, a click on the track): refined after a rest
-    assert len(page.surface_view.contours.path()) < 0.7 * full
-    qtbot.waitUntil(lambda: len(page.surface_view.contours.path()) > 1.3 * coarse, timeout=2000)
+    assert len(page.surface_view.layer.path()) < 0.7 * full
+    qtbot.waitUntil(lambda: len(page.surface_view.layer.path()) > 1.3 * coarse, timeout=2000)

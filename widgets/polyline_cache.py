@@ -149,6 +149,8 @@ class PolylineCache:
             return
         t = painter.transform()
         self._update(t, widget, clip)
+        if self._image is None:  # nothing stroked yet (a new surface or run): no viewport-size blend
+            return
         painter.save()
         painter.resetTransform()
         painter.drawImage(QPointF(0.0, 0.0), self._image)
@@ -167,11 +169,8 @@ class PolylineCache:
         dpr = widget.devicePixelRatioF()
         w, h = widget.width(), widget.height()
         key = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), w, h, dpr)
-        full = key != self._key or self._image is None
-        if full:
-            self._image = QImage(max(1, round(w * dpr)), max(1, round(h * dpr)), QImage.Format_ARGB32_Premultiplied)
-            self._image.setDevicePixelRatio(dpr)
-            self._image.fill(Qt.transparent)
+        if key != self._key:
+            self._image = None  # allocated when there is something to stroke
             self._drawn = [0] * len(self.lines)
             self._ends = [(None, None)] * len(self.lines)
             self._key = key
@@ -179,6 +178,10 @@ class PolylineCache:
         todo = [i for i, line in enumerate(self.lines) if len(line) > max(self._drawn[i], 1)]
         if not todo:
             return
+        if self._image is None:
+            self._image = QImage(max(1, round(w * dpr)), max(1, round(h * dpr)), QImage.Format_ARGB32_Premultiplied)
+            self._image.setDevicePixelRatio(dpr)
+            self._image.fill(Qt.transparent)
         p = QPainter(self._image)
         p.setRenderHint(QPainter.Antialiasing, True)
         p.setTransform(t)
