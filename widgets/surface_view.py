@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from widgets import surface_items as si
@@ -257,6 +257,9 @@ class SurfaceView(QWidget):
             axis.setPen(pg.mkPen(theme.foreground))
             axis.setTextPen(pg.mkPen(theme.foreground))
             axis.setTickFont(font)
+        # Room above the plot for the top tick label: centred on the edge, half of it was cut off.
+        half = QFontMetrics(font).height() // 2 + 2
+        self.plot.getPlotItem().layout.setContentsMargins(1, half, half, 1)
         style = {"color": theme.foreground, "font-size": f"{theme.font_pt}pt"}
         self.plot.setLabel("bottom", "x", **style)
         self.plot.setLabel("left", "y", **style)
