@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from widgets.curve_layer import CurveLayer
 from widgets.theme import LIGHT, Theme
+from widgets.theme_apply import screen_pen
 
 
 def loss_gap(loss: np.ndarray, f_min: float | None) -> np.ndarray:
@@ -270,7 +271,7 @@ class CurvesView(QWidget):
         self.loss_plot.setLabel("left", "f − f*" if self._f_min is not None else "loss f", **self._label_style())
         self.lr_plot.setLabel("left", "lr", **self._label_style())
         self.lr_plot.setLabel("bottom", "step", **self._label_style())
-        pen = pg.mkPen(theme.foreground, width=1, style=pg.QtCore.Qt.DashLine)
+        pen = screen_pen(theme.foreground, 1, style=pg.QtCore.Qt.DashLine)
         self.loss_cursor.setPen(pen)
         self.lr_cursor.setPen(pen)
         self.legend.setLabelTextColor(theme.foreground)

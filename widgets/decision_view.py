@@ -11,6 +11,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QGraphicsItem
 
 from widgets.theme import LIGHT, Theme
+from widgets.theme_apply import screen_pen
 
 
 def class_colors(theme: Theme, k: int) -> list[tuple[int, int, int]]:
@@ -179,7 +180,7 @@ class DecisionView(pg.PlotWidget):
         return [cols[int(v) % len(cols)] for v in y]
 
     def _redraw_points(self) -> None:
-        edge = pg.mkPen(self._theme.marker, width=1.2)
+        edge = screen_pen(self._theme.marker, 1.2)
         size = max(7, self._theme.font_pt - 4)
         tr = self._points.get("train")
         if tr is not None and len(tr[0]):

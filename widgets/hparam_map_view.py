@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from widgets.theme import LIGHT, Theme
-from widgets.theme_apply import fill_background, style_axes
+from widgets.theme_apply import fill_background, screen_pen, style_axes
 
 DIVERGED_COLOR = "#D0D0D0"  # light grey: not on the cividis ramp (navy -> yellow)
 
@@ -88,7 +88,7 @@ class HparamMapView(QWidget):
         fill_background(self, theme)
         style_axes([self.plot.getAxis("bottom"), self.plot.getAxis("left"), self.bar.axis], theme)
         self.caption.setStyleSheet(f"font-size: {theme.font_pt}pt; color: {theme.foreground};")
-        self.marker.setPen(pg.mkPen(theme.marker, width=3))
+        self.marker.setPen(screen_pen(theme.marker, 3))
         self.marker.setBrush(pg.mkBrush(None))
         if self._values is not None:
             self._draw()

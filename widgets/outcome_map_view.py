@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from widgets.theme import LIGHT, OKABE_ITO, Theme
-from widgets.theme_apply import fill_background, style_axes
+from widgets.theme_apply import fill_background, screen_pen, style_axes
 
 #: Colours of the listed minima in order (Okabe-Ito without orange, grey-ish black and yellow last).
 MINIMA_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442")
@@ -101,10 +101,10 @@ class OutcomeMapView(QWidget):
         for name, text in (("bottom", "x start"), ("left", "y start")):
             self.plot.setLabel(name, text, **style)
         self.legend.setStyleSheet(f"font-size: {theme.font_pt}pt; color: {theme.foreground};")
-        self.minima.setPen(pg.mkPen("#000000", width=1.5))
+        self.minima.setPen(screen_pen("#000000", 1.5))
         self.minima.setBrush(pg.mkBrush("#FFFFFF"))
         self.path.setPen(pg.mkPen(theme.marker, width=theme.line_width + 0.5))
-        self.path_start.setPen(pg.mkPen(theme.marker, width=2))
+        self.path_start.setPen(screen_pen(theme.marker, 2))
         self.path_start.setBrush(pg.mkBrush(theme.background))
         if self._codes is not None:
             self.set_outcomes(self._codes, self._labels, self._domain)

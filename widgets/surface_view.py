@@ -15,6 +15,7 @@ from widgets.lean_axis import LeanAxis
 from widgets.race_layer import RaceLayer
 from widgets.surface_layer import SurfaceLayer, color_table, colorize
 from widgets.theme import LIGHT, Theme
+from widgets.theme_apply import screen_pen
 
 GRID_N = 200
 REFINE_MS = 150  # a draft surface is drawn in full once the control has rested this long
@@ -268,11 +269,11 @@ class SurfaceView(QWidget):
         self.layer.set_contour_style(QColor(theme.contour), 2.0, 0.55)
         if self._grid is not None:
             self._draw_grid()
-        self.minima.setPen(pg.mkPen("#000000", width=1.5))
+        self.minima.setPen(screen_pen("#000000", 1.5))
         self.minima.setBrush(pg.mkBrush("#FFFFFF"))
-        self.saddles.setPen(pg.mkPen("#FFFFFF", width=1.5))
+        self.saddles.setPen(screen_pen("#FFFFFF", 1.5))
         self.saddles.setBrush(pg.mkBrush("#000000"))
-        self.start_marker.setPen(pg.mkPen("#FFFFFF", width=3))
+        self.start_marker.setPen(screen_pen("#FFFFFF", 3))
         self.start_marker.setBrush(pg.mkBrush(0, 0, 0, 160))
         self.race.set_style(theme.line_width, theme.marker)
         self._draw_states()

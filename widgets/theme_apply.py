@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from widgets.theme import Theme
 
@@ -14,6 +14,18 @@ def fill_background(widget, theme: Theme) -> None:
     pal.setColor(QPalette.WindowText, QColor(theme.foreground))
     widget.setPalette(pal)
     widget.setAutoFillBackground(True)
+
+
+def screen_pen(color, width: float = 1.0, **kwargs):
+    """A pyqtgraph pen ``width`` logical pixels wide on the primary screen.
+
+    Qt draws cosmetic pens in device pixels, so on a 2x screen a 3 px marker outline came out
+    1.5 px thin (measured with QT_SCALE_FACTOR=2). Used for markers and guide lines, which are few;
+    long curves go through ``polyline_cache.stroke``, which does the same for its hairlines.
+    """
+    screen = QGuiApplication.primaryScreen() if QGuiApplication.instance() is not None else None
+    dpr = screen.devicePixelRatio() if screen is not None else 1.0
+    return pg.mkPen(color, width=float(width) * max(1.0, dpr), **kwargs)
 
 
 def style_axes(axes, theme: Theme) -> QFont:

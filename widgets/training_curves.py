@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from widgets.axis_ticks import nice_step as _nice_step
 from widgets.theme import LIGHT, Theme
+from widgets.theme_apply import screen_pen
 
 X_MODES = ("epoch", "iteration", "examples")
 _X_LABELS = {"epoch": "epoch", "iteration": "iteration (optimizer steps)", "examples": "examples seen"}
@@ -229,7 +230,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._fix_left_widths(font)
         self.lr_plot.setLabel("bottom", _X_LABELS[self._x_mode], **_label_style(theme))
         self._range_curve.setPen(pg.mkPen(theme.racer_colors[4], width=w))
-        self._range_line.setPen(pg.mkPen(theme.foreground, width=1.5, style=Qt.DashLine))
+        self._range_line.setPen(screen_pen(theme.foreground, 1.5, style=Qt.DashLine))
         self.range_plot.getAxis("bottom").setTextPen(theme.foreground)
         self.range_plot.getAxis("left").setTextPen(theme.foreground)
         for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
