@@ -196,14 +196,18 @@ class MapsPanel(QWidget):
         self.basin_status = QLabel("Press Compute: every cell is one run from its centre.")
         self.basin_status.setWordWrap(True)
         self.basin_view = OutcomeMapView(theme=self._theme)
+        # Two short rows: the side panel is ~370 px wide at 1280x720.
         row = QHBoxLayout()
         row.addWidget(QLabel("Starts per side"))
         row.addWidget(self.basin_res)
-        row.addWidget(self.basin_compute)
-        row.addWidget(self.basin_cancel)
-        row.addWidget(self.basin_progress, 1)
+        row.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.basin_compute)
+        buttons.addWidget(self.basin_cancel)
+        buttons.addWidget(self.basin_progress, 1)
         lay = QVBoxLayout(page)
         lay.addLayout(row)
+        lay.addLayout(buttons)
         lay.addWidget(self.basin_view, 1)
         lay.addWidget(self.basin_status)
         self.basin_compute.clicked.connect(self._on_basin_compute_clicked)
@@ -215,7 +219,7 @@ class MapsPanel(QWidget):
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
         self.x_lo, self.x_hi, self.y_lo, self.y_hi = (QLineEdit() for _ in range(4))
         for e in (self.x_lo, self.x_hi, self.y_lo, self.y_hi):
-            e.setMaximumWidth(110)
+            e.setMinimumWidth(50)
         self.hp_res = QSpinBox()
         self.hp_res.setRange(5, 120)
         self.hp_res.setValue(40)
@@ -230,28 +234,33 @@ class MapsPanel(QWidget):
         self.hp_status = QLabel("Every cell is one run from the racer's start with that cell's values.")
         self.hp_status.setWordWrap(True)
         self.hparam_view = HparamMapView(theme=self._theme)
+        # Four short rows, so the panel fits the side column at 1280x720 without scrolling sideways.
         grid = QGridLayout()
-        grid.addWidget(QLabel("x"), 0, 0)
-        grid.addWidget(self.x_combo, 0, 1)
-        grid.addWidget(QLabel("from"), 0, 2)
-        grid.addWidget(self.x_lo, 0, 3)
-        grid.addWidget(QLabel("to"), 0, 4)
-        grid.addWidget(self.x_hi, 0, 5)
-        grid.addWidget(QLabel("Grid"), 0, 6)
-        grid.addWidget(self.hp_res, 0, 7)
-        grid.addWidget(self.hp_compute, 0, 8)
-        grid.addWidget(QLabel("y"), 1, 0)
-        grid.addWidget(self.y_combo, 1, 1)
-        grid.addWidget(QLabel("from"), 1, 2)
-        grid.addWidget(self.y_lo, 1, 3)
-        grid.addWidget(QLabel("to"), 1, 4)
-        grid.addWidget(self.y_hi, 1, 5)
-        grid.addWidget(self.metric_combo, 1, 6, 1, 2)
-        grid.addWidget(self.hp_cancel, 1, 8)
-        grid.setColumnStretch(9, 1)
+        for r, (name, combo, lo, hi) in enumerate((("x", self.x_combo, self.x_lo, self.x_hi),
+                                                    ("y", self.y_combo, self.y_lo, self.y_hi))):
+            grid.addWidget(QLabel(name), r, 0)
+            combo.setMinimumContentsLength(7)  # with the icon room: "momentum" whole, not "moment"
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            grid.addWidget(combo, r, 1)
+            lo.setToolTip(f"The {name} axis starts at this value.")
+            hi.setToolTip(f"The {name} axis ends at this value.")
+            grid.addWidget(lo, r, 2)
+            grid.addWidget(QLabel("to"), r, 3)
+            grid.addWidget(hi, r, 4)
+        grid.addWidget(QLabel("Grid"), 2, 0)
+        size_and_metric = QHBoxLayout()  # one cell across the combo and range columns: no column grows for it
+        size_and_metric.addWidget(self.hp_res)
+        size_and_metric.addWidget(self.metric_combo, 1)
+        grid.addLayout(size_and_metric, 2, 1, 1, 4)
+        for col in (1, 2, 4):
+            grid.setColumnStretch(col, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.hp_compute)
+        buttons.addWidget(self.hp_cancel)
+        buttons.addWidget(self.hp_progress, 1)
         lay = QVBoxLayout(page)
         lay.addLayout(grid)
-        lay.addWidget(self.hp_progress)
+        lay.addLayout(buttons)
         lay.addWidget(self.hparam_view, 1)
         lay.addWidget(self.hp_status)
         self.x_combo.currentTextChanged.connect(self._on_x_combo_changed)
@@ -453,8 +462,9 @@ class MapsPanel(QWidget):
         if key not in getattr(self, "_hp_specs", {}):
             return
         lo, hi = self._suggest_range(key)
-        lo_edit.setText(f"{lo:.3g}")
-        hi_edit.setText(f"{hi:.3g}")
+        for edit, v in ((lo_edit, lo), (hi_edit, hi)):
+            edit.setText(f"{v:.3g}")
+            edit.setCursorPosition(0)  # a narrow field shows the leading digits, not "000463"
 
     def _hparam_grid(self):
         n = int(self.hp_res.value())
@@ -561,7 +571,7 @@ class MapsPanel(QWidget):
             if f_min is None:
                 finite = loss[np.isfinite(loss) & ~diverged]
                 f_min = float(finite.min()) if finite.size else 0.0
-            self.hparam_view.set_values(loss - f_min, diverged, log=True, label="(final loss − f*)")
+            self.hparam_view.set_values(loss - f_min, diverged, log=True, label="(loss − f*)")  # short: the bar is as tall as a small map
         self.hparam_view.set_marker(racer_value(racer.hparams, xkey, 0.0), racer_value(racer.hparams, ykey, 0.0))
         self.hp_progress.setValue(1000)
         self.hp_status.setText(f"{len(xv)}×{len(yv)} runs of {self._steps} steps in {self.hparam_seconds:.2f} s. "

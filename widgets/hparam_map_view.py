@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets.theme import LIGHT, Theme
 from widgets.theme_apply import fill_background, screen_pen, style_axes
@@ -76,6 +76,9 @@ class HparamMapView(QWidget):
         self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # No height of its own to ask for: in the side column's scroll area it takes the room there is
+        # (its 500+ px size hint made the panel scroll at 1280x720).
+        self.glw.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Ignored)
         layout.addWidget(self.glw, 1)
         layout.addWidget(self.caption)
         self.glw.scene().sigMouseClicked.connect(self._on_scene_clicked)

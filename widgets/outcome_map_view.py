@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets.theme import LIGHT, OKABE_ITO, Theme
 from widgets.theme_apply import fill_background, screen_pen, style_axes
@@ -82,9 +82,12 @@ class OutcomeMapView(QWidget):
         self.legend = QLabel("")
         self.legend.setTextFormat(Qt.RichText)
         self.legend.setAlignment(Qt.AlignTop | Qt.AlignLeft)
-        self.legend.setMinimumWidth(170)
-        layout = QHBoxLayout(self)
+        self.legend.setWordWrap(True)  # below the map, entries flow: the side column is narrow at 1280x720
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # No height of its own to ask for: in the side column's scroll area it takes the room there is
+        # (its 500+ px size hint made the panel scroll at 1280x720).
+        self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Ignored)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
         self.plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
@@ -205,16 +208,17 @@ class OutcomeMapView(QWidget):
 
     # -- internals ---------------------------------------------------------------
     def _update_legend(self, colors: list[str], codes: np.ndarray | None) -> None:
-        rows = []
+        entries = []
         counts = np.bincount(codes.ravel(), minlength=len(self._labels)) if codes is not None else None
         for k, (lab, col) in enumerate(zip(self._labels, colors)):
             share = ""
             if counts is not None:
                 share = f"&nbsp;{100.0 * counts[k] / max(codes.size, 1):.0f}%"
-            text = lab.replace("min", "minimum ") if lab.startswith("min") else lab
-            rows.append(f"<tr><td><span style='color:{col}; font-size:{self._theme.title_pt + 6}pt'>"
-                        f"&#9632;</span></td><td>{text}</td><td align='right'>{share}</td></tr>")
-        self.legend.setText("<table cellspacing='2'>" + "".join(rows) + "</table>")
+            text = (lab.replace("min", "minimum ") if lab.startswith("min") else lab).replace(" ", "&nbsp;")
+            # An entry never breaks inside; the label wraps between entries.
+            entries.append(f"<span style='color:{col}; font-size:{self._theme.title_pt + 4}pt'>&#9632;</span>"
+                           f"&nbsp;{text}{share}")
+        self.legend.setText(" &nbsp; ".join(entries))
 
     def _on_scene_clicked(self, event) -> None:
         if event.button() != Qt.LeftButton:
