@@ -119,3 +119,29 @@ def test_lean_axis_matches_pyqtgraph(surface_view, qtbot, center, half):
         assert np.allclose(ticks(ref), ticks(lean))
         texts = lambda specs: [(r.getRect(), int(f), s) for r, f, s in specs[2]]  # noqa: E731
         assert texts(ref) == texts(lean) and len(texts(lean)) >= 2
+
+
+@pytest.mark.parametrize("draft,lo,hi", [(False, 1.6, 2.8), (True, 0.6, 1.4)])
+def test_contour_width_in_pixels(qtbot, draft, lo, hi):
+    """A 2 px contour covers ~2 pixels across (a hairline and its shifted copy); a draft ~1."""
+    from widgets.surface_layer import SurfaceLayer
+
+    w = pg.PlotWidget()
+    qtbot.addWidget(w)
+    w.resize(300, 300)
+    w.hideAxis("left")
+    w.hideAxis("bottom")
+    layer = SurfaceLayer()
+    w.addItem(layer)
+    layer.set_image(np.full((10, 10), 0xFF000000, dtype=np.uint32), (-1.0, -1.0, 2.0, 2.0))  # black cells
+    layer.set_contour_style(QColor("#FFFFFF"), 2.0, 1.0)
+    layer.set_contours(np.array([[-0.9, 0.013], [0.9, 0.013]]), draft=draft)  # off the pixel grid
+    w.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+    w.show()
+    qtbot.waitExposed(w)
+    img = w.grab().toImage()
+    x = img.width() // 2
+    column = [QColor(img.pixel(x, y)).value() / 255.0 for y in range(img.height())]
+    lit = [y for y, v in enumerate(column) if v > 0.1]
+    assert lo <= sum(column) <= hi, column[min(lit) - 1:max(lit) + 2]  # white on black: coverage in px
+    assert max(lit) - min(lit) == len(lit) - 1  # one line, no gap

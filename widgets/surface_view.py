@@ -19,6 +19,7 @@ from widgets.theme_apply import screen_pen
 
 GRID_N = 200
 REFINE_MS = 150  # a draft surface is drawn in full once the control has rested this long
+DRAFT_POINTS = 10_000  # a draft with more contour points than this keeps every other level
 
 
 class _TimedPlot(pg.PlotWidget):
@@ -286,6 +287,8 @@ class SurfaceView(QWidget):
         values = si.contour_levels(D, levels)
         if self._coarse:  # while dragging: contourpy's cost is per cell, and 4x fewer cells are hardly seen
             path = si.contour_path(xs[::2], ys[::2], D[::2, ::2], values)
+            if len(path) > DRAFT_POINTS:  # a busy surface (Rastrigin: 17,500): stroking is the cost, halve the levels
+                path = si.contour_path(xs[::2], ys[::2], D[::2, ::2], values[1::2])
         else:
             path = si.contour_path(xs, ys, D, values)
         self.layer.set_contours(path if len(path) else np.empty((0, 2)), draft=self._coarse)
