@@ -166,8 +166,8 @@ class SurfaceLayer(pg.GraphicsObject):
 
         Stroking is the cost (Rastrigin's contours: 34,000 points, ~15 ms a hairline at 1920x1080),
         so a wide line is one hairline drawn once and copied ``k`` times across and ``k`` times
-        down (2k blits of ~0.5 ms), where ``polyline_cache.stroke`` would stroke ~k*k/2 offset
-        hairlines. Rastrigin's full contours: 48 -> 20 ms; the saddle's 11 -> 6 ms.
+        down (2k blits of ~0.5 ms), where ``polyline_cache.stroke`` strokes a ring of offset
+        hairlines (four for 2 px). Rastrigin's full contours: 48 -> 20 ms; the saddle's 11 -> 6 ms.
         """
         def clear() -> QImage:
             img = QImage(size, QImage.Format_ARGB32_Premultiplied)
