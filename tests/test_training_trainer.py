@@ -211,3 +211,17 @@ def test_every_optimizer_trains(name):
 def test_newton_is_refused():
     with pytest.raises(ValueError, match="newton"):
         next(train(TrainConfig(optimizer="newton")))
+
+
+def test_snapshot_asked_for_as_the_run_is_stopped_comes_with_the_final_report():
+    """A headless render stops after N steps and asks for a picture then: the final report carries it."""
+    stop, controls = threading.Event(), TrainControls()
+    out = []
+    for m in train(TrainConfig(**SMALL, snapshot_every=0), stop_event=stop, controls=controls):
+        out.append(m)
+        if m.kind == "step" or (m.kind == "epoch" and m.epoch >= 1):
+            controls.request_snapshot()
+            stop.set()
+    final = out[-1]
+    assert final.kind == "final" and final.stopped == "stopped"
+    assert final.snapshot is not None

@@ -413,7 +413,10 @@ class _Run:
                 break
         if c.early_stopping and c.restore_best and best_state is not None and stopped != "nan":
             self.model.load_state_dict(best_state)
-        final = self.epoch_metrics("final", c.snapshot_every > 0)
+        # A snapshot asked for as the run was stopped (a headless render stopping after N steps)
+        # would otherwise be lost: the stop is checked before the request is taken.
+        snap_pending |= self._apply_controls()
+        final = self.epoch_metrics("final", c.snapshot_every > 0 or snap_pending)
         final.test_loss, final.test_acc = self.evaluate("test")
         final.best_epoch, final.stopped = best_epoch, stopped
         if message:
