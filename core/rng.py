@@ -79,6 +79,11 @@ def _mix_int(z: int) -> int:
     return z ^ (z >> 31)
 
 
+def _bits_int(key: int, step: int, k: int) -> int:
+    """:func:`_bits` for one key, on Python ints: the same 64 bits, unsigned."""
+    return _mix_int((_mix_int((key + step * _STEP) & _M64) + (k + 1) * _GOLDEN) & _M64)
+
+
 SMALL = 16  # up to this many rows, plain Python ints beat ~40 tiny torch ops (a racer: 1 row)
 
 
@@ -87,12 +92,10 @@ def uniforms(keys: torch.Tensor, step: int, k: int) -> torch.Tensor:
 
     For a few rows (a racer on the optimizer page) the hashing runs on Python ints: the same
     bits, ~0.1 ms a step less per noisy racer. The 53-bit integers convert to float64 exactly,
-    so both paths give identical numbers (``tests/test_engine.py`` checks them bit for bit).
+    so both paths give identical numbers (``tests/test_rng.py`` checks them bit for bit).
     """
     if keys.numel() <= SMALL:
-        a, b = (step * _STEP) & _M64, ((k + 1) * _GOLDEN) & _M64
-        vals = [((_mix_int((_mix_int((key + a) & _M64) + b) & _M64) >> 11) + 1) * 2.0**-53
-                for key in keys.reshape(-1).tolist()]
+        vals = [((_bits_int(key, step, k) >> 11) + 1) * 2.0**-53 for key in keys.reshape(-1).tolist()]
         return torch.tensor(vals, dtype=torch.float64).reshape(keys.shape)
     return (_srl(_bits(keys, step, k), 11) + 1).to(torch.float64) * 2.0**-53
 
@@ -138,11 +141,8 @@ def randint(keys: torch.Tensor, step: int, n: int, size: int) -> torch.Tensor:
     if n <= 0:
         raise ValueError(f"cannot draw indices from an empty set (n={n})")
     if keys.numel() * size <= 4 * SMALL:  # a racer's mini-batch: Python ints, the same bits
-        a = (step * _STEP) & _M64
-        rows = []
-        for key in keys.reshape(-1).tolist():
-            base = _mix_int((key + a) & _M64)
-            rows.append([(_mix_int((base + (j + 1) * _GOLDEN) & _M64) >> 1) % n for j in range(1000, 1000 + size)])
+        rows = [[(_bits_int(key, step, j) >> 1) % n for j in range(1000, 1000 + size)]
+                for key in keys.reshape(-1).tolist()]
         return torch.tensor(rows, dtype=torch.int64).reshape(-1, size)
     j = torch.arange(1000, 1000 + size, dtype=torch.int64)  # counters apart from the normals' k
     h = _mix(_mix(keys + _i64(step * _STEP))[:, None] + (j + 1) * _GOLDEN)  # (N, size)

@@ -92,9 +92,6 @@ class SurfaceLayer(pg.GraphicsObject):
         self._show_contours = bool(on)
         self._changed()
 
-    def contours_visible(self) -> bool:
-        return self._show_contours
-
     def _changed(self) -> None:
         self._key = None
         self.update()
