@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 # Must happen before any QApplication exists.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+# The app's settings, logs and data go to a temporary folder, for this process and every child it
+# starts: a test never touches the user's real settings (playground/settings.py).
+os.environ["OPTIMIZER_PLAYGROUND_HOME"] = tempfile.mkdtemp(prefix="op-home-")
 
 import weakref  # noqa: E402
-
-import widgets  # noqa: E402,F401  (pins None/True/False: PySide6 6.12 on Python 3.11, see widgets/pyside_guard.py)
 
 import pytest  # noqa: E402
 
