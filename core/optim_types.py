@@ -114,7 +114,10 @@ def check_value(opt: str, spec: HParam, value: Any) -> Any:
     if spec.kind == "bool":
         if isinstance(value, (bool, np.bool_)):
             return bool(value)
-        raise ValueError(f"{where} must be True or False, got {value!r}")
+        # 1 and 0 too: a table of per-row hyperparameters holds numbers (torch takes any truthy value)
+        if _is_real(value) and float(value) in (0.0, 1.0):
+            return float(value) == 1.0
+        raise ValueError(f"{where} must be True or False (or 1 / 0), got {value!r}")
     if spec.kind == "pair":
         try:
             items = tuple(value)

@@ -9,7 +9,9 @@ forms), so that row ``i`` equals torch.optim run alone with row ``i``'s values (
 float64; most rows agree bit for bit).
 
 Where torch branches on a hyperparameter (``momentum != 0``, ``nesterov``, ``centered``,
-``amsgrad``) both branches are computed and ``torch.where`` picks per row.
+``amsgrad``) both branches are computed and ``torch.where`` picks per row. A switch may be given per
+row as bools or as the numbers 0 and 1 (a table of hyperparameters holds numbers); anything else is
+a ValueError naming the switch.
 
 Frozen rows: :meth:`RowwiseOptimizer.step` takes ``act`` (N, 1) float64 with 1 for rows that move
 and 0 for rows frozen by the engine (converged or diverged). Their state keeps updating (harmless,
@@ -35,7 +37,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-__all__ = ["ROWWISE_OPTIMIZERS", "RowwiseOptimizer", "row_values"]
+from core.optimizers import optimizer_info
+
+__all__ = ["ROWWISE_OPTIMIZERS", "RowwiseOptimizer", "row_flags", "row_values"]
 
 ROWWISE_OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "momentum-ema", "nesterov-lookahead",
                       "rmsprop-lecture", "adagrad-lecture", "adam-nobias", "newton")
@@ -62,6 +66,24 @@ def row_values(value, n: int):
     if np.all(arr == arr[0]):
         return float(arr[0])
     return torch.as_tensor(arr).reshape(n, 1).clone()  # (N, 1)
+
+
+def row_flags(name: str, value, n: int):
+    """A switch (``nesterov``, ``amsgrad`` ...) as bools: True/False, or 0/1 per row.
+
+    Returns a bool or an (N,) bool array; ValueError names the switch when a value is neither.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    arr = np.asarray(value)
+    if arr.dtype == bool:
+        return arr
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must be True/False or 1/0 in every row, got {value!r}")
+    bad = ~np.isin(arr, (0, 1))
+    if bad.any():
+        raise ValueError(f"{name} must be True/False or 1/0 in every row, got {arr[bad].flat[0].item()!r}")
+    return arr == 1 if arr.ndim else bool(arr == 1)
 
 
 def _any(v) -> bool:
@@ -115,6 +137,10 @@ class RowwiseOptimizer:
                 hp["beta1"], hp["beta2"] = barr[:, 0], barr[:, 1]
             else:
                 hp["beta1"], hp["beta2"] = b
+        specs = optimizer_info(name).hparams
+        for k in hp:
+            if k in specs and specs[k].kind == "bool":
+                hp[k] = row_flags(f"{name}: {k}", hp[k], n)  # torch.where needs a bool condition
         self.hp = {k: row_values(v, n) for k, v in hp.items()}
         self.hessian_fn, self.grad_fn = hessian_fn, grad_fn
         self.t = 0

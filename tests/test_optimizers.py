@@ -80,6 +80,17 @@ def test_bool_options_build_and_step(name, hp):
     assert torch.isfinite(p).all()
 
 
+@pytest.mark.parametrize("name,hp", BOOL_CASES)
+def test_bool_options_take_1_and_0(name, hp):
+    """A table of per-row hyperparameters holds numbers: 1/0 (int, float, numpy) mean True/False."""
+    extra = {"momentum": 0.9} if (name, hp) == ("sgd", "nesterov") else {}
+    for one, zero in ((1, 0), (1.0, 0.0), (np.float64(1.0), np.int64(0))):
+        assert validate_hparams(name, **{hp: one}, **extra)[hp] is True
+        assert validate_hparams(name, **{hp: zero}, **extra)[hp] is False
+    opt = make_optimizer(name, [_param()], **{hp: 1.0}, **extra)
+    assert opt.param_groups[0][hp] is True
+
+
 def test_bool_cases_cover_the_torch_options():
     assert set(BOOL_CASES) >= {("sgd", "nesterov"), ("adam", "amsgrad"), ("adamw", "amsgrad"),
                                ("rmsprop", "centered"), ("nadam", "decoupled_weight_decay"),
@@ -115,7 +126,9 @@ def test_validate_fills_defaults_and_converts():
     ("sgd", {"lr": -0.1}, ["lr", "[0, 1000]"]),
     ("sgd", {"momentum": 1.0}, ["momentum", "[0, 1)"]),
     ("sgd", {"momentum": True}, ["momentum", "number"]),
-    ("sgd", {"nesterov": 1}, ["nesterov", "True or False"]),
+    ("sgd", {"nesterov": 2}, ["nesterov", "True or False (or 1 / 0)"]),
+    ("sgd", {"nesterov": 0.5}, ["nesterov", "True or False"]),
+    ("sgd", {"nesterov": "yes"}, ["nesterov", "True or False"]),
     ("sgd", {"nesterov": True}, ["nesterov", "momentum > 0", "dampening = 0"]),
     ("sgd", {"nesterov": True, "momentum": 0.9, "dampening": 0.1}, ["nesterov", "dampening = 0"]),
     ("adam", {"betas": (0.9, 1.0)}, ["betas[1]", "[0, 1)"]),

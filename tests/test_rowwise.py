@@ -143,3 +143,27 @@ def test_velocity_is_the_momentum_state():
 def test_unknown_optimizer_is_an_error():
     with pytest.raises(ValueError):
         RowwiseOptimizer("adamax", validate_hparams("adamax"), 3)
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "rmsprop"])
+@pytest.mark.parametrize("as_type", [np.float64, np.int64])
+def test_switches_given_as_1_and_0_per_row_equal_torch_alone(name, as_type):
+    """A row table holds numbers: nesterov / amsgrad / centered as 0/1 columns step as the bools do
+    (torch.where needs a bool condition; a float one raised RuntimeError)."""
+    rows = _combos(name)
+    flags = [k for k, v in rows[0].items() if isinstance(v, bool)]
+    assert flags and any(r[flags[0]] for r in rows) and not all(r[flags[0]] for r in rows)
+    numeric = [r | {k: as_type(r[k]) for k in flags} for r in rows]
+    lrs = [1.0] * 10 + [0.5] * 10
+    batch = _rowwise(name, numeric, lrs)
+    for i, hp in enumerate(rows):
+        alone = _torch_alone(name, hp, _start(i), [hp["lr"] * f for f in lrs])
+        tol = 1e-12 if hp.get("amsgrad") else 0.0
+        torch.testing.assert_close(batch[:, i], alone, rtol=tol, atol=tol * 1e-3, msg=f"{name} row {i}: {hp}")
+
+
+@pytest.mark.parametrize("value", [np.array([0.0, 0.5]), np.array([2, 1]), np.array(["a", "b"])])
+def test_a_switch_that_is_not_0_or_1_is_a_value_error(value):
+    hp = validate_hparams("sgd", momentum=0.9) | {"nesterov": value}
+    with pytest.raises(ValueError, match="sgd: nesterov must be True/False or 1/0"):
+        RowwiseOptimizer("sgd", hp, 2)
