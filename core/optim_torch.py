@@ -66,14 +66,14 @@ def _rprop_check(hp: dict) -> None:
 
 _ADAM_LECTURE = ("v <- b1*v + (1-b1)*dL/dw;  G <- b2*G + (1-b2)*(dL/dw)^2\n"
                  "v^ = v/(1-b1^t);  G^ = G/(1-b2^t)\n"
-                 "w <- w - alpha*v^/sqrt(G^ + eps)        (seed 004; eps inside the root)")
+                 "w <- w - alpha*v^/sqrt(G^ + eps)        (Kira; eps inside the root)")
 _ADAM_SYMBOLS = {
-    "lr": "alpha (seed 004), mu (seed 000)",
+    "lr": "alpha (Kira), mu (Hyp. & Reg.)",
     "betas": "(beta1, beta2)",
     "exp_avg m": "v: running mean of the gradient (first moment)",
-    "exp_avg_sq v": "G (seed 004) or s (seed 000): running mean of the squared gradient",
+    "exp_avg_sq v": "G (Kira) or s (Hyp. & Reg.): running mean of the squared gradient",
     "eps": "epsilon; torch adds it outside the root, the lecture inside (lecture eps ~ torch eps^2)",
-    "weight_decay": "lambda of the L2 penalty (seed 000); torch adds weight_decay*w to g",
+    "weight_decay": "lambda of the L2 penalty (Hyp. & Reg.); torch adds weight_decay*w to g",
 }
 _ADAM_TORCH = ("g <- grad + weight_decay*w\n"
                "m <- b1*m + (1-b1)*g;  v <- b2*v + (1-b2)*g^2\n"
@@ -100,15 +100,15 @@ TORCH_INFOS = [
           "b <- momentum*b + (1-dampening)*g      (b = g on the first step)\n"
           "w <- w - lr*(g + momentum*b)   if nesterov\n"
           "w <- w - lr*b                  otherwise (b = g when momentum = 0)",
-          "v <- beta*v + dL/dw;  w <- w - alpha*v              (seed 004: torch with dampening 0)\n"
-          "v <- beta*v + (1-beta)*dL/dw;  w <- w - alpha*v     (seeds 000/003 EMA form = momentum-ema;\n"
+          "v <- beta*v + dL/dw;  w <- w - alpha*v              (Kira: torch with dampening 0)\n"
+          "v <- beta*v + (1-beta)*dL/dw;  w <- w - alpha*v     (Hyp. & Reg., Dif: EMA form = momentum-ema;\n"
           "                                                     same path as torch with lr = alpha*(1-beta))\n"
-          "v <- beta*v - alpha*dL/dw(w + beta*v);  w <- w + v  (seed 004 Nesterov = nesterov-lookahead;\n"
+          "v <- beta*v - alpha*dL/dw(w + beta*v);  w <- w + v  (Kira's Nesterov = nesterov-lookahead;\n"
           "                                                     torch's w is the look-ahead point w + beta*v)",
-          {"lr": "alpha (seed 004), eta (seed 003)", "momentum": "beta",
-           "momentum_buffer b": "v in seed 004's form; v_ema/(1-beta) in the EMA form",
+          {"lr": "alpha (Kira), eta (Dif)", "momentum": "beta",
+           "momentum_buffer b": "v in Kira's form; v_ema/(1-beta) in the EMA form",
            "dampening": "no lecture symbol (dampening=beta gives the EMA, except that torch's first b is g)",
-           "weight_decay": "lambda of the L2 penalty (seed 000)"},
+           "weight_decay": "lambda of the L2 penalty (Hyp. & Reg.)"},
           0.01, [_sgd_check]),
     _info("adam", "Adam: momentum on the gradient divided by the root of a running mean of its square, bias-corrected.",
           [lr_spec(1e-3), betas_spec(), eps_spec(1e-8), WD, AMSGRAD],
@@ -125,7 +125,7 @@ TORCH_INFOS = [
           "g <- grad + weight_decay*w\n"
           "m <- b1*m + (1-b1)*g;  u <- max(b2*u, |g| + eps)\n"
           "w <- w - lr/(1-b1^t) * m/u",
-          "Adam (seed 004) with sqrt(G) replaced by the infinity norm u of past gradients:\n"
+          "Adam (Kira) with sqrt(G) replaced by the infinity norm u of past gradients:\n"
           "v <- b1*v + (1-b1)*dL/dw;  u <- max(b2*u, |dL/dw|);  w <- w - alpha*v/((1-b1^t)*u)",
           _ADAM_SYMBOLS | {"exp_inf u": "u: decaying maximum of |gradient| (replaces G)"}, 0.05),
     _info("nadam", "NAdam: Adam whose momentum term looks ahead as Nesterov's does.",
@@ -136,8 +136,8 @@ TORCH_INFOS = [
           "mu_t = b1*(1 - 0.5*0.96^(t*momentum_decay))\n"
           "m <- b1*m + (1-b1)*g;  v <- b2*v + (1-b2)*g^2;  v^ = v/(1-b2^t)\n"
           "w <- w - lr*[mu_{t+1}*m/(1-prod_{i<=t+1} mu_i) + (1-mu_t)*g/(1-prod_{i<=t} mu_i)]/(sqrt(v^) + eps)",
-          "Adam (seed 004) whose first moment v^ is replaced by a Nesterov look-ahead mix of v and the\n"
-          "current gradient (seed 004's 'go along the velocity first').",
+          "Adam (Kira) whose first moment v^ is replaced by a Nesterov look-ahead mix of v and the\n"
+          "current gradient (Kira's 'go along the velocity first').",
           _ADAM_SYMBOLS | {"momentum_decay": "no lecture symbol: schedules beta1 over the first steps"}, 0.05),
     _info("radam", "RAdam: Adam that starts as momentum SGD until the squared-gradient average is reliable.",
           [lr_spec(1e-3), betas_spec(), eps_spec(1e-8), WD, DECOUPLED],
@@ -146,7 +146,7 @@ TORCH_INFOS = [
           "if rho_t > 5: r = sqrt((rho_t-4)(rho_t-2)rho_inf/((rho_inf-4)(rho_inf-2)rho_t));\n"
           "              w <- w - lr*m^*r/(sqrt(v/(1-b2^t)) + eps)\n"
           "else:         w <- w - lr*m^",
-          "Adam (seed 004) with a built-in warm-up: bias-corrected momentum steps (no division by sqrt(G))\n"
+          "Adam (Kira) with a built-in warm-up: bias-corrected momentum steps (no division by sqrt(G))\n"
           "for the first steps, then Adam's step scaled by the rectification r.",
           _ADAM_SYMBOLS, 0.05),
     _info("rmsprop", "RMSprop: divide the gradient by the root of a running mean of its square.",
@@ -162,11 +162,11 @@ TORCH_INFOS = [
           "v <- alpha*v + (1-alpha)*g^2;   centered: gbar <- alpha*gbar + (1-alpha)*g, v~ = v - gbar^2 (else v~ = v)\n"
           "momentum > 0: b <- momentum*b + g/(sqrt(v~) + eps);  w <- w - lr*b\n"
           "otherwise:    w <- w - lr*g/(sqrt(v~) + eps)",
-          "v_t = rho*v_{t-1} + (1-rho)*g_t^2;  w <- w - mu*g_t/sqrt(v_t + eps)   (seed 000: rho 0.9, eps 1e-10)\n"
-          "G <- beta*G + (1-beta)*(dL/dw)^2;  w <- w - alpha*dL/dw/sqrt(G + eps)  (seed 004)\n"
+          "v_t = rho*v_{t-1} + (1-rho)*g_t^2;  w <- w - mu*g_t/sqrt(v_t + eps)   (Hyp. & Reg.: rho 0.9, eps 1e-10)\n"
+          "G <- beta*G + (1-beta)*(dL/dw)^2;  w <- w - alpha*dL/dw/sqrt(G + eps)  (Kira)\n"
           "= rmsprop-lecture; torch puts eps outside the root",
-          {"alpha": "rho (seed 000), beta (seed 004)", "lr": "mu (seed 000), alpha (seed 004)",
-           "square_avg v": "v_t (seed 000), G (seed 004)",
+          {"alpha": "rho (Hyp. & Reg.), beta (Kira)", "lr": "mu (Hyp. & Reg.), alpha (Kira)",
+           "square_avg v": "v_t (Hyp. & Reg.), G (Kira)",
            "eps": "epsilon; torch adds it outside the root, the lecture inside (lecture eps ~ torch eps^2)",
            "momentum": "no lecture symbol (momentum on top of RMSprop)"},
           0.01),
@@ -180,10 +180,10 @@ TORCH_INFOS = [
           "g <- grad + weight_decay*w;  lr_t = lr/(1 + (t-1)*lr_decay)\n"
           "G <- G + g^2      (G starts at initial_accumulator_value)\n"
           "w <- w - lr_t*g/(sqrt(G) + eps)",
-          "G_i = G_{i-1} + (dL/dw)^2;  w_i = w_{i-1} - alpha/sqrt(G_i + eps) * dL/dw   (seed 004)\n"
+          "G_i = G_{i-1} + (dL/dw)^2;  w_i = w_{i-1} - alpha/sqrt(G_i + eps) * dL/dw   (Kira)\n"
           "= adagrad-lecture; torch puts eps outside the root",
           {"lr": "alpha", "sum G": "G", "eps": "epsilon (inside the root in the lecture)",
-           "lr_decay": "time-based decay d of seed 003 applied to alpha"},
+           "lr_decay": "time-based decay d of Dif applied to alpha"},
           0.5),
     _info("adadelta", "Adadelta: RMSprop whose step size is the running RMS of its own past steps.",
           [lr_spec(1.0),
@@ -193,9 +193,9 @@ TORCH_INFOS = [
           "v <- rho*v + (1-rho)*g^2\n"
           "d = sqrt(u + eps)/sqrt(v + eps) * g;  u <- rho*u + (1-rho)*d^2\n"
           "w <- w - lr*d",
-          "Not in the lectures: RMSProp (seed 000) with mu replaced by the RMS of past updates,\n"
+          "Not in the lectures: RMSProp (Hyp. & Reg.) with mu replaced by the RMS of past updates,\n"
           "so the step has the units of w and lr = 1 is the paper's setting.",
-          {"rho": "rho of RMSProp (seed 000)", "square_avg v": "v_t of RMSProp",
+          {"rho": "rho of RMSProp (Hyp. & Reg.)", "square_avg v": "v_t of RMSProp",
            "acc_delta u": "running mean of squared updates (no lecture symbol)", "eps": "epsilon, inside the roots"},
           1.0),
     _info("asgd", "Averaged SGD: SGD with a slowly decaying lr, plus a running average of the iterates.",
@@ -209,9 +209,9 @@ TORCH_INFOS = [
           "eta_t = lr/(1 + lambd*lr*(t-1))^alpha\n"
           "w <- w*(1 - lambd*eta_t) - eta_t*g\n"
           "ax <- ax + max(1, t-t0)^-1 * (w - ax)       (averaged weights, state['ax']; not used to step)",
-          "SGD with a time-based decay of the rate (seed 003: lr0/(1 + d*t), here to the power alpha)\n"
+          "SGD with a time-based decay of the rate (Dif: lr0/(1 + d*t), here to the power alpha)\n"
           "and Polyak averaging of the iterates after t0; the plotted w is the SGD iterate.",
-          {"lr": "lr0 / eta", "lambd": "decay d of the time-based schedule (seed 003)",
+          {"lr": "lr0 / eta", "lambd": "decay d of the time-based schedule (Dif)",
            "alpha": "power of the decay (no lecture symbol)", "t0": "start of averaging (no lecture symbol)"},
           0.01),
     _info("rprop", "Rprop: per-weight steps that grow while the gradient keeps its sign and shrink when it flips.",

@@ -24,7 +24,7 @@ from core.textbook_newton import Newton
 
 
 class MomentumEMA(Optimizer):
-    r"""Momentum as an exponential moving average of gradients (seeds 000 and 003).
+    r"""Momentum as an exponential moving average of gradients ("Hyperparameters and Regularization"; Dif, "Deep Learning").
 
     .. math::
         v_t = \beta v_{t-1} + (1-\beta) g_t, \qquad w_t = w_{t-1} - \mathrm{lr}\, v_t
@@ -63,7 +63,7 @@ class MomentumEMA(Optimizer):
 
 
 class NesterovLookahead(Optimizer):
-    r"""Nesterov momentum as in seed 004: take the gradient at the look-ahead point.
+    r"""Nesterov momentum as in Kira's lecture: take the gradient at the look-ahead point.
 
     .. math::
         v_t = \beta v_{t-1} - \mathrm{lr}\, \nabla f(w_{t-1} + \beta v_{t-1}), \qquad w_t = w_{t-1} + v_t
@@ -121,7 +121,7 @@ class NesterovLookahead(Optimizer):
 
 
 class RMSpropLecture(Optimizer):
-    r"""RMSProp as in seed 000, with eps inside the square root.
+    r"""RMSProp as in the "Hyperparameters and Regularization" notes, with eps inside the square root.
 
     .. math::
         s_t = \rho s_{t-1} + (1-\rho) g_t^2, \qquad w_t = w_{t-1} - \mathrm{lr}\, \frac{g_t}{\sqrt{s_t + \epsilon}}
@@ -162,7 +162,7 @@ class RMSpropLecture(Optimizer):
 
 
 class AdagradLecture(Optimizer):
-    r"""Adagrad as in seed 004, with eps inside the square root.
+    r"""Adagrad as in Kira's lecture, with eps inside the square root.
 
     .. math::
         G_t = G_{t-1} + g_t^2, \qquad w_t = w_{t-1} - \mathrm{lr}\, \frac{g_t}{\sqrt{G_t + \epsilon}}
@@ -201,7 +201,7 @@ class AdagradLecture(Optimizer):
 
 
 class AdamNoBias(Optimizer):
-    r"""Adam without bias correction (seed 000's Adam, with the intended second-moment formula).
+    r"""Adam without bias correction, as in "Hyperparameters and Regularization" (second moment as intended).
 
     .. math::
         m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad

@@ -20,8 +20,8 @@ TEXTBOOK_INFOS = [
           "nearest: sgd(lr = lr*(1-beta), momentum = beta) takes the same path:\n"
           "b <- beta*b + g;  w <- w - lr*(1-beta)*b      with b = v/(1-beta)",
           "v <- beta*v + (1-beta)*g\n"
-          "w <- w - lr*v                                  (seeds 000, 003)",
-          {"momentum": "beta", "lr": "alpha (seed 000), eta (seed 003)", "velocity": "v (V_t)",
+          "w <- w - lr*v                                  (Hyp. & Reg., Dif)",
+          {"momentum": "beta", "lr": "alpha (Hyp. & Reg.), eta (Dif)", "velocity": "v (V_t)",
            "sgd's momentum_buffer b": "v/(1-beta)"},
           "sgd", 0.1),
     _info("nesterov-lookahead", "Nesterov momentum (lecture form): gradient taken at the look-ahead point w + beta*v.",
@@ -30,7 +30,7 @@ TEXTBOOK_INFOS = [
           "parameter is the look-ahead point p = w + beta*v and its buffer is b = -v/lr:\n"
           "b <- beta*b + grad(p);  p <- p - lr*(grad(p) + beta*b)",
           "v <- beta*v - lr*grad f(w + beta*v)\n"
-          "w <- w + v                                     (seed 004; needs step(closure))",
+          "w <- w + v                                     (Kira; needs step(closure))",
           {"momentum": "beta", "lr": "alpha", "velocity": "v (a displacement: already includes lr)",
            "sgd's param p": "w + beta*v (the look-ahead point)", "sgd's momentum_buffer b": "-v/lr"},
           "sgd", 0.01, needs_closure=True),
@@ -43,9 +43,9 @@ TEXTBOOK_INFOS = [
           "nearest: rmsprop (momentum 0, not centered), which divides by sqrt(s) + eps instead:\n"
           "s <- alpha*s + (1-alpha)*g^2;  w <- w - lr*g/(sqrt(s) + eps)    (identical when eps = 0)",
           "s <- rho*s + (1-rho)*g^2\n"
-          "w <- w - lr*g/sqrt(s + eps)                    (seed 000: rho 0.9, eps 1e-10)",
-          {"alpha": "rho (seed 000), beta (seed 004)", "lr": "mu (seed 000)",
-           "square_avg": "v_t (seed 000), G (seed 004)",
+          "w <- w - lr*g/sqrt(s + eps)                    (Hyp. & Reg.: rho 0.9, eps 1e-10)",
+          {"alpha": "rho (Hyp. & Reg.), beta (Kira)", "lr": "mu (Hyp. & Reg.)",
+           "square_avg": "v_t (Hyp. & Reg.), G (Kira)",
            "eps": "epsilon, inside the root (acts like torch's eps squared)"},
           "rmsprop", 0.01),
     _info("adagrad-lecture", "Adagrad (lecture form): eps inside the square root of the summed squared gradients.",
@@ -55,7 +55,7 @@ TEXTBOOK_INFOS = [
           "nearest: adagrad (lr_decay 0, initial_accumulator_value 0), which divides by sqrt(G) + eps:\n"
           "G <- G + g^2;  w <- w - lr*g/(sqrt(G) + eps)                    (identical when eps = 0)",
           "G <- G + g^2\n"
-          "w <- w - lr*g/sqrt(G + eps)                    (seed 004; eps 1e-10)",
+          "w <- w - lr*g/sqrt(G + eps)                    (Kira; eps 1e-10)",
           {"lr": "alpha", "sum": "G", "eps": "epsilon, inside the root"},
           "adagrad", 0.5),
     _info("adam-nobias", "Adam without bias correction: early steps are about 3x Adam's with the defaults.",
@@ -65,10 +65,10 @@ TEXTBOOK_INFOS = [
           "step 1 here is (1-b1)/sqrt(1-b2) times Adam's (eps = 0); they agree once b^t ~ 0",
           "m <- b1*m + (1-b1)*g\n"
           "s <- b2*s + (1-b2)*g^2\n"
-          "w <- w - lr*m/(sqrt(s) + eps)                  (seed 000, no bias correction)",
-          {"lr": "mu (seed 000), alpha (seed 004)", "betas": "(beta1, beta2)",
-           "exp_avg": "v_t (seed 000/004): running mean of g", "exp_avg_sq": "s_t (seed 000), G (seed 004)",
-           "eps": "epsilon, outside the root as torch (seed 000 writes it inside)"},
+          "w <- w - lr*m/(sqrt(s) + eps)                  (Hyp. & Reg., no bias correction)",
+          {"lr": "mu (Hyp. & Reg.), alpha (Kira)", "betas": "(beta1, beta2)",
+           "exp_avg": "v_t (Hyp. & Reg., Kira): running mean of g", "exp_avg_sq": "s_t (Hyp. & Reg.), G (Kira)",
+           "eps": "epsilon, outside the root as torch (Hyp. & Reg. writes it inside)"},
           "adam", 0.05),
     _info("newton", "Damped Newton's method: step by the inverse Hessian times the gradient (2-D surfaces only).",
           [HParam("lr", 1.0, 0.0, 1e3, log=True, ui_range=(1e-3, 10.0),

@@ -21,7 +21,7 @@ def epochs(ms):
 
 
 def test_constant_init_keeps_units_identical_although_loss_falls():
-    """Seed 004: "Initializing values to a constant value leads to a degenerate solution"."""
+    """Kira, CS 4644-DL / 7643-A: Optimization: "Initializing values to a constant value leads to a degenerate solution"."""
     cfg = TrainConfig(dataset="circles", n=200, layers=(4, 4), activation="tanh", init="constant:0.3",
                       optimizer="adam", lr=0.01, batch_size=20, epochs=30, report_every=0, snapshot_every=30)
     ms = run(cfg)
@@ -62,7 +62,7 @@ def test_zero_init_trains_only_the_output_bias(activation):
 
 
 def test_deep_tanh_small_normal_collapses_xavier_keeps_alive():
-    """Seed 004: "With a deep network, activations get smaller": 10 tanh layers of 64 units."""
+    """Kira, CS 4644-DL / 7643-A: Optimization: "With a deep network, activations get smaller": 10 tanh layers of 64 units."""
     stds = {}
     for init in ("normal:0.01", "xavier-normal"):
         cfg = TrainConfig(dataset="circles", n=500, layers=(64,) * 10, activation="tanh", init=init,

@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from core.lectures import cited_in
 from core.optimizers import list_optimizers, optimizer_info, validate_hparams
 from widgets.hparam_editor import HParamEditor
 from widgets.theme import LIGHT, Theme
@@ -31,6 +32,9 @@ def rule_text(name: str) -> str:
     if info.symbols:
         lines += ["", "symbols (torch's = lecture's):"]
         lines += [f"  torch's {k} = lecture's {v}" for k, v in info.symbols.items()]
+    cited = cited_in("\n".join(lines))
+    if cited:
+        lines += ["", "lectures:"] + [f"  {ref}" for ref in cited]
     return "\n".join(lines)
 
 
