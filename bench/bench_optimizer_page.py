@@ -236,7 +236,6 @@ def main(argv=None) -> int:
     runs = args.runs or (1 if args.quick else 3)
     args.steps = args.steps or (1000 if args.quick else 3000)
 
-    import widgets  # noqa: F401 - PySide6 refcount guard before any QPainter (TRAPS.md)
     from playground import scene_optimizer
     from playground.app import make_app
     from playground.pages.optimizer_page import OptimizerPage
