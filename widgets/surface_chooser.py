@@ -10,8 +10,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
 
 from core.surfaces import get_surface, list_surfaces, surface_params
 from widgets.theme import LIGHT, Theme
+from widgets.training_controls_fields import mark_field
 
 CUSTOM = "custom formula…"
+FORMULA_TIP = "Your own f(x, y): + - * / ^, sin, cos, exp, log, sqrt, abs ...; press Enter."
 STEPS = 200
 
 
@@ -122,7 +124,7 @@ class SurfaceChooser(QWidget):
         self.combo.setToolTip("The loss surface the racers run on.")
         self.formula = QLineEdit()
         self.formula.setPlaceholderText("e.g. x^2 + 10*y^2")
-        self.formula.setToolTip("Your own f(x, y): + - * / ^, sin, cos, exp, log, sqrt, abs ...; press Enter.")
+        self.formula.setToolTip(FORMULA_TIP)
         self.formula.hide()
         self.error = QLabel("")
         self.error.setStyleSheet("color: #C00000;")
@@ -199,7 +201,7 @@ class SurfaceChooser(QWidget):
             if self.formula.text() != expr:
                 self.formula.setText(expr)
         self.error.hide()
-        self.formula.setStyleSheet("")
+        mark_field(self.formula, None, FORMULA_TIP)  # no style sheet: it shrank the font
         self._build_sliders(surf)
         self.batch.setVisible(bool(getattr(surf, "stochastic", False)))
         if getattr(surf, "n_samples", 0):
@@ -250,7 +252,7 @@ class SurfaceChooser(QWidget):
         try:
             surf = get_surface("formula:" + expr)
         except ValueError as exc:
-            self.formula.setStyleSheet("border: 2px solid #C00000;")
+            mark_field(self.formula, str(exc), FORMULA_TIP)
             self._show_error(str(exc))  # the previous surface stays
             return
         self._apply(surf, emit=True)

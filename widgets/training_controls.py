@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from core.training import config as cfg
 from core.training.augment import parse_augment
 from widgets.theme import LIGHT, Theme
-from widgets.training_controls_fields import CheckedEdit, LogSlider
+from widgets.training_controls_fields import CheckedDoubleSpinBox, CheckedEdit, CheckedSpinBox, LogSlider
 
 # Changes the running training can take without a restart ("babysitting").
 LIVE_FIELDS = ("lr", "l1", "l2", "dropout", "augment")
@@ -108,8 +108,10 @@ class TrainingControls(QScrollArea):
         box.currentIndexChanged.connect(lambda _i, f=field, b=box: self._emit(f, b.currentData()))
         return box
 
-    def _spin(self, lo, hi, field: str, tip: str, step=1, decimals=None) -> QSpinBox | QDoubleSpinBox:
-        box = QSpinBox() if decimals is None else QDoubleSpinBox()
+    def _spin(self, lo, hi, field: str, tip: str, step=1, decimals=None, name: str | None = None):
+        name = name or field
+        box = CheckedSpinBox(name) if decimals is None else CheckedDoubleSpinBox(name)
+        box.sigInvalid.connect(self.sigInvalid)
         if decimals is not None:
             box.setDecimals(decimals)
         box.setRange(lo, hi)
@@ -132,7 +134,8 @@ class TrainingControls(QScrollArea):
         items.append(("your points / CSV", "user"))
         self.dataset = self._combo(items, "dataset", "The toy dataset to learn; 'your points' trains on the points you draw or load.")
         f.addRow("dataset", self.dataset)
-        self.n = self._spin(10, 100000, "n", "How many points to generate (more data reduces variance).", step=100)
+        self.n = self._spin(10, 100000, "n", "How many points to generate (more data reduces variance).", step=100,
+                           name="points")
         f.addRow("points", self.n)
         self.noise = self._spin(0.0, 5.0, "noise", "Gaussian noise added to the points (or to the target for regression).", step=0.05, decimals=2)
         f.addRow("noise", self.noise)
@@ -206,7 +209,8 @@ class TrainingControls(QScrollArea):
         self.init = self._combo([(i, i) for i in cfg.INITS], "init", "How the weights start: Xavier keeps activations alive for tanh, He for ReLU.")
         self.init.currentIndexChanged.disconnect()
         self.init.currentIndexChanged.connect(self._on_init_changed)
-        self.init_scale = QDoubleSpinBox()
+        self.init_scale = CheckedDoubleSpinBox("init scale")
+        self.init_scale.sigInvalid.connect(self.sigInvalid)
         self.init_scale.setDecimals(4)
         self.init_scale.setRange(-10, 10)
         self.init_scale.setSingleStep(0.01)
@@ -220,9 +224,11 @@ class TrainingControls(QScrollArea):
         f = self._box("Optimization")
         self.optimizer = self._combo([(o, o) for o in _optimizer_names()], "optimizer", "The update rule (SGD, momentum, RMSprop, Adam...).")
         f.addRow("optimizer", self.optimizer)
-        self.lr = LogSlider(1e-5, 10.0, 0.03)
+        self.lr = LogSlider(1e-5, 10.0, 0.03, name="learning rate")
         self.lr.setToolTip("Learning rate (log scale): too small crawls, too large diverges to NaN; changes apply live.")
+        self.lr.set_check(self._check_lr)
         self.lr.sigValueChanged.connect(lambda v: self._emit("lr", v))
+        self.lr.sigInvalid.connect(self.sigInvalid)
         f.addRow("learning rate", self.lr)
         self.schedule = self._edit(_parse_schedule, "schedule", "Learning-rate schedule, e.g. cosine, step:step_size=10,gamma=0.5, warmup:steps=50+cosine; empty = constant.")
         self.schedule.setPlaceholderText("constant")
@@ -230,7 +236,8 @@ class TrainingControls(QScrollArea):
         self.schedule_per = self._combo([("per epoch", "epoch"), ("per iteration", "iteration")], "schedule_per",
                                         "Whether the schedule counts epochs or optimizer steps.")
         f.addRow("", self.schedule_per)
-        self.batch_size = self._spin(0, 100000, "batch_size", "Examples per step: 1 = SGD, 0 = the whole training set (batch gradient descent).")
+        self.batch_size = self._spin(0, 100000, "batch_size", "Examples per step: 1 = SGD, 0 = the whole training set (batch gradient descent).",
+                                     name="batch size")
         self.batch_size.setSpecialValueText("full batch")
         f.addRow("batch size", self.batch_size)
         self.epochs = self._spin(1, 100000, "epochs", "Passes over the training set before the run stops.", step=10)
@@ -242,7 +249,8 @@ class TrainingControls(QScrollArea):
         f.addRow("L1", self.l1)
         self.l2 = self._spin(0.0, 1.0, "l2", "L2 penalty λ₂/2·Σw²: shrinks all weights smoothly; applies live.", step=0.0005, decimals=4)
         f.addRow("L2", self.l2)
-        self.weight_decay = self._spin(0.0, 1.0, "weight_decay", "The optimizer's own weight decay (coupled = L2 in the gradient, decoupled = AdamW).", step=0.0005, decimals=4)
+        self.weight_decay = self._spin(0.0, 1.0, "weight_decay", "The optimizer's own weight decay (coupled = L2 in the gradient, decoupled = AdamW).",
+                                       step=0.0005, decimals=4, name="weight decay")
         self.wd_kind = QLabel()
         row = QHBoxLayout()
         row.addWidget(self.weight_decay, 1)
@@ -260,7 +268,8 @@ class TrainingControls(QScrollArea):
         f.addRow("augment", self.augment)
         self.early = QCheckBox("early stopping")
         self.early.setToolTip("Stop when validation loss has not improved for this many epochs and keep the best weights.")
-        self.patience = QSpinBox()
+        self.patience = CheckedSpinBox("patience")
+        self.patience.sigInvalid.connect(self.sigInvalid)
         self.patience.setRange(1, 1000)
         self.patience.setPrefix("patience ")
         self.patience.setToolTip("Epochs without improvement of the validation loss before stopping.")
@@ -350,10 +359,30 @@ class TrainingControls(QScrollArea):
         self.sigChanged.emit(field, value)
 
     # -- slots -----------------------------------------------------------------
+    def _check_lr(self, lr: float) -> None:
+        """The optimizer's own range for lr (what the trainer would refuse at Play), lr > 0."""
+        from core.optimizers import optimizer_info
+
+        try:
+            spec = optimizer_info(self._values["optimizer"]).hparams.get("lr")
+        except ValueError:
+            return
+        if spec is not None and not 0 < lr <= spec.high:
+            raise ValueError(f"learning rate must be in (0, {spec.high:g}] for {self._values['optimizer']}, got {lr:g}")
+
     def _on_feature_toggled(self, _on: bool) -> None:
+        if self._updating:
+            return
         feats = tuple(n for n, cb in self.feature_boxes.items() if cb.isChecked())
         if not feats:
-            self.sigInvalid.emit("keep at least one input feature")
+            # The last one stays on, and its box says so: training still uses it.
+            kept = [n for n in self._values["features"] if n in self.feature_boxes] or [next(iter(self.feature_boxes))]
+            for n in kept:
+                box = self.feature_boxes[n]
+                box.blockSignals(True)
+                box.setChecked(True)
+                box.blockSignals(False)
+            self.sigInvalid.emit(f"features: keep at least one input feature ({', '.join(kept)} is still used)")
             return
         self._emit("features", feats)
 

@@ -1,10 +1,63 @@
-"""Small input widgets of the training controls: a log-scale slider and a checked text field."""
+"""Small input widgets of the training controls: a log-scale slider, checked text and number fields.
+
+Bad input is shown on the field itself (:func:`mark_field`: a tinted background and the reason in
+its tooltip) and through a ``sigInvalid(message)`` signal whose message names the field and its
+allowed range. The field keeps its last valid value.
+"""
 from __future__ import annotations
 
 import math
+import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QSlider, QWidget
+from PySide6.QtGui import QColor, QPalette, QValidator
+from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLineEdit, QSlider, QSpinBox, QWidget
+
+ERROR_COLOR = "#D55E00"  # the colour-blind safe vermilion of the themes' error text
+
+# What a number can look like while it is being typed ("1e", "-", "2.") or when it is complete.
+_NUMBER_LIKE = re.compile(r"^\s*[+-]?[0-9]*[.,]?[0-9]*([eE][+-]?[0-9]*)?\s*$")
+
+
+def mark_field(widget: QWidget, error: str | None, tip: str = "") -> None:
+    """Show ``error`` on ``widget`` (tinted background, reason first in the tooltip), or clear it.
+
+    Parameters
+    ----------
+    widget : QWidget
+        A line edit or spin box.
+    error : str or None
+        The one-line reason, or None when the field is valid again.
+    tip : str
+        The field's own help, kept under the reason.
+
+    Notes
+    -----
+    Not a style sheet: a style sheet set on a field and then cleared left it with the application's
+    default font instead of the font inherited from its panel (the text shrank and stayed small).
+    A palette entry overrides only the colour and, cleared, inherits again from the parent.
+    """
+    if error:
+        parent = widget.parentWidget()
+        base = (parent.palette() if parent is not None else widget.palette()).color(QPalette.Base)
+        err = QColor(ERROR_COLOR)
+        a = 0.35
+        tint = QColor(*(int(round(b + (e - b) * a)) for b, e in zip(base.getRgb()[:3], err.getRgb()[:3])))
+        pal = QPalette()
+        pal.setColor(QPalette.Base, tint)
+        widget.setPalette(pal)
+        widget.setProperty("field_error", error)
+        QWidget.setToolTip(widget, f"{error}\n\n{tip}" if tip else error)
+    else:
+        if widget.property("field_error"):
+            widget.setPalette(QPalette())  # nothing overridden: inherit the page's palette again
+            widget.setProperty("field_error", "")
+        QWidget.setToolTip(widget, tip)
+
+
+def field_error(widget: QWidget) -> str:
+    """The error shown on ``widget`` by :func:`mark_field` ("" when none)."""
+    return widget.property("field_error") or ""
 
 
 class LogSlider(QWidget):
@@ -21,15 +74,24 @@ class LogSlider(QWidget):
     -------
     sigValueChanged(float)
         The value changed (slider released or text confirmed).
+    sigInvalid(str)
+        Typed text that is not a number in the allowed range (the value is kept).
+
+    The typed value may go beyond the slider (up to what :meth:`set_check` allows): a learning
+    rate of 50 that diverges is worth showing.
     """
 
     sigValueChanged = Signal(float)
+    sigInvalid = Signal(str)
     _TICKS = 300
 
-    def __init__(self, low: float, high: float, value: float, parent=None):
+    def __init__(self, low: float, high: float, value: float, parent=None, name: str = "value"):
         super().__init__(parent)
         self._lo, self._hi = math.log10(low), math.log10(high)
         self._value = float(value)
+        self._name = name
+        self._tip = ""
+        self._check = None
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, self._TICKS)
         self.edit = QLineEdit()
@@ -55,7 +117,17 @@ class LogSlider(QWidget):
         self.slider.setValue(int(round(min(max(t, 0.0), 1.0) * self._TICKS)))
         self.slider.blockSignals(False)
         self.edit.setText(f"{value:.3g}")
-        self.edit.setStyleSheet("")
+        mark_field(self.edit, None, self._tip)
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802 - Qt override: the help stays under an error
+        self._tip = tip
+        super().setToolTip(tip)
+        self.slider.setToolTip(tip)
+        mark_field(self.edit, field_error(self.edit) or None, tip)
+
+    def set_check(self, check) -> None:
+        """Also check typed values with ``check(value)``, which raises ValueError with the reason."""
+        self._check = check
 
     def _slider_to_value(self) -> float:
         v = 10 ** (self._lo + (self._hi - self._lo) * self.slider.value() / self._TICKS)
@@ -70,15 +142,21 @@ class LogSlider(QWidget):
         self._commit(self._slider_to_value())
 
     def _on_edit_finished(self) -> None:
+        text = self.edit.text().strip()
         try:
-            v = float(self.edit.text())
+            try:
+                v = float(text)
+            except ValueError:
+                raise ValueError(f"{self._name} must be a positive number such as 0.003, got {text!r}") from None
             if not (math.isfinite(v) and v > 0):
-                raise ValueError
-        except ValueError:
-            self.edit.setStyleSheet("border: 2px solid #D55E00;")
-            self.edit.setToolTip("Type a positive number, e.g. 0.003")
+                raise ValueError(f"{self._name} must be a positive number such as 0.003, got {text}")
+            if self._check is not None:
+                self._check(v)
+        except ValueError as exc:
+            mark_field(self.edit, str(exc), self._tip)
+            self.sigInvalid.emit(str(exc))
             return
-        self.edit.setStyleSheet("")
+        mark_field(self.edit, None, self._tip)
         if v != self._value:
             self.set_value(v)
             self.sigValueChanged.emit(v)
@@ -128,9 +206,12 @@ class CheckedEdit(QLineEdit):
         self.setText(text)
         self._mark(None)
 
+    def error(self) -> str:
+        """The error shown on the field ("" when its text is valid)."""
+        return field_error(self)
+
     def _mark(self, error: str | None) -> None:
-        self.setStyleSheet("border: 2px solid #D55E00;" if error else "")
-        super().setToolTip(f"{error}\n\n{self._tip}" if error else self._tip)
+        mark_field(self, error, self._tip)
 
     def _on_self_editing_finished(self) -> None:
         text = self.text().strip()
@@ -146,3 +227,75 @@ class CheckedEdit(QLineEdit):
         self._last = text
         self._mark(None)
         self.sigValueChanged.emit(value)
+
+
+class _CheckedSpinMixin:
+    """Typed numbers outside the range are explained, not silently refused.
+
+    A plain spin box drops a key that would leave its range ("1e6" in a 0-5 box loses the "e")
+    and, on Enter, quietly puts the old value back. Here such text is let through while typing;
+    on Enter or focus-out the old value is kept, the field is marked and ``sigInvalid`` names the
+    field and its range. The concrete classes declare ``sigInvalid(str)``.
+    """
+
+    def _init_checked(self, name: str) -> None:
+        self._name = name
+        self._tip = ""
+        self._rejected: str | None = None
+        self.editingFinished.connect(self._on_self_editing_finished)
+        self.valueChanged.connect(self._on_self_value_changed)
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802 - Qt override: the help stays under an error
+        self._tip = tip
+        mark_field(self, field_error(self) or None, tip)
+
+    def error(self) -> str:
+        """The error shown on the field ("" when none)."""
+        return field_error(self)
+
+    def range_text(self) -> str:
+        """The allowed range as text, e.g. ``[0, 5]``."""
+        return f"[{self.minimum():g}, {self.maximum():g}]"
+
+    def validate(self, text: str, pos: int):  # noqa: D102 - Qt override
+        state = super().validate(text, pos)
+        if state[0] == QValidator.Invalid and _NUMBER_LIKE.match(text):
+            return (QValidator.Intermediate, text, pos)
+        return state
+
+    def fixup(self, text: str):  # noqa: D102 - Qt override: called on Enter / focus-out with bad text
+        self._rejected = text.strip()
+        return super().fixup(text)
+
+    def _on_self_editing_finished(self) -> None:
+        if self._rejected is None:
+            mark_field(self, None, self._tip)
+            return
+        text, self._rejected = self._rejected, None
+        message = f"{self._name} must be a number in {self.range_text()}, got {text}"
+        mark_field(self, message, self._tip)
+        self.sigInvalid.emit(message)
+
+    def _on_self_value_changed(self, _value) -> None:
+        self._rejected = None
+        mark_field(self, None, self._tip)
+
+
+class CheckedSpinBox(_CheckedSpinMixin, QSpinBox):
+    """A QSpinBox that explains typed values outside its range (see ``_CheckedSpinMixin``)."""
+
+    sigInvalid = Signal(str)
+
+    def __init__(self, name: str = "value", parent=None):
+        super().__init__(parent)
+        self._init_checked(name)
+
+
+class CheckedDoubleSpinBox(_CheckedSpinMixin, QDoubleSpinBox):
+    """A QDoubleSpinBox that explains typed values outside its range (see ``_CheckedSpinMixin``)."""
+
+    sigInvalid = Signal(str)
+
+    def __init__(self, name: str = "value", parent=None):
+        super().__init__(parent)
+        self._init_checked(name)
