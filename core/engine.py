@@ -499,8 +499,8 @@ def run_map(surface, racer: Racer, starts, steps: int, row_hparams: dict | None 
         Steps between ``stop`` / ``progress`` calls.
     num_threads : int or None
         torch intra-op threads during the run (restored after). 1 is fastest here: the tensors are
-        below torch's parallel grain, and on 2 shared cores OpenMP threads that spin-wait made a
-        10,000-row map 10-20x slower (measured). None leaves the setting alone.
+        below torch's parallel grain, and on 2 shared cores OpenMP threads that spin-wait make a
+        large map many times slower (bench/bench_drawing.py). None leaves the setting alone.
 
     Returns
     -------

@@ -230,7 +230,7 @@ class DecoySurface(Surface):
     _critical: tuple | None = None  # (minima, saddles, f_min): the surface has no parameters
 
     def _setup(self):
-        # Newton's method once per process (~11 ms, paid on every pick in the surface combo box before).
+        # Newton's method once per process, not on every pick in the surface combo box (bench/bench_drawing.py).
         if DecoySurface._critical is None:
             points = polish(self, list(self.minima) + list(self.saddles))  # one Newton run for all three
             minima, saddles = points[:len(self.minima)], points[len(self.minima):]

@@ -47,3 +47,10 @@ def test_optimizer_page_bench_quick():
     fps = float(re.search(r"FPS:\s+([\d.]+)", out).group(1))
     assert stall > 0.0 and fps > 0.0, out  # the race played and was drawn; the targets are the bench's to judge
     assert re.search(r"live .* 1000 steps in", out) and re.search(r"replay .* 1000 steps in", out), out
+
+
+def test_drawing_bench_quick():
+    out = _bench("bench_drawing.py")
+    ratios = re.findall(r"  ([\d.]+)x$", out, flags=re.MULTILINE)
+    assert len(ratios) == 7, out  # every row measured both ways (the rng and norm rows also check they agree)
+    assert "other load:" in out

@@ -1,10 +1,9 @@
 """An ``AxisItem`` that lays out its ticks and labels without pyqtgraph's per-tick Python.
 
 pyqtgraph's ``AxisItem.generateDrawSpecs`` builds a ``Point`` per tick end, measures every label
-of every level with a painter and re-runs three tick levels: ~1.8 ms an axis at 1920x1080, paid
-for both axes each time the view's range changes (a surface switch, or a parameter that moves the
-domain). :class:`LeanAxis` computes the same specs with numpy and remembers label sizes, in
-~0.3 ms. It follows pyqtgraph's rules (tick values and strings from the base class, tick lengths
+of every level with a painter and re-runs three tick levels, for both axes each time the view's
+range changes (a surface switch, or a parameter that moves the domain). :class:`LeanAxis` computes
+the same specs with numpy and remembers label sizes (bench/bench_drawing.py times both). It follows pyqtgraph's rules (tick values and strings from the base class, tick lengths
 and alphas per level, the text-crowding limits), so the picture is the same; anything it does not
 handle (log mode, custom ticks, grid lines, right/top axes) goes to the base class.
 """
@@ -34,7 +33,7 @@ class LeanAxis(pg.AxisItem):
                 and s["tickAlpha"] is None and self.linkedView() is not None)
 
     def _text_size(self, p, text: str) -> tuple[float, float]:
-        """Label size as pyqtgraph measures it (the painter's boundingRect, 80 % of its height)."""
+        """Label size as pyqtgraph measures it (the painter's boundingRect, 0.8 of its height)."""
         size = self._text_sizes.get(text)
         if size is None:
             br = p.boundingRect(QRectF(0, 0, 100, 100), Qt.AlignmentFlag.AlignCenter, text)

@@ -1,8 +1,7 @@
 """Growing polylines stroked once into an image of the viewport, then only their new segments.
 
 Trails and loss curves grow by a few points a frame, and stroking thousands of antialiased points
-again every frame was most of a playing frame (40 ms for eight 3000-point trails, 13 ms for the
-loss and lr curves: bench/bench_optimizer_page.py). A :class:`PolylineCache` keeps the image; an
+again every frame was most of a playing frame (bench/bench_optimizer_page.py measures the frames). A :class:`PolylineCache` keeps the image; an
 item's ``paint`` hands it the painter, and it adds what is new and blits. The image is rebuilt
 when the view's transform or size changes, the pens change, or a line no longer extends the one
 drawn (seek back, a new run).
@@ -21,8 +20,8 @@ def hairline_offsets(width: float) -> list[tuple[float, float]]:
     """Device-pixel offsets whose 1-px lines together look like one line ``width`` pixels wide.
 
     Qt strokes an antialiased polyline wider than one pixel through its general stroker, which
-    fills the outline of every join: 8 noisy 3000-point curves took 260 ms at 2.5 px and 5.5 ms
-    at 1 px (its cosmetic hairline path). So a wide line is drawn as 1-px lines offset to a ring of
+    fills the outline of every join, far slower than its cosmetic hairline path
+    (bench/bench_drawing.py). So a wide line is drawn as 1-px lines offset to a ring of
     radius ``width / 2 - 0.4`` (an antialiased hairline already covers about 0.8 px of its own).
     Neighbours on the ring are at most 1 px apart, so their projections across any line direction
     leave no gap: four hairlines for 2 px, five for 2.5 px, seven for 3 px.

@@ -161,10 +161,10 @@ class SurfaceLayer(pg.GraphicsObject):
     def _wide_lines(self, transform, size, dpr: float, k: int) -> QImage:
         """The contours ``k`` device pixels wide on a clear image: hairlines, dilated by shifted copies.
 
-        Stroking is the cost (Rastrigin's contours: 34,000 points, ~15 ms a hairline at 1920x1080),
-        so a wide line is one hairline drawn once and copied ``k`` times across and ``k`` times
-        down (2k blits of ~0.5 ms), where ``polyline_cache.stroke`` strokes a ring of offset
-        hairlines (four for 2 px). Rastrigin's full contours: 48 -> 20 ms; the saddle's 11 -> 6 ms.
+        Stroking is the cost (Rastrigin's contours have tens of thousands of points), so a wide
+        line is one hairline drawn once and copied ``k`` times across and ``k`` times down (2k
+        cheap blits), where ``polyline_cache.stroke`` strokes a ring of offset hairlines (four for
+        2 px); bench/bench_optimizer_page.py times the repaints.
         """
         def clear() -> QImage:
             img = QImage(size, QImage.Format_ARGB32_Premultiplied)
