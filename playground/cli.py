@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
@@ -117,9 +118,22 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for a user; PLAYGROUND_DEBUG=1 shows it
         if os.environ.get("PLAYGROUND_DEBUG"):
             raise
-        print(f"{PROG}: internal error: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        print(f"{PROG}: internal error: {type(exc).__name__}: {exc}".splitlines()[0]
+              + f" ({_log_internal_error(exc, argv)})", file=sys.stderr)
         status = 1
     return status or 0
+
+
+def _log_internal_error(exc: BaseException, argv: list[str]) -> str:
+    """Write ``exc``'s traceback to the app's log; returns "details in <file>" (or why not)."""
+    try:
+        from playground.log import details_hint, setup_logging
+
+        setup_logging()
+        logging.getLogger(__name__).error("internal error; arguments %r", argv, exc_info=exc)
+        return details_hint()
+    except Exception as log_exc:  # noqa: BLE001 - the first error is the one to report
+        return f"the log could not be written: {log_exc}"
 
 
 if __name__ == "__main__":

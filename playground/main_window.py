@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
 
 from playground import scenes
 from playground.pages import PAGES
 from playground.settings import settings
 from widgets.theme import get_theme
+from widgets.theme_apply import palette
 
 
 class MainWindow(QMainWindow):
@@ -45,6 +47,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tabs_changed)
         self.setCentralWidget(self.tabs)
         self._build_menu()
+        self._apply_palette()
         self.statusBar().showMessage("Ready")
         last = str(st.value("page", ""))
         if last in self.pages:
@@ -78,6 +81,17 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             view_menu.addAction(act)
         self._theme_actions = view_menu.actions()
+        view_menu.addSeparator()
+        # Developer timings (repaint, frame, stall), off unless `optimizer-playground gui --debug`.
+        self.debug_action = QAction("Debug &timings", self, checkable=True)
+        self.debug_action.toggled.connect(self._on_debug_toggled)
+        view_menu.addAction(self.debug_action)
+        self.debug_action.setChecked(os.environ.get("OPTIMIZER_PLAYGROUND_DEBUG") == "1")
+
+    def _on_debug_toggled(self, on: bool) -> None:
+        for page in self.pages.values():
+            if hasattr(page, "set_debug_timings"):
+                page.set_debug_timings(on)
 
     # -- scenes ------------------------------------------------------------
     def open_scene(self, name_or_path: str) -> bool:
@@ -126,7 +140,16 @@ class MainWindow(QMainWindow):
             act.setChecked(act.text().lower().startswith(name))
         for page in self.pages.values():
             page.set_theme(self._theme)
+        self._apply_palette()
         settings().setValue("theme", name)
+
+    def _apply_palette(self) -> None:
+        # The menu bar, tab bar and status bar follow the theme too (they stayed light in the dark
+        # theme); menus are windows of their own, which take no palette from their parent.
+        pal = palette(self._theme)
+        self.setPalette(pal)
+        for menu in self.menuBar().findChildren(QMenu):
+            menu.setPalette(pal)
 
     def _on_tabs_changed(self, index: int) -> None:
         # Leaving a page stops its work, so nothing trains unseen in the background.
@@ -141,10 +164,28 @@ class MainWindow(QMainWindow):
             page.shutdown()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self.shutdown()
-        settings().setValue("geometry", self.saveGeometry())
-        current = self.tabs.currentWidget()
-        kind = next((k for k, p in self.pages.items() if p is current), None)
-        if kind is not None:
-            settings().setValue("page", kind)
+        # Never raises: an exception here skipped the settings and left threads running as they were
+        # destroyed (which aborts the process). Settings first, then every page, each on its own.
+        import logging
+
+        log = logging.getLogger(__name__)
+        try:
+            st = settings()
+            st.setValue("geometry", self.saveGeometry())
+            current = self.tabs.currentWidget()
+            kind = next((k for k, p in self.pages.items() if p is current), None)
+            if kind is not None:
+                st.setValue("page", kind)
+            st.sync()
+        except Exception:  # noqa: BLE001 - closing goes on; the log has the details
+            log.exception("saving the window's settings on close failed")
+        try:
+            self.shutdown()
+        except Exception:  # noqa: BLE001
+            log.exception("shutting the pages down on close failed; stopping each page again")
+            for kind, page in self.pages.items():
+                try:
+                    page.shutdown()  # safe to call twice (Page protocol)
+                except Exception:  # noqa: BLE001
+                    log.exception("page %r did not shut down", kind)
         super().closeEvent(event)

@@ -9,15 +9,20 @@ the GUI; :meth:`MapJobRunner.shutdown` sets every stop event, then ``quit()`` an
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
-import traceback
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from playground.log import details_hint
 from playground.warmup import warm_up
 
+log = logging.getLogger(__name__)
+
+#: How long :meth:`MapJobRunner.shutdown` waits for a thread before it logs and asks it again (ms).
+SHUTDOWN_ASK_MS = 2000
 #: Minimum progress step (fraction) and time (s) between two progress signals.
 PROGRESS_STEP = 0.01
 PROGRESS_INTERVAL = 0.05
@@ -33,7 +38,7 @@ class MapWorker(QObject):
     sigResult(int, object)
         Job id and the job's return value (numpy arrays), unless stopped.
     sigFailed(int, str)
-        Job id and the error text.
+        Job id and the error in one line (the traceback goes to the log, whose file it names).
     sigFinished(int)
         Always last.
     """
@@ -79,8 +84,15 @@ class MapWorker(QObject):
             if not self._stop.is_set():
                 self.sigResult.emit(self.job_id, result)
         except Exception as exc:  # noqa: BLE001  (reported to the GUI, never raised in a thread)
+            first = (str(exc).splitlines() or [""])[0]
+            if isinstance(exc, ValueError):  # core's word for bad input: the message says it all
+                log.info("map job %d: %s", self.job_id, first)
+                text = first
+            else:
+                log.exception("map job %d failed", self.job_id)
+                text = f"{type(exc).__name__}: {first} ({details_hint()})"
             if not self._stop.is_set():
-                self.sigFailed.emit(self.job_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
+                self.sigFailed.emit(self.job_id, text)
         finally:
             self.sigFinished.emit(self.job_id)
 
@@ -153,15 +165,26 @@ class MapJobRunner(QObject):
         self._current = None
         self.sigBusy.emit(False)
 
-    def shutdown(self, timeout_ms: int = 10000) -> None:
-        """Stop every job and wait for its thread: set the stop event, ``quit()``, ``wait()``."""
+    def shutdown(self, timeout_ms: int | None = None) -> None:
+        """Stop every job and wait for its thread: set the stop event, ``quit()``, ``wait()``.
+
+        Never raises, and never returns while one of its threads still runs: destroying a running
+        QThread aborts the process (TRAPS.md). A job that ignores its stop event is logged every
+        ``timeout_ms`` (default :data:`SHUTDOWN_ASK_MS`), asked again, and waited for.
+        """
+        step = SHUTDOWN_ASK_MS if timeout_ms is None else int(timeout_ms)
         self.cancel()
         for thread, worker in list(self._jobs.values()):
             worker.stop()
         for job_id, (thread, worker) in list(self._jobs.items()):
             thread.quit()
-            if not thread.wait(timeout_ms):  # a job that ignores stop: better a hang report than abort
-                raise RuntimeError(f"map thread {thread.objectName()} did not stop in {timeout_ms} ms")
+            waited = 0
+            while not thread.wait(step):
+                waited += step
+                log.warning("map thread %s still running %d ms after it was asked to stop; asking again "
+                            "and waiting", thread.objectName(), waited)
+                worker.stop()
+                thread.quit()
             self._release(job_id)
 
     # -- slots ----------------------------------------------------------------------

@@ -52,3 +52,71 @@ def test_theme_and_page_remembered(qtbot):
         again.set_theme("light")
         again.tabs.setCurrentWidget(again.pages["optimizer"])
         again.close()
+
+
+def test_close_waits_for_a_stubborn_map_job_and_saves_settings(qtbot, monkeypatch, caplog, tmp_path):
+    """Closing while a map job ignores its stop event: no exception out of closeEvent, the
+    geometry is saved, the job's thread has ended (it is waited for, logged and asked again)."""
+    import logging
+    import threading
+    import time
+
+    import core.engine
+    from PySide6.QtCore import QThread
+
+    from playground import map_worker
+    from playground.settings import settings
+
+    monkeypatch.setenv("OPTIMIZER_PLAYGROUND_HOME", str(tmp_path))  # the settings go here
+    monkeypatch.setattr(map_worker, "SHUTDOWN_ASK_MS", 50)
+    started, threads = threading.Event(), []
+
+    def stubborn_run_map(*args, stop=None, **kwargs):
+        threads.append(QThread.currentThread())
+        started.set()
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.5:  # ignores stop()
+            time.sleep(0.005)
+        raise RuntimeError("late")
+
+    monkeypatch.setattr(core.engine, "run_map", stubborn_run_map)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(1000, 700)
+    maps = w.pages["optimizer"].maps
+    maps.compute_basins()
+    assert started.wait(10)
+    with caplog.at_level(logging.WARNING):
+        w.close()  # pytest-qt fails the test if closeEvent raises
+    assert threads and all(t.isFinished() for t in threads)
+    assert not maps.is_busy()
+    assert any("still running" in r.getMessage() for r in caplog.records)
+    assert (tmp_path / "settings.ini").exists()
+    assert settings().value("geometry") == w.saveGeometry()
+
+
+def test_close_survives_a_page_whose_shutdown_raises(qtbot, monkeypatch, caplog, tmp_path):
+    import logging
+
+    from playground.settings import settings
+
+    monkeypatch.setenv("OPTIMIZER_PLAYGROUND_HOME", str(tmp_path))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    training = w.pages["training"]
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise RuntimeError("page broke")
+
+    monkeypatch.setattr(training, "shutdown", broken)
+    w.tabs.setCurrentWidget(training)
+    with caplog.at_level(logging.ERROR):
+        w.close()
+    assert settings().value("page") == "training"
+    assert any(r.exc_info and "page broke" in str(r.exc_info[1]) for r in caplog.records)
+    assert len(calls) == 2  # asked again after the first failure
+    monkeypatch.undo()
+    training.shutdown()

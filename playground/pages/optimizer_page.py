@@ -19,7 +19,7 @@ from playground import scene_optimizer
 from playground.racer_process import RacerProcess
 from playground.racer_worker import compute_all
 from widgets.curves_view import CurvesView
-from widgets.lesson_box import LessonBox
+from widgets.lesson_box import LessonBox, surface_lesson
 from widgets.playback_bar import PlaybackBar
 from widgets.racer_panel import RacerPanel
 from widgets.surface_chooser import SurfaceChooser
@@ -117,6 +117,11 @@ class OptimizerPage(QWidget):
         # Fixed height too: a label whose size may change re-lays out the whole page on each new text.
         self.status.setFixedHeight(self.status.fontMetrics().height() + 4)
         self.status.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        # Timings are for developers (View > Debug timings, or ``gui --debug``): hidden from students,
+        # and never in a render, which must come out the same each run.
+        # The label stays in the row, empty, so the row keeps its layout with timings off.
+        self.status.setObjectName("debug-timings")
+        self._debug_timings = False
 
         racer_scroll = QScrollArea()
         racer_scroll.setWidgetResizable(True)
@@ -249,6 +254,7 @@ class OptimizerPage(QWidget):
         self._scene_extra = {k: scene[k] for k in ("theme",) if k in scene}
         self._title = scene["title"]
         self.lesson.set_lesson(scene["title"], scene["lesson"])
+        self._scene_lesson = (surface.name, scene["title"], scene["lesson"])  # back when its surface is picked again
         self._view = tuple(scene["view"]) if "view" in scene else None
         self.chooser.set_spec(scene["surface"])
         sizes = {r.get("batch_size") for r in scene["racers"]}
@@ -300,7 +306,9 @@ class OptimizerPage(QWidget):
         self.setFont(font)
         self.setAutoFillBackground(True)
         self.setPalette(_palette(theme))
-        self.status.setStyleSheet(f"color: {theme.foreground};")
+        # The size in the style sheet too: re-polished by a new sheet, the label fell back to the
+        # application's font, and after a theme switch it read smaller than in a window started so.
+        self.status.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_pt}pt;")
         # Fixed height (its width is Ignored): a label whose minimum and maximum sizes differ posts a
         # layout request up to the page on every setText, a relayout of the whole page.
         self.status.setFixedHeight(self.status.fontMetrics().height() + 4)
@@ -318,12 +326,22 @@ class OptimizerPage(QWidget):
         self._follow.stop()
         self.surface_view.refine()  # stops its timer
         self._playing = False
-        if self._racer is not None:
-            self._racer.shutdown()
-            self._racer = None
         if hasattr(self.maps, "shutdown"):
-            self.maps.shutdown()
+            self.maps.shutdown()  # first: its QThreads must have ended before the page is destroyed
+        racer, self._racer = self._racer, None
+        if racer is not None:
+            racer.shutdown()
         self._closed = True
+
+    def set_debug_timings(self, on: bool) -> None:
+        """Show or hide the developer timings (repaint, frame and stall times; off by default)."""
+        self._debug_timings = bool(on)
+        self.surface_view.set_debug_timings(on)
+        self._update_status()
+
+    def debug_timings(self) -> bool:
+        """Whether the developer timings are shown."""
+        return self._debug_timings
 
     def pause(self) -> None:
         """Stop playback (the subprocess keeps what it computed)."""
@@ -547,6 +565,9 @@ class OptimizerPage(QWidget):
             self._refresh_3d()
 
     def _update_status(self) -> None:
+        if not self._debug_timings:
+            self.status.setText("")
+            return
         self.status.setText(f"repaint {self.surface_view.last_repaint_ms:.0f} ms · frame {self.frame_ms:.1f} ms"
                             f" · stall {max(self.max_stall_ms, 0):.0f} ms")
 
@@ -614,6 +635,9 @@ class OptimizerPage(QWidget):
     # -- slots --------------------------------------------------------------------------
     def _on_chooser_surface_changed(self, surface) -> None:
         self._view = None  # a new surface brings its own domain
+        if self._surface is None or surface.name != self._surface.name:  # not a parameter of the same one
+            name, title, text = self._scene_lesson
+            self.lesson.set_lesson(*((title, text) if surface.name == name else surface_lesson(surface)))
         if tuple(surface.domain) != tuple(self.surface_view.domain()) and surface.name != self._surface.name:
             self._start = tuple(surface.start)
             self.surface_view.set_start(*self._start)
