@@ -37,3 +37,31 @@ def style_axes(axes, theme: Theme) -> QFont:
         axis.setTextPen(pg.mkPen(theme.foreground))
         axis.setTickFont(font)
     return font
+
+
+def plain_ticks(axis) -> None:
+    """Turn off pyqtgraph's SI-prefix scaling of ``axis``'s tick labels, for quantities with no unit.
+
+    ``enableAutoSIPrefix(False)`` alone recomputes the scale from the current range before it stops
+    updating it: called on an axis showing 0..0.39 it froze a x1000 scale, so an lr of 0.3 read
+    "300" with no prefix shown. Emptying the enable ranges first makes that last computation 1.
+    """
+    axis.setSIPrefixEnableRanges(())
+    axis.enableAutoSIPrefix(False)
+
+
+def palette(theme: Theme) -> QPalette:
+    """A full palette for ``theme``: windows, inputs, buttons, tabs, menus and tool tips."""
+    bg, fg = QColor(theme.background), QColor(theme.foreground)
+    pal = QPalette()
+    base = bg.lighter(130) if theme.name == "dark" else QColor("#FFFFFF")
+    button = bg.lighter(160) if theme.name == "dark" else QColor("#EFEFEF")
+    for role, colour in ((QPalette.Window, bg), (QPalette.WindowText, fg), (QPalette.Base, base),
+                         (QPalette.AlternateBase, button), (QPalette.Text, fg), (QPalette.Button, button),
+                         (QPalette.ButtonText, fg), (QPalette.ToolTipBase, base), (QPalette.ToolTipText, fg),
+                         (QPalette.PlaceholderText, QColor(theme.grid)), (QPalette.Highlight, QColor("#0072B2")),
+                         (QPalette.HighlightedText, QColor("#FFFFFF")), (QPalette.BrightText, fg)):
+        pal.setColor(role, colour)
+    for role in (QPalette.Text, QPalette.WindowText, QPalette.ButtonText):
+        pal.setColor(QPalette.Disabled, role, QColor(theme.grid))
+    return pal
