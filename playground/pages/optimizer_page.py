@@ -7,6 +7,7 @@ subprocess, so a slow racer cannot stall the window.
 """
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -25,6 +26,8 @@ from widgets.racer_panel import RacerPanel
 from widgets.surface_chooser import SurfaceChooser
 from widgets.surface_view import SurfaceView
 from widgets.theme import LIGHT, Theme, get_theme
+
+log = logging.getLogger(__name__)
 
 FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer measured 30.1 FPS, no headroom)
 DEFAULT_SCENE = {
@@ -111,6 +114,8 @@ class OptimizerPage(QWidget):
         self.error = QLabel("")
         self.error.setStyleSheet("color: #C00000;")
         self.error.hide()
+        self._extra_error: str | None = None  # which readout the error line is about, if one is
+        self._extra_errors_logged: set[str] = set()
         self.status = QLabel("")
         # The status may be cut short on a small window rather than widen the page past it.
         self.status.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
@@ -222,6 +227,7 @@ class OptimizerPage(QWidget):
 
             return CurvaturePanel(self._theme)
         except Exception as exc:  # noqa: BLE001 - any failure: show why, keep the page
+            log.exception("Curvature readout unavailable")
             return _fallback(f"Curvature readout unavailable: {exc}")
 
     def _make_maps(self):
@@ -233,6 +239,7 @@ class OptimizerPage(QWidget):
             panel.sigAddRacer.connect(self._on_maps_add_racer)
             return panel
         except Exception as exc:  # noqa: BLE001
+            log.exception("Basin and hyperparameter maps unavailable")
             return _fallback(f"Basin and hyperparameter maps unavailable: {exc}")
 
     def _make_3d(self):
@@ -241,6 +248,7 @@ class OptimizerPage(QWidget):
 
             return Surface3DView(self._theme)
         except Exception as exc:  # noqa: BLE001
+            log.exception("3-D view unavailable")
             return _fallback(f"3-D view unavailable: {exc}")
 
     # -- Page protocol ------------------------------------------------------------
@@ -604,8 +612,10 @@ class OptimizerPage(QWidget):
         if hasattr(self.curvature, "set_point") and self._surface is not None:
             try:
                 self.curvature.set_point(self._surface, x, y)
-            except Exception:  # noqa: BLE001 - a readout must never break the page
-                pass
+            except Exception as exc:  # noqa: BLE001 - a readout must never break the page
+                self._extra_failed("curvature readout", exc)
+            else:
+                self._extra_ok("curvature readout")
 
     def _refresh_maps(self) -> None:
         if not hasattr(self.maps, "set_context") or not self._racers or self._surface is None:
@@ -613,8 +623,27 @@ class OptimizerPage(QWidget):
         i = max(self.racer_panel.current_index(), 0)
         try:
             self.maps.set_context(self._surface.spec, self._engine_racers()[i], self._start, self._steps)
-        except Exception:  # noqa: BLE001
-            pass
+        except Exception as exc:  # noqa: BLE001
+            self._extra_failed("maps", exc)
+        else:
+            self._extra_ok("maps")
+
+    def _extra_failed(self, what: str, exc: Exception) -> None:
+        """A readout failed: one line on the page, the traceback in the log (once per distinct error:
+        a hover readout fails again on every mouse move)."""
+        from playground.log import details_hint
+
+        text = f"The {what} failed: {type(exc).__name__}: {exc}".splitlines()[0]
+        if text not in self._extra_errors_logged:
+            self._extra_errors_logged.add(text)
+            log.error("%s", text, exc_info=exc)
+        self._extra_error = what
+        self._show_error(f"{text} ({details_hint()})")
+
+    def _extra_ok(self, what: str) -> None:
+        if self._extra_error == what:  # the message was this readout's: it works again
+            self._extra_error = None
+            self.error.hide()
 
     def _refresh_3d(self) -> None:
         if not getattr(self.view3d, "has_gl", False) or self._surface is None:
