@@ -6,7 +6,10 @@ joined; one still importing torch, or stuck, is terminated (nothing of value is 
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
+
+log = logging.getLogger(__name__)
 
 
 class ChildProcess:
@@ -60,8 +63,8 @@ class ChildProcess:
                 if ready:
                     for msg in farewell:
                         conn.send(msg)
-            except (OSError, ValueError):
-                pass
+            except (OSError, ValueError) as exc:  # the child is gone already: nothing to ask, join it
+                log.debug("%s: farewell not sent: %s", self._name, exc)
             conn.close()  # a child blocked on a write gets EPIPE, one waiting on a read gets EOF
         if proc is None:
             return
@@ -71,5 +74,8 @@ class ChildProcess:
             proc.terminate()
             proc.join(timeout)
         if proc.is_alive():
+            log.warning("%s (pid %s) did not end on terminate; killing it", self._name, proc.pid)
             proc.kill()
             proc.join(timeout)
+        if proc.is_alive():
+            log.error("%s (pid %s) still alive after kill", self._name, proc.pid)

@@ -17,7 +17,8 @@ GUI -> child: ``("job", gen, surface_spec, racers, start, target)`` (replaces th
 
 child -> GUI: ``("ready",)`` once, then ``("update", gen, busy_ms, items)`` where each item is
 ``(racer, first_row, xy, loss, lr, grad, velocity, diverged_at, converged_at, outcome, labels)``:
-only the rows the GUI does not have yet; ``("error", gen, text)``.
+only the rows the GUI does not have yet; ``("error", gen, text, details)`` (``details``: the
+traceback, which the GUI logs, or "" for bad input).
 
 Flow control: the child has at most ``CREDIT`` updates unread in the pipe (the GUI acks each one
 it reads); out of credit it keeps computing and the next update carries every new row. So the
@@ -29,13 +30,17 @@ built for the same ``total_steps``, advanced in chunks (seeded noise included).
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
+import traceback
 
 import numpy as np
 
 from playground.child_process import ChildProcess
 from playground.racer_worker import CHUNK, make_runs, run_done
+
+log = logging.getLogger(__name__)
 
 CREDIT = 4  # updates in flight (unread by the GUI) at most
 FLUSH_S = 0.015  # an update at least this often while computing (one pickle and write per batch)
@@ -79,6 +84,13 @@ def _child_main(conn) -> None:  # pragma: no cover - runs in the subprocess
     # Nothing to flush or clean up: skip the interpreter's teardown (torch's takes most of a second,
     # and the GUI joins this process when a page closes).
     os._exit(0)
+
+
+def _details(exc: BaseException) -> str:
+    """The traceback for the GUI's log; "" for a ValueError (bad input: its message says it all)."""
+    if isinstance(exc, ValueError):
+        return ""
+    return "".join(traceback.format_exception(exc))
 
 
 def _build(msg):  # pragma: no cover - subprocess
@@ -131,7 +143,7 @@ def _child_loop(conn) -> None:  # pragma: no cover - subprocess
                     job = _build(msg)
                 except Exception as exc:  # noqa: BLE001 - a bad racer: report, keep the process
                     text = str(exc).splitlines()[0] if str(exc) else repr(exc)
-                    conn.send(("error", msg[1], text))
+                    conn.send(("error", msg[1], text, _details(exc)))
             elif kind == "extend":
                 if job is not None and msg[1] == job.gen and msg[2] > job.target:
                     job.target = int(msg[2])
@@ -152,7 +164,7 @@ def _child_loop(conn) -> None:  # pragma: no cover - subprocess
                     job.stopped[i] = True  # the engine stopped on its own: never spin on it
             except Exception as exc:  # noqa: BLE001 - reported; the other racers go on
                 job.stopped[i] = True
-                conn.send(("error", job.gen, f"racer {i + 1}: {exc}".splitlines()[0]))
+                conn.send(("error", job.gen, f"racer {i + 1}: {exc}".splitlines()[0], _details(exc)))
                 continue
             busy_ms = max(busy_ms, (time.perf_counter() - t0) * 1000.0)
             job.dirty[i] = True
@@ -301,8 +313,14 @@ class RacerProcess(ChildProcess):
                 self._trajs[i] = rows.trajectory(div, conv, outcome, labels)
             self._version += 1
         elif kind == "error":
+            text, details = msg[2], (msg[3] if len(msg) > 3 else "")
+            if details:  # the child's traceback goes to this process's log; the message names it
+                from playground.log import details_hint
+
+                log.error("racer process: %s\n%s", text, details.rstrip())
+                text = f"{text} ({details_hint()})"
             if msg[1] == self._gen and self.on_error is not None:
-                self.on_error(msg[1], msg[2])
+                self.on_error(msg[1], text)
 
     def _died(self) -> None:
         if self._conn is None:
