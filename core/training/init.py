@@ -62,43 +62,41 @@ def _leaky_slope(activation: str | None) -> float:
 
 @torch.no_grad()
 def init_linear(layer: nn.Linear, spec: str, g: torch.Generator, activation: str | None = None) -> None:
-    """Initialize one Linear layer in place (``activation``: the one that follows, for He)."""
+    """Initialize one Linear layer in place with ``torch.nn.init``, drawing from generator ``g``.
+
+    ``activation`` is the one that follows the layer (He's gain depends on its negative slope).
+    """
     name, arg = parse_init(spec)
     W, b = layer.weight, layer.bias
-    fan_in, fan_out = W.shape[1], W.shape[0]
     if name == "default":
-        bound = 1.0 / math.sqrt(fan_in)  # what nn.Linear.reset_parameters gives
-        W.uniform_(-bound, bound, generator=g)
+        # What nn.Linear.reset_parameters does, but from the run's own stream.
+        nn.init.kaiming_uniform_(W, a=math.sqrt(5), generator=g)
         if b is not None:
-            b.uniform_(-bound, bound, generator=g)
+            bound = 1.0 / math.sqrt(W.shape[1])
+            nn.init.uniform_(b, -bound, bound, generator=g)
         return
     if name == "zeros":
-        W.zero_()
+        nn.init.zeros_(W)
     elif name == "constant":
-        W.fill_(arg)
+        nn.init.constant_(W, arg)
     elif name == "normal":
-        W.normal_(0.0, arg, generator=g)
+        nn.init.normal_(W, 0.0, arg, generator=g)
     elif name == "uniform":
-        W.uniform_(-arg, arg, generator=g)
+        nn.init.uniform_(W, -arg, arg, generator=g)
     elif name == "xavier-uniform":
-        a = math.sqrt(6.0 / (fan_in + fan_out))
-        W.uniform_(-a, a, generator=g)
+        nn.init.xavier_uniform_(W, generator=g)
     elif name == "xavier-normal":
-        W.normal_(0.0, math.sqrt(2.0 / (fan_in + fan_out)), generator=g)
-    elif name in ("he-uniform", "he-normal"):
-        s = _leaky_slope(activation)
-        var = 2.0 / ((1.0 + s * s) * fan_in)
-        if name == "he-normal":
-            W.normal_(0.0, math.sqrt(var), generator=g)
-        else:
-            a = math.sqrt(3.0 * var)
-            W.uniform_(-a, a, generator=g)
+        nn.init.xavier_normal_(W, generator=g)
+    elif name == "he-uniform":
+        nn.init.kaiming_uniform_(W, a=_leaky_slope(activation), nonlinearity="leaky_relu", generator=g)
+    elif name == "he-normal":
+        nn.init.kaiming_normal_(W, a=_leaky_slope(activation), nonlinearity="leaky_relu", generator=g)
     elif name == "lecun-normal":
-        W.normal_(0.0, math.sqrt(1.0 / fan_in), generator=g)
+        nn.init.kaiming_normal_(W, nonlinearity="linear", generator=g)  # gain 1: N(0, 1/fan_in)
     elif name in ("orthogonal", "lsuv"):
         nn.init.orthogonal_(W, generator=g)
     if b is not None:
-        b.zero_()
+        nn.init.zeros_(b)
 
 
 @torch.no_grad()
