@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import sys
 
 # scene["page"] -> module with render_scene(scene, size, theme, steps=None, epochs=None) -> QImage
 RENDERERS = {
@@ -22,6 +23,27 @@ def register(sub) -> None:
     p.add_argument("--size", default="1280x720", metavar="WxH", help="image size in pixels (default 1280x720)")
     p.add_argument("--theme", choices=("light", "dark"), default=None, help="colour theme (default: the scene's, else light)")
     p.set_defaults(func=run)
+
+
+#: The offscreen platform's warning on every window shown; it means nothing for a render.
+OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints()"
+
+
+def quiet_offscreen_noise() -> None:
+    """Drop exactly :data:`OFFSCREEN_NOISE` from Qt's messages; every other message still reaches stderr."""
+    from PySide6.QtCore import qFormatLogMessage, qInstallMessageHandler
+
+    previous = None
+
+    def handler(mode, context, message):
+        if message == OFFSCREEN_NOISE:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(qFormatLogMessage(mode, context, message) + "\n")
+
+    previous = qInstallMessageHandler(handler)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -68,6 +90,7 @@ def run(args) -> int:
     theme = args.theme or scene.get("theme") or "light"
     from playground.app import make_app
 
+    quiet_offscreen_noise()
     make_app()  # every page's render_scene needs a QApplication
     image = render_scene(scene, size, theme, steps=args.steps, epochs=args.epochs)
     if image.width() != size[0] or image.height() != size[1]:

@@ -18,7 +18,7 @@ A scene::
     label = "Adam"
     color = "#D55E00"               # optional
     hparams = { lr = 0.05 }
-    schedule = "exponential:gamma=0.99"   # optional
+    schedule = "exp:k=0.01"         # optional: a core.schedules spec
     grad_noise = 0.0                # optional
     batch_size = 8                  # optional (data surface)
     seed = 0                        # optional

@@ -116,6 +116,8 @@ def test_kappa_slider_repaints_and_records_time(page):
     slider.slider.setValue(slider.slider.value() + 10)
     assert page.chooser.surface().params["kappa"] != 30
     assert np.isfinite(page.surface_view.last_repaint_ms)
+    assert page.status.text() == ""  # timings are for developers: off by default
+    page.set_debug_timings(True)
     assert "repaint" in page.status.text()
 
 

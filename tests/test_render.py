@@ -101,3 +101,35 @@ def test_cli_render_training_scene(tmp_path):
     image = _render_ok(tmp_path, "train-dropout", "--epochs", "2", size=(800, 450))
     gray = {image.pixelColor(x, y).name() for x in range(0, 800, 13) for y in range(0, 450, 13)}
     assert len(gray) > 20  # a real page, not a blank or single-colour image
+
+
+@pytest.mark.parametrize("scene, flags", [("saddle-escape", ("--steps", "60")), ("train-dropout", ("--epochs", "5"))])
+def test_cli_render_is_the_same_image_each_run_and_quiet(tmp_path, scene, flags):
+    """Two runs of one `render` give the same pixels (no timings baked in) and print nothing on stderr
+    (the offscreen platform's "does not support propagateSizeHints()" included)."""
+    images = []
+    for run in ("a", "b"):
+        out = tmp_path / f"{run}.png"
+        r = _cli("render", scene, *flags, "--out", str(out), "--size", "640x360", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr == "", r.stderr
+        images.append(_array(QImage(str(out))))
+    assert images[0].shape == (360, 640, 3)
+    differ = np.argwhere((images[0] != images[1]).any(axis=2))
+    assert len(differ) == 0, f"{len(differ)} pixels differ, in rows {differ[:, 0].min()}..{differ[:, 0].max()}"
+
+
+def test_render_has_no_timings(qapp):
+    """The page's developer timings are off in a render (they made two renders differ)."""
+    from playground.pages.optimizer_page import OptimizerPage
+
+    page = OptimizerPage(threaded=False)
+    try:
+        page.load_scene(scenes.load_scene("saddle-escape"))
+        page.seek(30)
+        assert page.status.text() == "" and not page.debug_timings()
+        assert "ms" not in page.surface_view.hover_at(0.1, 0.1)
+    finally:
+        page.shutdown()
+        page.close()
+        page.deleteLater()

@@ -39,7 +39,10 @@ def test_repaint_time_recorded_after_kappa_change(view):
     painted = view.last_repaint_ms
     view.plot.viewport().repaint()  # later paints (trails, hover) are not a surface change
     assert view.last_repaint_ms == painted
-    assert "repaint" in view.plot.toolTip()
+    assert view.plot.toolTip() == ""  # developer timings are off by default
+    assert "repaint" not in view.hover_at(0.5, 0.5)
+    view.set_debug_timings(True)
+    assert "repaint" in view.plot.toolTip() and "repaint" in view.hover_at(0.5, 0.5)
 
 
 def test_log_color_handles_negative_and_inf():

@@ -1,4 +1,9 @@
-"""Loss (log scale) and learning rate against step, one curve per racer, with a step cursor.
+"""Loss and learning rate against step, one curve per racer, with a step cursor.
+
+The loss plot shows ``f - f*`` on a log axis when the surface's global minimum ``f*`` is known,
+and ``f`` itself on a linear axis when it is not (a custom formula): clipping an unknown-minimum
+loss that goes below 0 at 1e-16 drew a run settling at f = -0.8 as one falling to 1e-16.
+The axis title says which of the two is drawn.
 
 The axis ranges are set here, not by pyqtgraph's auto-range: the step axis spans the whole run
 (:meth:`CurvesView.set_steps`), the loss axis whole decades and the lr axis 0 .. max. They change
@@ -18,9 +23,10 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
+from widgets.axis_ticks import nice_step
 from widgets.curve_layer import CurveLayer
 from widgets.theme import LIGHT, Theme
-from widgets.theme_apply import screen_pen
+from widgets.theme_apply import plain_ticks, screen_pen
 
 
 def loss_gap(loss: np.ndarray, f_min: float | None) -> np.ndarray:
@@ -34,6 +40,26 @@ def loss_gap(loss: np.ndarray, f_min: float | None) -> np.ndarray:
     out = loss - f_min if f_min is not None else loss.copy()
     out[~np.isfinite(out)] = np.nan
     return np.maximum(out, 1e-16)
+
+
+GAP_TITLE = "f − f*  (log scale)"
+VALUE_TITLE = "loss f  (f* unknown)"
+
+
+def value_range(lo: float, hi: float, top: float | None = None) -> tuple[float, float]:
+    """Linear loss axis around [lo, hi]: ends rounded out to whole 1-2-5 ticks, so it moves rarely.
+
+    ``top`` (the highest loss at step 0) caps ``hi`` at ``top`` plus the span below it once
+    more: one racer shooting up to 1e30 before diverging would otherwise flatten all the others.
+    """
+    if top is not None and math.isfinite(top) and top >= lo:
+        hi = min(hi, top + max(top - lo, abs(top) * 1e-3, 1e-12))
+    span = hi - lo
+    if not span > 0:
+        span = max(abs(lo) * 0.1, 1e-3)
+        lo, hi = lo - span / 2, hi + span / 2
+    step = nice_step(span / 4.0)
+    return math.floor(lo / step) * step, math.ceil(hi / step) * step
 
 
 def loss_decades(lo: float, hi: float) -> tuple[float, float]:
@@ -93,28 +119,61 @@ def lr_axis_range(lr_max: float, constant: bool) -> tuple[float, float]:
     return (0.0, 2.0 * lr_max) if constant else (0.0, 1.08 * lr_max)
 
 
+class StepAxis(pg.AxisItem):
+    """A step axis whose labelled ticks are far enough apart for their widest label.
+
+    pyqtgraph spaces ticks by the axis length alone: at 99,999 steps in a narrow plot
+    "20000", "40000" ... overlapped. Here the major spacing is the smallest 1-2-5 step that
+    leaves each label its own width plus a gap; only the major ticks are labelled.
+    """
+
+    GAP_EM = 1.0  # free space between two labels, in widths of "0"
+
+    def __init__(self, orientation: str = "bottom", **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.setStyle(maxTextLevel=0)
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802,N803 - pyqtgraph override
+        dif = abs(maxVal - minVal)
+        if dif == 0 or size <= 0 or not np.isfinite(dif):
+            return super().tickSpacing(minVal, maxVal, size)
+        fm = QFontMetrics(self.style["tickFont"] or self.font())
+        widest = max(abs(minVal), abs(maxVal))
+        major = nice_step(dif / max(size / 60.0, 1.0))  # about one label per 60 px at most
+        for _ in range(40):  # widen until the labels fit (each pass at least doubles the step)
+            text = self.tickStrings([np.floor(widest / major) * major], 1.0, major)[0]
+            room = fm.horizontalAdvance(text) + self.GAP_EM * fm.horizontalAdvance("0")
+            if major * size / dif >= room:
+                break
+            major = nice_step(major * 1.000001)
+        mantissa = round(major / 10.0 ** np.floor(np.log10(major)))  # 1, 2 or 5
+        minor = major / (2.0 if mantissa == 2 else 5.0)
+        return [(major, 0.0), (minor, 0.0)]
+
+
 class CurvesView(QWidget):
-    """Two stacked plots sharing the step axis: loss gap (log y) and lr."""
+    """Two stacked plots sharing the step axis: the loss (``f - f*`` on a log axis, or ``f``) and lr."""
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
         self._theme = theme
         self._f_min = None
         self._racers: list[tuple[str, str]] = []
-        self.loss_plot = pg.PlotWidget()
-        self.lr_plot = pg.PlotWidget()
+        self.loss_plot = pg.PlotWidget(axisItems={"bottom": StepAxis()})
+        self.lr_plot = pg.PlotWidget(axisItems={"bottom": StepAxis()})
+        # One step axis, under the lr plot: the loss plot's copy above it only crowded the page.
+        self.loss_plot.getAxis("bottom").setStyle(showValues=False)
         for p in (self.loss_plot, self.lr_plot):
             p.setMenuEnabled(False)
             p.hideButtons()
             p.showGrid(x=True, y=True, alpha=0.25)
-        self.loss_plot.setLogMode(y=True)
         for p in (self.loss_plot, self.lr_plot):
             p.disableAutoRange()
         self._steps = None
         self._ranges: dict = {}
         for p in (self.loss_plot, self.lr_plot):
             for name in ("left", "bottom"):  # "lr (x0.001)" confuses students; relabelling per frame is slow
-                p.getAxis(name).enableAutoSIPrefix(False)
+                plain_ticks(p.getAxis(name))
         self.lr_plot.setXLink(self.loss_plot)
         self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextSize=f"{theme.font_pt - 2}pt",
                                             verSpacing=-6)
@@ -134,10 +193,19 @@ class CurvesView(QWidget):
         self.set_theme(theme)
 
     def set_f_min(self, f_min: float | None) -> None:
-        """Global minimum of the surface (the loss axis then shows ``f - f*``)."""
+        """Global minimum of the surface: the loss axis shows ``f - f*`` (log) or, for None, ``f`` (linear)."""
+        was_log = self._f_min is not None
         self._f_min = f_min
-        self.loss_plot.setLabel("left", "f − f*" if f_min is not None else "loss f",
-                                **self._label_style())
+        if (f_min is not None) != was_log:
+            self.loss_plot.setLogMode(y=f_min is not None)
+            self._ranges.pop("loss", None)
+            if f_min is None:
+                self.loss_plot.getAxis("left").setTicks(None)  # pyqtgraph's linear ticks
+        self.loss_plot.setLabel("left", self.loss_title(), **self._label_style())
+
+    def loss_title(self) -> str:
+        """The loss axis's title: which quantity is drawn, and on which scale."""
+        return GAP_TITLE if self._f_min is not None else VALUE_TITLE
 
     def set_racers(self, racers: list[tuple[str, str]]) -> None:
         """One (label, colour) per racer.
@@ -196,15 +264,24 @@ class CurvesView(QWidget):
         at each decade the losses cross.
         """
         lo, hi, lr_hi, lr_values = math.inf, -math.inf, 0.0, set()
+        top = -math.inf  # highest loss at step 0 (the linear axis's cap)
+        log = self._f_min is not None
         longest = 0
         loss_lines, lr_lines = [], []
         for loss, lr in series[: len(self._racers)]:
             n = min(len(loss), step + 1)
             longest = max(longest, n)
-            gap = loss_gap(loss, self._f_min)  # the whole computed run: the axes are set from it
+            if log:
+                gap = loss_gap(loss, self._f_min)  # the whole computed run: the axes are set from it
+            else:
+                gap = np.asarray(loss, dtype=float).copy()
+                gap[~np.isfinite(gap)] = np.nan
+                if len(gap) and np.isfinite(gap[0]):
+                    top = max(top, float(gap[0]))
             rate = np.asarray(lr, dtype=float)
             rate = np.where(np.isfinite(rate) & (rate > 0), rate, np.nan)
-            loss_lines.append(_by_step(np.log10(gap[:n])))  # the loss view box is in log10 units (setLogMode)
+            # The loss view box is in log10 units on the log axis (setLogMode).
+            loss_lines.append(_by_step(np.log10(gap[:n]) if log else gap[:n]))
             lr_lines.append(_by_step(rate[:n]))
             # Both axes cover the whole computed run, not only up to the cursor: they stay put while
             # playing (a decade crossed mid-play re-rendered the axis and restroked every curve: 20-30 ms).
@@ -213,11 +290,21 @@ class CurvesView(QWidget):
             if not np.isnan(rate).all():
                 lr_hi = max(lr_hi, float(np.nanmax(rate)))
                 lr_values.update((float(np.nanmin(rate)), float(np.nanmax(rate))))
+        if math.isfinite(lo) and not log:
+            need = value_range(lo, hi, top if math.isfinite(top) else None)
+            have = self._ranges.get("loss")
+            if not complete and have is not None and have[0] <= need[0] and need[1] <= have[1]:
+                need = have  # while losses arrive, a range that holds them stays
+            self._set_range("loss", need)
+            a, b = self._ranges["loss"]
+            span = b - a  # a diverging run is clamped near the view (Qt's painter and 1e30 coordinates)
+            loss_lines = [np.column_stack([ln[:, 0], np.clip(ln[:, 1], a - 10 * span, b + 10 * span)])
+                          for ln in loss_lines]
         self.loss_layer.set_curves(loss_lines)
         self.lr_layer.set_curves(lr_lines)
         if self._steps is None:
             self._set_range("x", (0.0, float(max(longest - 1, 1))))
-        if math.isfinite(lo):
+        if math.isfinite(lo) and log:
             need = loss_decades(lo, hi)
             self._set_range("loss", need if complete else live_decades(self._ranges.get("loss"), need))
         if lr_hi > 0:
@@ -237,9 +324,10 @@ class CurvesView(QWidget):
             self.loss_plot.setXRange(*rng, padding=0.035)  # room for the "0" label at the left end
         elif key == "loss":
             self.loss_plot.setYRange(*rng, padding=0.03)  # a little beyond: the end decades get labels
-            # Labelled decades only: over one or two decades pyqtgraph labels every minor tick too
-            # ("0.2 0.3 ... 0.8 0.9 1"), which overlap in a short plot.
-            self.loss_plot.getAxis("left").setTicks(decade_ticks(*rng))
+            if self._f_min is not None:
+                # Labelled decades only: over one or two decades pyqtgraph labels every minor tick too
+                # ("0.2 0.3 ... 0.8 0.9 1"), which overlap in a short plot.
+                self.loss_plot.getAxis("left").setTicks(decade_ticks(*rng))
         else:
             self.lr_plot.setYRange(*rng, padding=0.03)
 
@@ -268,13 +356,17 @@ class CurvesView(QWidget):
                  + QFontMetrics(title).height())
         for p in (self.loss_plot, self.lr_plot):
             p.getAxis("left").setWidth(width)
-        self.loss_plot.setLabel("left", "f − f*" if self._f_min is not None else "loss f", **self._label_style())
+        self.loss_plot.setLabel("left", self.loss_title(), **self._label_style())
         self.lr_plot.setLabel("left", "lr", **self._label_style())
         self.lr_plot.setLabel("bottom", "step", **self._label_style())
         pen = screen_pen(theme.foreground, 1, style=pg.QtCore.Qt.DashLine)
         self.loss_cursor.setPen(pen)
         self.lr_cursor.setPen(pen)
         self.legend.setLabelTextColor(theme.foreground)
+        for _, label in self.legend.items:
+            # setLabelTextColor only stores the colour for the next setText: after a theme switch the
+            # labels kept the old theme's text colour (dark on dark).
+            label.setText(label.text, color=theme.foreground, size=f"{theme.font_pt - 2}pt")
         bg = pg.mkColor(theme.background)
         bg.setAlpha(150)  # translucent: in a narrow plot the legend lies over the curves
         self.legend.setBrush(pg.mkBrush(bg))

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets.theme import LIGHT, Theme
-from widgets.theme_apply import fill_background, screen_pen, style_axes
+from widgets.theme_apply import fill_background, plain_ticks, screen_pen, style_axes
 
 DIVERGED_COLOR = "#D0D0D0"  # light grey: not on the cividis ramp (navy -> yellow)
 
@@ -40,7 +40,7 @@ class HparamMapView(QWidget):
 
     Values are drawn as RGBA computed here: finite values through the theme's colormap between
     levels set from the finite data (TRAPS.md: one ``inf`` would blank an auto-levelled image), and
-    cells whose run diverged in dark grey. Log axes place the image in :math:`\\log_{10}` coordinates
+    cells whose run diverged in light grey (:data:`DIVERGED_COLOR`, not on the colour ramp). Log axes place the image in :math:`\\log_{10}` coordinates
     and label ticks as powers of ten.
 
     Signals
@@ -72,6 +72,8 @@ class HparamMapView(QWidget):
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(theme.colormap),
                                    interactive=False, width=22)
         self.glw.addItem(self.bar, 0, 1)
+        for axis in (self.plot.getAxis("bottom"), self.plot.getAxis("left"), self.bar.axis):
+            plain_ticks(axis)  # a loss range inside 0..1 read "(x0.001)" on the colour bar
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -106,8 +108,8 @@ class HparamMapView(QWidget):
         self.plot.setLabel("left", y_name, **style)
         for name, log in (("bottom", self._xlog), ("left", self._ylog)):
             axis = self.plot.getAxis(name)
-            axis.enableAutoSIPrefix(False)  # else a log axis reads "lr (x0.001)" with ticks 0.1, 1, 10
             axis.setLogMode(log)
+            plain_ticks(axis)  # else lr 1e-05 .. 0.07 read 0.01 .. 70 (a hidden x1000)
         x0, x1 = _edges(self._x, self._xlog)
         y0, y1 = _edges(self._y, self._ylog)
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)

@@ -9,6 +9,19 @@ from PySide6.QtWidgets import QLabel
 from widgets.theme import LIGHT, Theme
 
 
+def surface_lesson(surface) -> tuple[str, str]:
+    """(title, text) of a surface's own lesson: the head of its one-line description, then its lesson.
+
+    Shown when the user picks another surface than the scene's, whose lesson no longer applies
+    ("Race on a valley" over a saddle). ``surface`` needs ``description`` and ``lesson``.
+    """
+    description = (getattr(surface, "description", "") or getattr(surface, "name", "")).strip()
+    head = description.split(": ", 1)[0]
+    title = head[:1].upper() + head[1:]
+    text = (getattr(surface, "lesson", "") or "").strip() or description
+    return title, text
+
+
 class LessonBox(QLabel):
     """Title in bold, then one to three sentences; wraps, selectable, themed."""
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets.theme import LIGHT, OKABE_ITO, Theme
-from widgets.theme_apply import fill_background, screen_pen, style_axes
+from widgets.theme_apply import fill_background, plain_ticks, screen_pen, style_axes
 
 #: Colours of the listed minima in order (Okabe-Ito without orange, grey-ish black and yellow last).
 MINIMA_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442")
@@ -69,6 +69,8 @@ class OutcomeMapView(QWidget):
         self.plot.hideButtons()
         self.plot.setAspectLocked(True)
         self.plot.getViewBox().setMouseEnabled(False, False)
+        for name in ("bottom", "left"):
+            plain_ticks(self.plot.getAxis(name))  # a domain inside -1..1 read x1000 ("x start (x0.001)")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         self.minima = pg.ScatterPlotItem(symbol="star", size=24)

@@ -1,7 +1,7 @@
 """Pure numpy helpers for the surface view: colour transform, contour paths, arrows.
 
-Kept free of Qt so they can be timed and tested on their own; ``SurfaceView``
-turns their arrays into pyqtgraph items.
+Kept free of Qt so they can be timed and tested on their own; ``SurfaceView`` hands their
+arrays to the items that draw them (``SurfaceLayer``: heatmap and contours; ``RaceLayer``: arrows).
 """
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ def contour_levels(D: np.ndarray, levels: tuple[float, float], n: int = N_LEVELS
 def contour_path(xs: np.ndarray, ys: np.ndarray, D: np.ndarray, values: np.ndarray) -> np.ndarray:
     """All contour lines of ``D`` at ``values`` as one (K, 2) array, lines separated by NaN rows.
 
-    One NaN-separated array is drawn by a single ``PlotCurveItem(connect="finite")``,
-    far cheaper than one item per line (and contourpy is ~25x faster than IsocurveItem: TRAPS.md).
+    ``SurfaceLayer.set_contours`` takes this one array and strokes it into the surface image, far
+    cheaper than an item per line (and contourpy is much faster than IsocurveItem: TRAPS.md).
     """
     gen = contourpy.contour_generator(xs, ys, D, line_type="ChunkCombinedNan")
     parts = []
@@ -85,21 +85,31 @@ def cell_rect(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, floa
     return float(xs[0] - dx / 2), float(ys[0] - dy / 2), float(dx * nx), float(dy * ny)
 
 
-def arrow_segments(points: np.ndarray, vectors: np.ndarray, length: float) -> np.ndarray:
-    """Line segments from each point along its vector, for one ``connect="pairs"`` curve.
+def arrow_segments(points: np.ndarray, vectors: np.ndarray, length: float,
+                   with_rows: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    r"""Shaft start/tip pairs from each point along its vector (``RaceLayer`` draws them as arrows).
 
-    Lengths are squashed (``length * tanh(|v| / ref)``, ref = the median norm), so a huge gradient
-    does not run off the plot while the direction and the relative size stay readable.
+    An arrow's length is :math:`L \tanh(2\,|v| / |v|_{max})`, with :math:`L` = ``length`` and
+    :math:`|v|_{max}` the largest norm among the arrows passed together: the longest arrow is
+    :math:`L \tanh 2 \approx 0.96\,L`, one of half that norm :math:`0.76\,L`, and a small one
+    about :math:`2L\,|v|/|v|_{max}`. So a huge vector never runs off the plot, small ones stay
+    visible, and the order of sizes is kept. Pass every racer's vectors in one call so that their
+    lengths compare.
 
     Parameters
     ----------
     points, vectors : ndarray, shape (N, 2)
     length : float
-        Longest arrow, in surface units.
+        :math:`L`, in surface units.
+    with_rows : bool
+        Also return which input rows the arrows belong to.
 
     Returns
     -------
-    ndarray, shape (2 * M, 2) for the M finite arrows; also the (M, 2) tips via ``segments[1::2]``.
+    segments : ndarray, shape (2 * M, 2)
+        For the M rows with finite, non-zero vectors: start, tip, start, tip ... (tips are ``segments[1::2]``).
+    rows : ndarray of int, shape (M,)
+        Only with ``with_rows``: the input row of each arrow.
     """
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     vectors = np.asarray(vectors, dtype=float).reshape(-1, 2)
@@ -107,7 +117,7 @@ def arrow_segments(points: np.ndarray, vectors: np.ndarray, length: float) -> np
     norm = np.linalg.norm(vectors, axis=1)
     ok &= norm > 0
     if not ok.any():
-        return np.empty((0, 2))
+        return (np.empty((0, 2)), np.empty(0, dtype=int)) if with_rows else np.empty((0, 2))
     p, v, n = points[ok], vectors[ok], norm[ok]
     ref = max(float(np.max(n)), 1e-12)
     scale = length * np.tanh(2.0 * n / ref) / n  # the longest arrow is ~length, small ones stay visible
@@ -115,7 +125,7 @@ def arrow_segments(points: np.ndarray, vectors: np.ndarray, length: float) -> np
     seg = np.empty((2 * len(p), 2))
     seg[0::2] = p
     seg[1::2] = tips
-    return seg
+    return (seg, np.nonzero(ok)[0]) if with_rows else seg
 
 
 def clip_to_box(xy: np.ndarray, box: tuple[float, float, float, float], factor: float = 20.0) -> np.ndarray:

@@ -15,11 +15,16 @@ from widgets.lean_axis import LeanAxis
 from widgets.race_layer import RaceLayer
 from widgets.surface_layer import SurfaceLayer, color_table, colorize
 from widgets.theme import LIGHT, Theme
-from widgets.theme_apply import screen_pen
+from widgets.theme_apply import plain_ticks, screen_pen
 
 GRID_N = 200
 REFINE_MS = 150  # a draft surface is drawn in full once the control has rested this long
 DRAFT_POINTS = 10_000  # a draft with more contour points than this keeps every other level
+
+
+def arrow_color(color: str) -> str:
+    """A racer's arrow colour: a darker shade of its own, so the arrow reads as its and not the trail."""
+    return QColor(color).darker(140).name()
 
 
 class _TimedPlot(pg.PlotWidget):
@@ -74,6 +79,7 @@ class SurfaceView(QWidget):
         self._states: list[dict] = []
         self._grid = None
         self.last_repaint_ms = float("nan")
+        self._debug = False  # timings in the readout and tooltip (developers only)
 
         self._change_ms = None  # computing time of a surface change not yet painted
         self._range_set = None  # the domain last given to the view box
@@ -254,7 +260,7 @@ class SurfaceView(QWidget):
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
             axis.setCacheMode(QGraphicsItem.DeviceCoordinateCache)  # replaying its text each frame cost ~1 ms
-            axis.enableAutoSIPrefix(False)
+            plain_ticks(axis)  # a domain inside -1..1 would otherwise read x1000
             axis.setPen(pg.mkPen(theme.foreground))
             axis.setTextPen(pg.mkPen(theme.foreground))
             axis.setTickFont(font)
@@ -322,13 +328,17 @@ class SurfaceView(QWidget):
         xmin, xmax, ymin, ymax = self._domain
         length = 0.12 * min(xmax - xmin, ymax - ymin)
         arrows = []
-        for show, p, v, color in ((self._show_gradient, grad_p, grad_v, self._theme.marker),
-                                  (self._show_velocity, vel_p, vel_v,
-                                   "#E69F00" if self._theme.name == "dark" else "#D55E00")):
-            if show and p:
-                seg = si.arrow_segments(np.asarray(p).reshape(-1, 2), np.asarray(v).reshape(-1, 2), length)
-                if len(seg):
-                    arrows.append((seg, color))
+        if self._show_gradient and grad_p:
+            seg = si.arrow_segments(np.asarray(grad_p).reshape(-1, 2), np.asarray(grad_v).reshape(-1, 2), length)
+            if len(seg):
+                arrows.append((seg, self._theme.marker))
+        if self._show_velocity and vel_p:
+            # Each racer's velocity in a darker shade of its own colour (one fixed colour was another
+            # racer's: an orange arrow on the green Adam dot). One call: the lengths compare.
+            seg, rows = si.arrow_segments(np.asarray(vel_p).reshape(-1, 2), np.asarray(vel_v).reshape(-1, 2),
+                                          length, with_rows=True)
+            for k, row in enumerate(rows.tolist()):
+                arrows.append((seg[2 * k: 2 * k + 2], arrow_color(colors[row])))
         self.race.set_frame(trails, np.asarray(pts).reshape(-1, 2), colors,
                             np.asarray(crosses).reshape(-1, 2), cross_colors, arrows)
 
@@ -338,8 +348,13 @@ class SurfaceView(QWidget):
             self._change_ms = None
             self._update_status()
 
+    def set_debug_timings(self, on: bool) -> None:
+        """Add the repaint time to the hover readout and the plot's tooltip (off by default)."""
+        self._debug = bool(on)
+        self._update_status()
+
     def _update_status(self) -> None:
-        self.plot.setToolTip(f"Surface repaint: {self.last_repaint_ms:.1f} ms")
+        self.plot.setToolTip(f"Surface repaint: {self.last_repaint_ms:.1f} ms" if self._debug else "")
 
     # -- mouse -----------------------------------------------------------------
     def _on_start_marker_moved(self, *_):
@@ -375,7 +390,8 @@ class SurfaceView(QWidget):
             text = f"x = {x:.3f}   y = {y:.3f}   f = {fv:.4g}   |∇f| = {gn:.3g}"
         except Exception as exc:  # a formula can fail at a point (log of a negative, say)
             text = f"x = {x:.3f}   y = {y:.3f}   ({exc})"
-        text += f"      repaint {self.last_repaint_ms:.0f} ms"
+        if self._debug:
+            text += f"      repaint {self.last_repaint_ms:.0f} ms"
         self.readout.setText(text)
         self.sigHover.emit(x, y)
         return text
