@@ -9,8 +9,9 @@ Protocol (``multiprocessing`` spawn context, one duplex ``Pipe``):
 GUI -> child: ``("train", run_id, config, paused)``, ``("play",)``, ``("pause",)``,
 ``("want",)`` (the GUI drew the last snapshot: send another, so snapshots never pile up in the pipe),
 ``("epoch",)`` (run one epoch then pause), ``("set", {field: value})`` (babysitting through
-``TrainControls``), ``("stop",)`` (end the current run), ``("lr_range", run_id, config, kwargs)``,
-``("quit",)``.
+``TrainControls``), ``("pace", epochs_per_s or None)`` (train no faster than that: the child waits
+between steps, listening to the pipe, so the GUI never blocks), ``("stop",)`` (end the current run),
+``("lr_range", run_id, config, kwargs)``, ``("quit",)``.
 
 child -> GUI: ``("ready",)`` once, then ``(run_id, "metrics_batch", [Metrics, ...])`` (what
 ``take`` unpacks into one ("metrics", Metrics) each),
@@ -85,6 +86,8 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
     last_snap = 0.0
     gap = 1.0 / SNAPSHOT_HZ
     reason = "completed"
+    pace = None  # epochs per second, None = as fast as it goes
+    anchor = None  # (time, epochs done) the pacing counts from; reset by a pause or a new pace
     gen = train(config, stop_event=stop, controls=controls)
     batch: list = []
     last_flush = time.perf_counter()
@@ -122,21 +125,31 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
                 conn.send((run_id, "paused", m.epoch))
             if paused:
                 flush()  # everything before the pause is shown while paused
-            # Handle commands between steps; block while paused (the generator keeps its state).
-            while paused or conn.poll():
+            deadline = 0.0
+            if pace and not paused:
+                if anchor is None:
+                    anchor = (time.perf_counter(), m.epoch_fraction)
+                deadline = anchor[0] + (m.epoch_fraction - anchor[1]) / pace
+                if deadline > time.perf_counter():
+                    flush()  # what is done is shown while the pace holds the next step back
+            # Handle commands between steps; block while paused (the generator keeps its state) or
+            # until the pace's deadline.
+            while paused or conn.poll(max(0.0, deadline - time.perf_counter())):
                 msg = conn.recv()
                 kind = msg[0]
                 if kind == "want":
                     credit = 1
                 elif kind == "play":
-                    paused = False
+                    paused, anchor = False, None
+                elif kind == "pace":
+                    pace, anchor, deadline = msg[1], None, 0.0
                 elif kind == "pause":
                     if not paused:
                         paused = True
                         flush()
                         conn.send((run_id, "paused", done_epoch))
                 elif kind == "epoch":
-                    paused, pause_at_epoch = False, done_epoch + 1
+                    paused, pause_at_epoch, anchor = False, done_epoch + 1, None
                 elif kind == "set":
                     controls.set(**msg[1])
                     controls.request_snapshot()
@@ -194,7 +207,7 @@ class TrainProcess(ChildProcess):
     def start_run(self, config, paused: bool = False) -> int:
         """Start a new run of ``config`` (ending any current one); returns its run id."""
         self.run_id += 1
-        self._queue = [m for m in self._queue if m[0] not in ("play", "pause", "epoch", "set")]
+        self._queue = [m for m in self._queue if m[0] not in ("play", "pause", "epoch", "set", "pace")]
         self._send("train", self.run_id, config, paused)
         self.running = True
         return self.run_id
@@ -214,6 +227,10 @@ class TrainProcess(ChildProcess):
 
     def one_epoch(self) -> None:
         self._send("epoch")
+
+    def set_pace(self, epochs_per_s: float | None) -> None:
+        """Train the current run at most ``epochs_per_s`` epochs a second (None: as fast as it goes)."""
+        self._send("pace", float(epochs_per_s) if epochs_per_s else None)
 
     def set_controls(self, **changes) -> None:
         """Babysitting: lr, l1, l2, dropout, augment applied at the next step of the running run."""

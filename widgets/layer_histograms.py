@@ -132,6 +132,23 @@ class LayerHistograms(pg.GraphicsLayoutWidget):
             return 0.97 - band, 1, True
         return 0.9, int(np.ceil(label_px / row_px)), False
 
+    def clear_histograms(self) -> None:
+        """Remove every ridge and label (a new set-up has no histograms yet).
+
+        Not ``clear``: GraphicsLayoutWidget binds that name to its layout's ``clear``, which
+        removes the plots themselves.
+        """
+        for kind, plot in (("act", self.act_plot), ("grad", self.grad_plot)):
+            self._ensure(kind, 0)
+            self._last.pop(kind, None)
+            self._xrange[kind] = None
+            plot.setXRange(0.0, 1.0, padding=0.04)
+            plot.getAxis("bottom").setTickSpacing(levels=[(0.5, 0.0)])
+
+    def ridge_count(self, kind: str) -> int:
+        """How many ridges are drawn ("act" or "grad")."""
+        return len(self._curves[kind])
+
     def set_histograms(self, kind: str, hists, names=None) -> None:
         """Draw one ridge per layer.
 

@@ -1,10 +1,14 @@
-"""The run bar of the training page: play/pause, one epoch, reset, compare, lr range test, view options."""
+"""The run bar of the training page: play/pause, one epoch, reset, compare, lr range test, speed, view options."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from widgets.theme import LIGHT, Theme
+
+# (label, epochs per second; 0 = as fast as the trainer goes). The last is slow motion.
+SPEEDS = (("speed: max", 0.0), ("10 epochs/s", 10.0), ("3 epochs/s", 3.0), ("1 epoch/s", 1.0),
+          ("slow motion", 0.25))
 
 
 class RunBar(QWidget):
@@ -18,6 +22,8 @@ class RunBar(QWidget):
         Curves against "epoch", "iteration" or "examples".
     sigLogY(bool), sigShowTest(bool)
         View options.
+    sigSpeed(object)
+        Epochs per second to train at, or None for as fast as possible.
     """
 
     sigPlay = Signal()
@@ -29,6 +35,7 @@ class RunBar(QWidget):
     sigXMode = Signal(str)
     sigLogY = Signal(bool)
     sigShowTest = Signal(bool)
+    sigSpeed = Signal(object)
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -61,7 +68,22 @@ class RunBar(QWidget):
         self.show_test.setChecked(True)
         self.show_test.setToolTip("Show the validation and test points (rings) the network never trains on.")
         self.show_test.toggled.connect(self.sigShowTest)
-        for w in (self.play, self.epoch, self.reset, self.compare, self.lr_range):
+        self.speed = QComboBox()
+        for text, eps in SPEEDS:
+            self.speed.addItem(text, eps)
+        self.speed.setToolTip("How many epochs a second to train: slow it down to watch and explain each step.")
+        self.speed.currentIndexChanged.connect(lambda _i: self.sigSpeed.emit(self.speed.currentData() or None))
+        # Busy while the trainer starts (its first epoch can take a second or two to arrive).
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setFixedWidth(80)
+        self.busy.setToolTip("The trainer is starting: the first epoch is on its way.")
+        keep = self.busy.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # showing it never re-lays out the bar
+        self.busy.setSizePolicy(keep)
+        self.busy.hide()
+        for w in (self.play, self.epoch, self.reset, self.compare, self.lr_range, self.speed, self.busy):
             lay.addWidget(w)
         lay.addStretch(1)
         for w in (self.x_mode, self.log_y, self.show_test):
@@ -73,6 +95,19 @@ class RunBar(QWidget):
         """Show Pause while training runs, Play otherwise."""
         self._running = bool(running)
         self.play.setText("❚❚ Pause" if running else "▶ Play")
+
+    def set_busy(self, busy: bool) -> None:
+        """Show (or hide) the busy bar: work is under way but nothing has arrived yet."""
+        self.busy.setVisible(bool(busy))
+
+    def set_speed(self, eps) -> None:
+        """Show the speed ``eps`` (epochs per second, None = max) without emitting ``sigSpeed``."""
+        i = next((k for k, (_t, v) in enumerate(SPEEDS) if v == float(eps or 0.0)), -1)
+        if i < 0:
+            return
+        self.speed.blockSignals(True)
+        self.speed.setCurrentIndex(i)
+        self.speed.blockSignals(False)
 
     def _on_play_clicked(self) -> None:
         (self.sigPause if self._running else self.sigPlay).emit()

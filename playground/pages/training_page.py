@@ -45,7 +45,20 @@ _FIELD_NAMES = {"layers": "the architecture", "activation": "the activation", "b
                 "normalize": "normalization", "data_seed": "the data sample", "optimizer": "the optimizer",
                 "schedule": "the schedule", "schedule_per": "the schedule", "batch_size": "the batch size",
                 "epochs": "the epochs", "weight_decay": "weight decay", "early_stopping": "early stopping",
-                "points": "your points"}
+                "points": "your points", "lr": "the learning rate", "l1": "L1", "l2": "L2", "dropout": "dropout",
+                "augment": "augmentation"}
+SPEED_KEY = "training/speed"  # QSettings: epochs per second, 0 = as fast as it goes
+
+
+def _saved_speed() -> float | None:
+    """The training speed the user chose last time (None: as fast as it goes)."""
+    from playground.settings import settings
+
+    try:
+        eps = float(settings().value(SPEED_KEY, 0.0))
+    except (TypeError, ValueError):
+        return None
+    return eps if math.isfinite(eps) and eps > 0 else None
 
 
 def _np_activation(name: str):
@@ -87,6 +100,8 @@ class TrainingPage(QWidget):
         self._last_metrics = None
         self._ghost_label = ""
         self._lr_range_pending = False
+        self._status_error = False  # the status line shows an error (the next success replaces it)
+        self._speed = _saved_speed()  # epochs per second, None = as fast as it goes
         self.frames = 0  # frames in which a view was updated
         self._status_pending = None  # the latest epoch Metrics not yet shown in the status line
         self._status_at = 0.0
@@ -161,6 +176,8 @@ class TrainingPage(QWidget):
         rb.sigXMode.connect(self.curves.set_x_mode)
         rb.sigLogY.connect(self.curves.set_log_y)
         rb.sigShowTest.connect(self.decision.set_show_test)
+        rb.set_speed(self._speed)
+        rb.sigSpeed.connect(self.set_speed)
         self.set_theme(t)
 
     # -- Page protocol -----------------------------------------------------------
@@ -174,9 +191,8 @@ class TrainingPage(QWidget):
         self._title, self._lesson = scene["title"], scene["lesson"]
         self._views = list(scene["views"])
         self.controls.set_values(values)
-        self.curves.reset()
+        self._clear_run_views()
         self.curves.clear_ghost()
-        self.curves.hide_lr_range()
         self._apply_views()
         self._refresh_lesson()
         self._show_data()
@@ -240,6 +256,24 @@ class TrainingPage(QWidget):
             self._host = None
         self._state = "idle"
         self.run_bar.set_running(False)
+        self.run_bar.set_busy(False)
+
+    def speed(self) -> float | None:
+        """Epochs per second the page trains at (None: as fast as the trainer goes)."""
+        return self._speed
+
+    def set_speed(self, epochs_per_s: float | None) -> None:
+        """Train at most ``epochs_per_s`` epochs a second (None: as fast as it goes); remembered.
+
+        The trainer process waits between steps; this page only tells it the pace.
+        """
+        from playground.settings import settings
+
+        self._speed = float(epochs_per_s) if epochs_per_s else None
+        self.run_bar.set_speed(self._speed)
+        settings().setValue(SPEED_KEY, self._speed or 0.0)
+        if self._host is not None and self._host.running:
+            self._host.set_pace(self._speed)
 
     # -- run control -------------------------------------------------------------
     def config(self) -> cfg.TrainConfig:
@@ -274,9 +308,12 @@ class TrainingPage(QWidget):
         self._snapshot = None
         self._last_epoch = None
         self._last_metrics = None
-        self._ensure_host().start_run(config, paused=paused)
+        host = self._ensure_host()
+        host.start_run(config, paused=paused)
+        host.set_pace(self._speed)
         self._state = "paused" if paused else "running"
         self.run_bar.set_running(not paused)
+        self.run_bar.set_busy(True)  # until the first report arrives (a cold trainer imports torch first)
         self._timer.start()
         return True
 
@@ -285,6 +322,7 @@ class TrainingPage(QWidget):
             self._host.stop_run()
         self._state = "idle"
         self.run_bar.set_running(False)
+        self.run_bar.set_busy(False)
 
     def play(self) -> None:
         """Start training, or continue a paused run."""
@@ -296,7 +334,7 @@ class TrainingPage(QWidget):
             self._set_status("Training…")
             return
         if self._start_run():
-            self._set_status("Training… (starting the trainer process)" if not self._host.alive else "Training…")
+            self._set_status("Starting the trainer…")
 
     def one_epoch(self) -> None:
         """Train exactly one more epoch, then pause."""
@@ -312,9 +350,7 @@ class TrainingPage(QWidget):
         """Stop and show a fresh, untrained set-up."""
         self._stop_run()
         self._timer.stop()
-        self.curves.reset()
-        self._snapshot = None
-        self._last_epoch = None
+        self._clear_run_views()
         self._show_data()
         self._set_status("Reset: press Play to train a freshly initialized network.")
 
@@ -339,6 +375,7 @@ class TrainingPage(QWidget):
         self._stop_run()
         self._ensure_host().lr_range(config, lr_min=1e-5, lr_max=10.0, steps=200)
         self._lr_range_pending = True
+        self.run_bar.set_busy(True)
         self._timer.start()
         self._set_status("LR range test: training briefly while the learning rate grows 10x every 40 steps…")
 
@@ -349,8 +386,9 @@ class TrainingPage(QWidget):
         try:
             self.config()
         except ValueError as exc:
-            # Bad combination: keep the previous value, say why in place and in the status line.
+            # Bad combination: keep the previous value and show it again, say why in the status line.
             self._values[field] = old
+            self.controls.set_values({field: old})
             self._set_status(f"Not applied: {exc}", error=True)
             return
         active = self._state in ("running", "paused") and self._host is not None and self._host.running
@@ -365,11 +403,34 @@ class TrainingPage(QWidget):
             self._set_status(f"Changing {_FIELD_NAMES.get(field, field)} needs a new network: restarted training "
                              "from a fresh initialization and a fresh optimizer.")
             return
-        if field in ("dataset", "n", "noise", "classes", "split", "data_seed", "features", "normalize"):
-            self._show_data()
+        # Not training: what the last run showed (curves, verdict, weights) was for other settings.
+        had_run = self._state == "finished" or len(self.curves.history) > 0 or self._snapshot is not None
+        if self._state == "finished":
+            self._state = "idle"
+        self._clear_run_views()
+        if self._show_data():  # data, and the diagram of the new architecture
+            after = " The last run's results were for the old settings: cleared." if had_run else ""
+            self._set_status(f"Set {_FIELD_NAMES.get(field, field)}.{after} Press Play to train.")
 
     def _on_controls_invalid(self, message: str) -> None:
         self._set_status(f"Not applied: {message}", error=True)
+
+    def _clear_run_views(self) -> None:
+        """Forget the last run's results (curves, snapshot, histograms, matrix); the ghost stays."""
+        self.curves.reset()
+        self.curves.hide_lr_range()
+        self._snapshot = None
+        self._last_epoch = None
+        self._last_metrics = None
+        self._status_pending = None
+        self.data_view = None
+        self._dirty.discard("decision")
+        self._dirty.discard("diagram")
+        self._dirty.discard("histograms")
+        self.histograms.clear_histograms()
+        self.decision.set_grid(None)
+        k = self._prepared.n_classes if self._prepared is not None else 2
+        self.confusion.set_matrix(np.zeros((max(k, 2), max(k, 2))))
 
     def _on_controls_draw_toggled(self, on: bool) -> None:
         self.decision.set_drawing(on)
@@ -389,6 +450,10 @@ class TrainingPage(QWidget):
             self._set_status(f"Could not load the CSV: {exc}", error=True)
             return
         self.set_points([(float(a), float(b), float(c)) for (a, b), c in zip(X, labels)])
+        if self._prepared is not None:
+            import os
+
+            self._set_status(f"Loaded {len(X)} points from {os.path.basename(path)}. Press Play to train on them.")
 
     def _on_decision_point_clicked(self, x: float, y: float) -> None:
         self.add_point(x, y, self.controls.draw_class.value())
@@ -411,11 +476,13 @@ class TrainingPage(QWidget):
             self.controls.set_values({"dataset": "user"})
         if self._state in ("running", "paused"):
             self._stop_run()
-        self._show_data()
+        self._clear_run_views()
+        if self._show_data():
+            self._set_status(f"Your dataset: {len(self._points)} points. Press Play to train on them.")
 
     # -- drawing -----------------------------------------------------------------
-    def _show_data(self, config=None) -> None:
-        """Draw the data of the current settings (before training too)."""
+    def _show_data(self, config=None) -> bool:
+        """Draw the data of the current settings (before training too); False if they do not fit."""
         try:
             config = config or self.config()
             prepared = load_data(config)
@@ -427,7 +494,7 @@ class TrainingPage(QWidget):
                 self.decision.set_grid(None)
             self._set_status(str(exc), error=True)
             self._prepared = None
-            return
+            return False
         self._prepared = prepared
         pts = {s: (prepared.X_raw[s], prepared.y[s]) for s in ("train", "val", "test")}
         self.decision.set_data(pts, prepared.task, prepared.n_classes, prepared.extent)
@@ -436,6 +503,9 @@ class TrainingPage(QWidget):
         sizes = [len(prepared.features), *config.layers, 1 if prepared.n_classes <= 2 else prepared.n_classes]
         self.diagram.set_architecture(sizes, prepared.features)
         self._apply_views()
+        if self._status_error:  # the error was about settings that fit now
+            self._set_status(f"{sum(len(v) for v in prepared.y.values())} points ready. Press Play to train.")
+        return True
 
     def _apply_views(self) -> None:
         multi = self._prepared is not None and self._prepared.n_classes > 2
@@ -456,6 +526,7 @@ class TrainingPage(QWidget):
     def _set_status(self, text: str, error: bool = False) -> None:
         self._status_pending = None
         self._status_at = time.perf_counter()
+        self._status_error = bool(error)
         color = "#D55E00" if error else self._theme.foreground
         style = f"color: {color};"
         if self.status.styleSheet() != style:  # a style sheet re-polishes the label: only on change
@@ -483,6 +554,7 @@ class TrainingPage(QWidget):
 
     def handle_message(self, kind: str, payload) -> None:
         """Take one message of the trainer (metrics, pause, end, error, lr range result)."""
+        self.run_bar.set_busy(False)  # the first report (or the end) is here: things move now
         if kind == "metrics":
             if payload.data is not None:
                 self.data_view = payload.data  # what the run really trains on (tests read it)
