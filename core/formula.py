@@ -5,8 +5,14 @@ The text goes through the restricted parser in :mod:`core.formula_parser`
 """
 from __future__ import annotations
 
-from core.formula_parser import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, compile_formula, run_program
-from core.surface_base import Surface
+import math
+
+import torch
+
+from core.formula_parser import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, compile_formula, run_program, uses_xy
+from core.surface_base import DTYPE, Surface
+
+START_GRID = 60  # cells per side of the view searched for a finite start
 
 __all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "FormulaSurface", "compile_formula", "formula_surface"]
 
@@ -24,6 +30,34 @@ class FormulaSurface(Surface):
         self.expr = expr
         self.description = f"custom formula f(x, y) = {expr.strip()}"
         super().__init__()
+        if not uses_xy(self._code):  # folded to one number: every gradient is 0, nothing can move
+            value = float(run_program(self._code, torch.zeros(1, dtype=DTYPE), torch.zeros(1, dtype=DTYPE)))
+            raise ValueError(f"the formula does not depend on x or y (f = {value:g} everywhere): "
+                             "write it in x and y, e.g. x^2 + 3*y^2")
+        self.start = self._finite_start()
+
+    def _finite_start(self) -> tuple[float, float]:
+        """The default start, or the nearest grid point of the view where f and its gradient are finite.
+
+        A run from a point where f is inf or NaN ends at step 0; a formula such as ``log(x)`` is finite
+        in part of the view only, and starts there. ValueError when f is finite nowhere in the view.
+        """
+        x0, x1, y0, y1 = self.domain
+        sx, sy = type(self).start
+        xs = torch.linspace(x0, x1, START_GRID + 1, dtype=DTYPE)
+        gx, gy = torch.meshgrid(xs, torch.linspace(y0, y1, START_GRID + 1, dtype=DTYPE), indexing="xy")
+        pts = torch.cat([torch.tensor([[sx, sy]], dtype=DTYPE), torch.stack((gx.ravel(), gy.ravel()), 1)])  # (1+G, 2)
+        value, grad = self.value_and_grad(pts)
+        ok = torch.isfinite(value) & torch.isfinite(grad).all(1)  # (1+G,)
+        if ok[0]:
+            return (float(sx), float(sy))
+        if not ok.any():
+            where = f"x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]"
+            raise ValueError(f"the formula is not finite anywhere in the view {where} "
+                             f"(f({sx:g}, {sy:g}) = {float(value[0]):g})")
+        d2 = ((pts - pts[0]) ** 2).sum(1).masked_fill(~ok, math.inf)
+        k = int(torch.argmin(d2))
+        return (round(float(pts[k, 0]), 6), round(float(pts[k, 1]), 6))
 
     @property
     def spec(self) -> str:
@@ -54,12 +88,16 @@ def formula_surface(expr: str) -> FormulaSurface:
     -------
     FormulaSurface
         ``name == "formula"``, ``spec == "formula:" + expr``, domain
-        :math:`[-3, 3]^2`, start ``(-2, 2)``, no listed minima. Values may be
-        inf or NaN in parts of the view; that is not an error.
+        :math:`[-3, 3]^2`, no listed minima. Values may be inf or NaN in parts
+        of the view; that is not an error. The start is ``(-2, 2)``, or, where f
+        or its gradient is not finite there, the nearest point of a 60 x 60
+        grid over the view where both are (``log(x)`` starts at ``(0.1, 2)``).
 
     Raises
     ------
     ValueError
-        With the problem and its 1-based column, e.g. ``unexpected ')' at column 7``.
+        With the problem and its 1-based column, e.g. ``unexpected ')' at column 7``;
+        for a formula without x or y ("the formula does not depend on x or y"); for a
+        formula that is finite nowhere in the view.
     """
     return FormulaSurface(expr)

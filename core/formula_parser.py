@@ -55,6 +55,9 @@ _CONST, _X, _Y, _UNARY, _BIN = range(5)
 
 
 def _bad_char(ch: str, col: int) -> ValueError:
+    if ch in ("<", ">", "!", "=="):
+        return ValueError(f"comparisons ({ch!r} at column {col}) are not supported: formulas are arithmetic "
+                          "in x and y; max(a, b) and min(a, b) pick between two values")
     if ch == ".":
         return ValueError(f"attribute access ('.') is not allowed at column {col}")
     if ch in "'\"":
@@ -76,7 +79,8 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None:
-            tokens.append(("bad", text[pos], pos + 1))
+            bad = "==" if text.startswith("==", pos) else text[pos]  # '==' is a comparison, not '='
+            tokens.append(("bad", bad, pos + 1))
             return tokens
         if m.lastgroup != "space":
             tokens.append((m.lastgroup, m.group(), pos + 1))
@@ -120,6 +124,10 @@ class _Parser:
         if kind != "end":
             if text == ",":
                 raise ValueError(f"unexpected ',' at column {col} (commas only separate function arguments)")
+            if kind == "name" and (keyword.iskeyword(text) or keyword.issoftkeyword(text)):
+                # x if y else 1, x and y, x or y: Python words, not a missing '*'
+                raise ValueError(f"{text!r} at column {col} is not supported: formulas are arithmetic in "
+                                 "x and y (+ - * / ** and functions such as max(a, b))")
             hint = " (write * to multiply)" if kind in ("num", "name") or text == "(" else ""
             raise ValueError(f"unexpected {text!r} at column {col}{hint}")
         return self.code
@@ -259,6 +267,11 @@ def compile_formula(text: str) -> list[tuple[int, object]]:
     if len(text) > MAX_LENGTH:
         raise ValueError(f"formula is too long ({len(text)} characters, at most {MAX_LENGTH})")
     return _Parser(text).parse()
+
+
+def uses_xy(code) -> bool:
+    """True if the compiled formula reads x or y (constants are folded, so ``2*3`` reads neither)."""
+    return any(op in (_X, _Y) for op, _ in code)
 
 
 def run_program(code, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

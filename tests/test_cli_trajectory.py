@@ -131,3 +131,29 @@ def test_subprocess_module_entry_point():
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "step,x,y,loss,lr" and len(lines) == 5 and lines[1].startswith("0,-1.5,2.0,")
+
+
+@pytest.mark.parametrize("formula,needle", [
+    ("9**9**9**9", "the formula does not depend on x or y (f = inf everywhere)"),
+    ("3", "the formula does not depend on x or y (f = 3 everywhere)"),
+    ("1e999 + x", "the formula is not finite anywhere in the view"),
+    ("log(-1 - x^2)", "the formula is not finite anywhere in the view"),
+    ("x if y else 1", "'if' at column 3 is not supported: formulas are arithmetic in x and y"),
+    ("x < 1", "comparisons ('<' at column 3) are not supported"),
+])
+@pytest.mark.parametrize("command", ["trajectory", "basin"])
+def test_unusable_formulas_exit_2_with_one_line(capsys, formula, needle, command):
+    extra = ["--grid", "3x3"] if command == "basin" else []
+    status, out, err = _run(capsys, command, "--formula", formula, "--optimizer", "sgd", "--steps", "5", *extra)
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and needle in err
+    assert "diverged" not in err and "write * to multiply" not in err
+
+
+def test_formula_finite_only_in_part_of_the_view_starts_there(capsys):
+    status, out, err = _run(capsys, "trajectory", "--formula", "log(x) + y^2", "--optimizer", "sgd",
+                            "--lr", "0.001", "--steps", "5")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert status == 0 and err == ""  # not "diverged at step 0"
+    assert (float(rows[0]["x"]), float(rows[0]["y"])) == pytest.approx((0.1, 2.0))
+    assert len(rows) == 6 and all(np.isfinite(float(r["loss"])) for r in rows)

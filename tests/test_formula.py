@@ -43,17 +43,42 @@ def test_accepted_forms_match_numpy(expr, expected):
     np.testing.assert_allclose(_eval(expr), expected, rtol=1e-12, atol=1e-12)
 
 
-def test_constant_and_non_finite_formulas_are_allowed():
-    np.testing.assert_array_equal(_eval("3"), np.full(4, 3.0))
-    assert np.isinf(_eval("9**9**9**9")).all()  # float64 power: inf at once, not a huge int
-    assert np.isinf(_eval("9**9**9**9 * x")[:3]).all()
-    assert np.isnan(_eval("log(-1 - x^2)")).all()  # NaN everywhere still parses
-    s = formula_surface("1e999 + x")
-    assert np.isinf(s.f(PTS).numpy()).all()
-    value, grad = formula_surface("5").value_and_grad(PTS)
-    assert torch.equal(grad, torch.zeros(4, 2, dtype=F64))
-    assert torch.equal(formula_surface("5").hessian(PTS), torch.zeros(4, 2, 2, dtype=F64))
+def test_partly_non_finite_formulas_are_allowed():
+    assert np.isinf(formula_surface("1/x").f(torch.tensor([[0.0, 1.0]], dtype=F64)).numpy()).all()
+    far = torch.tensor([[3.0, 0.0], [-2.0, 2.0]], dtype=F64)
+    v = formula_surface("exp(exp(exp(x)))").f(far).numpy()
+    assert np.isinf(v[0]) and np.isfinite(v[1])  # inf where x is large, finite elsewhere
+    s = formula_surface("2^3^2 + 0*x")  # reads x: constant values, but a formula in x
+    value, grad = s.value_and_grad(PTS)
+    assert torch.equal(value, torch.full((4,), 512.0, dtype=F64)) and torch.equal(grad, torch.zeros(4, 2, dtype=F64))
     assert torch.equal(formula_surface("x + 2*y").hessian(PTS), torch.zeros(4, 2, 2, dtype=F64))
+
+
+@pytest.mark.parametrize("expr,value", [("3", "3"), ("9**9**9**9", "inf"), ("2^3 * pi - sin(1)", None),
+                                        ("-1e999", "-inf"), ("log(-1)", "nan")])
+def test_constant_formulas_are_refused(expr, value):
+    with pytest.raises(ValueError, match="the formula does not depend on x or y") as info:
+        formula_surface(expr)
+    if value is not None:
+        assert f"(f = {value} everywhere)" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("expr,at_start", [("9**9**9**9 * x", "-inf"), ("1e999 + x", "inf"),
+                                           ("log(-1 - x^2)", "nan"), ("sqrt(-1 - y^2) * x", "nan")])
+def test_formulas_finite_nowhere_in_the_view_are_refused(expr, at_start):
+    with pytest.raises(ValueError, match=r"not finite anywhere in the view x in \[-3, 3\], y in \[-3, 3\]") as info:
+        formula_surface(expr)
+    assert str(info.value).endswith(f"(f(-2, 2) = {at_start})")
+
+
+@pytest.mark.parametrize("expr,start", [("x^2 + y^2", (-2.0, 2.0)), ("log(x) + y^2", (0.1, 2.0)),
+                                        ("sqrt(x) + y^2", (0.1, 2.0)), ("x^2 + log(y - 2.5)", (-2.0, 2.6))])
+def test_the_start_is_where_f_and_its_gradient_are_finite(expr, start):
+    s = formula_surface(expr)
+    assert s.start == pytest.approx(start)
+    value, grad = s.value_and_grad(torch.tensor([s.start], dtype=F64))
+    assert torch.isfinite(value).all() and torch.isfinite(grad).all()
 
 
 def test_formula_surface_attributes_and_spec():
@@ -94,7 +119,13 @@ def test_nan_gradient_at_finite_value_is_guarded():
     ("x + __builtins__", "name '__builtins__' is not allowed at column 5"),
     ("lambda: 1", "keyword 'lambda' is not allowed at column 1"),
     ("[x for x in y]", r"unexpected character '\[' at column 1"),
-    ("x if y else 1", "unexpected 'if' at column 3"),
+    ("x if y else 1", "'if' at column 3 is not supported: formulas are arithmetic in x and y"),
+    ("x and y", "'and' at column 3 is not supported"),
+    ("x or 1", "'or' at column 3 is not supported"),
+    ("x < 1", r"comparisons \('<' at column 3\) are not supported"),
+    ("x >= y", r"comparisons \('>' at column 3\) are not supported"),
+    ("x == 1", r"comparisons \('==' at column 3\) are not supported"),
+    ("x != 1", r"comparisons \('!' at column 3\) are not supported"),
     ("z + 1", "unknown name 'z' at column 1; allowed: x, y, pi, e and functions sin"),
     ("x * foo(y)", "unknown function 'foo' at column 5"),
     ("exec(x)", "unknown function 'exec' at column 1"),
@@ -126,6 +157,8 @@ def test_rejected_forms_name_problem_and_column(expr, message):
     with pytest.raises(ValueError, match=message) as info:
         formula_surface(expr)
     assert "\n" not in str(info.value)
+    if "not supported" in message:  # the '2x' hint does not fit these
+        assert "write * to multiply" not in str(info.value)
 
 
 def test_nesting_and_length_limits():
