@@ -40,6 +40,14 @@ DEFAULT_SCENE = {
 }
 
 
+def _finite_at(surface, xy) -> bool:
+    """True if f and its gradient are finite at ``xy`` (a start the racers can leave)."""
+    import torch
+
+    value, grad = surface.value_and_grad(torch.tensor([xy], dtype=torch.float64))
+    return bool(torch.isfinite(value).all() and torch.isfinite(grad).all())
+
+
 def _palette(theme: Theme) -> QPalette:
     """A full palette for ``theme`` (tabs, lists and inputs too, or dark mode leaves dark text on dark)."""
     bg, fg = QColor(theme.background), QColor(theme.foreground)
@@ -667,7 +675,8 @@ class OptimizerPage(QWidget):
         if self._surface is None or surface.name != self._surface.name:  # not a parameter of the same one
             name, title, text = self._scene_lesson
             self.lesson.set_lesson(*((title, text) if surface.name == name else surface_lesson(surface)))
-        if tuple(surface.domain) != tuple(self.surface_view.domain()) and surface.name != self._surface.name:
+        moved = tuple(surface.domain) != tuple(self.surface_view.domain()) and surface.name != self._surface.name
+        if moved or not _finite_at(surface, self._start):  # from where f is inf or NaN every run ends at step 0
             self._start = tuple(surface.start)
             self.surface_view.set_start(*self._start)
         # The surface is painted first; the racers, curves and readouts follow on the next turn of
