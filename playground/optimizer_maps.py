@@ -13,6 +13,7 @@ progress; both can be cancelled, and a change of context while a map runs restar
 """
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -456,6 +457,7 @@ class MapsPanel(QWidget):
             lam = float(np.nanmax(np.abs(np.linalg.eigvalsh(0.5 * (h + h.transpose(0, 2, 1))))))
             return lam if math.isfinite(lam) and lam > 0 else None
         except Exception:  # noqa: BLE001  (a surface without a usable Hessian: use the racer's lr)
+            logging.getLogger(__name__).debug("no curvature for the lr range on %s", self._spec, exc_info=True)
             return None
 
     def _set_range(self, key: str, lo_edit: QLineEdit, hi_edit: QLineEdit) -> None:
