@@ -104,3 +104,11 @@ def test_bad_combination_shows_the_kept_value_again(page):
     assert "Not applied" in page.status.text()
     assert page._values["dataset"] == "moons"
     assert page.controls.dataset.currentData() == "moons"  # the field shows what is used
+
+
+def test_optimizer_range_checked_before_play(page):
+    """A value the trainer would refuse at Play is refused where it is set, with the range."""
+    page._on_controls_changed("lr", 1e6)  # e.g. an lr beyond what the optimizer takes
+    assert page._values["lr"] == 0.01
+    assert "Not applied" in page.status.text() and "1000" in page.status.text()
+    assert page.controls.lr.value() == 0.01

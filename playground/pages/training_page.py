@@ -287,7 +287,12 @@ class TrainingPage(QWidget):
             values["points"] = None
         values["report_every"] = 5
         values["grid_size"] = 100
-        return scene_training.values_to_config(values)
+        config = scene_training.values_to_config(values)
+        from core.optimizers import validate_hparams
+
+        # The optimizer's own ranges here, not at Play in the trainer ("adam: lr must be in [0, 1000]").
+        validate_hparams(config.optimizer, **{**dict(config.hparams or {}), "lr": config.lr})
+        return config
 
     def _ensure_host(self):
         if self._host is None:
