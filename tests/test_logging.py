@@ -61,3 +61,26 @@ def test_cli_user_error_writes_no_log(home, capsys):
     _, err = capsys.readouterr()
     assert status == 2 and "unknown optimizer" in err and "details in" not in err
     assert not (home / applog.LOG_FILE).exists()
+
+
+def test_an_uncaught_exception_is_logged_and_shown_in_the_status_bar(home, qtbot, monkeypatch):
+    import sys
+
+    from playground.app import _install_excepthook
+    from playground.main_window import MainWindow
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # undone after the test
+    path = applog.setup_logging()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    _install_excepthook(w)
+    try:
+        raise KeyError("no such racer")
+    except KeyError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert w.statusBar().currentMessage() == f"Error: KeyError: 'no such racer' (details in {path})"
+    for h in logging.getLogger().handlers:
+        h.flush()
+    text = path.read_text()
+    assert "ERROR playground.uncaught: uncaught KeyError" in text and "Traceback" in text
+    w.close()
