@@ -28,7 +28,7 @@ def drawn_labels(axis) -> list[tuple[object, str]]:
         specs = axis.generateDrawSpecs(painter)
     finally:
         painter.end()
-    return [] if specs is None else [(rect, text) for rect, _flags, text in specs[2]]
+    return [] if specs is None else [(rect, text) for rect, _flags, text in specs[2] if text]
 
 
 def _number(text: str) -> float:
@@ -64,6 +64,7 @@ def test_hparam_map_axes_read_the_true_lr_and_momentum(qtbot):
     mom_shown = shown_values(left)
     assert min(mom_shown) >= -0.06 and max(mom_shown) <= 1.05, mom_shown
     assert all(a.autoSIPrefixScale == 1.0 for a in (bottom, left, view.bar.axis))
+    _assert_apart(drawn_labels(bottom))  # "0.0001 0.001 0.01" touched in a narrow map
     assert "(x" not in view.bar.axis.labelString()  # a colour bar of losses inside 0..1: no "(x0.001)"
 
 

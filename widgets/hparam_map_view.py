@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets.theme import LIGHT, Theme
@@ -24,6 +25,22 @@ def axis_values(low: float, high: float, n: int, log: bool) -> np.ndarray:
     if log:
         return np.geomspace(low, high, n)
     return np.linspace(low, high, n)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def log_ticks(lo: float, hi: float, every: int = 1) -> list:
+    """Ticks of a log10 axis over [lo, hi]: decades labelled 10⁻⁴, 10⁻³ ..., unlabelled 2..9 between.
+
+    ``every``: label every n-th decade only (the others get an unlabelled tick). pyqtgraph wrote
+    "0.0001 0.001 0.01", which touched in the side column at 1280x720.
+    """
+    a, b = math.ceil(lo), math.floor(hi)
+    major = [(float(k), "10" + str(k).translate(_SUPERSCRIPT) if k % every == 0 else "") for k in range(a, b + 1)]
+    minor = [(k + math.log10(m), "") for k in range(a - 1, b + 1) for m in range(2, 10)
+             if lo <= k + math.log10(m) <= hi]
+    return [major, minor]
 
 
 def _edges(values: np.ndarray, log: bool) -> tuple[float, float]:
@@ -91,7 +108,7 @@ class HparamMapView(QWidget):
         self._theme = theme
         self.glw.setBackground(theme.background)
         fill_background(self, theme)
-        style_axes([self.plot.getAxis("bottom"), self.plot.getAxis("left"), self.bar.axis], theme)
+        font = style_axes([self.plot.getAxis("bottom"), self.plot.getAxis("left"), self.bar.axis], theme)
         self.caption.setStyleSheet(f"font-size: {theme.font_pt}pt; color: {theme.foreground};")
         self.marker.setPen(screen_pen(theme.marker, 3))
         self.marker.setBrush(pg.mkBrush(None))
@@ -112,10 +129,33 @@ class HparamMapView(QWidget):
             plain_ticks(axis)  # else lr 1e-05 .. 0.07 read 0.01 .. 70 (a hidden x1000)
         x0, x1 = _edges(self._x, self._xlog)
         y0, y1 = _edges(self._y, self._ylog)
+        self._set_log_ticks()
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
         self._values = None
         self.image.clear()
         self.marker.setData([], [])
+
+    def _set_log_ticks(self) -> None:
+        """Decade ticks on the log axes, every decade labelled where the axis has room for it."""
+        if self._x is None:
+            return
+        vb = self.plot.getViewBox()
+        for name, values, log, room in (("bottom", self._x, self._xlog, vb.width()),
+                                        ("left", self._y, self._ylog, vb.height())):
+            axis = self.plot.getAxis(name)
+            if not log:
+                axis.setTicks(None)
+                continue
+            lo, hi = _edges(values, True)
+            fm = QFontMetrics(axis.style["tickFont"] or axis.font())
+            label = (fm.horizontalAdvance("10⁻⁴") + fm.horizontalAdvance("0")) if name == "bottom" else fm.height()
+            decades = max(hi - lo, 1e-9)
+            every = max(1, math.ceil(label * decades / max(room, 1.0))) if room > 0 else 1
+            axis.setTicks(log_ticks(lo, hi, every))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._set_log_ticks()
 
     def set_values(self, values: np.ndarray, diverged: np.ndarray | None = None, log: bool = True,
                    label: str = "final loss") -> None:
@@ -156,6 +196,11 @@ class HparamMapView(QWidget):
         self.bar.setLevels((lo, hi))
         style = {"color": self._theme.foreground, "font-size": f"{self._theme.font_pt}pt"}
         self.bar.axis.setLabel(("log10 " if self._log else "") + self._label, **style)
+        # ColorBarItem fixes its axis at 45 px: with the theme's font "-10" ran into the bar's title.
+        axis = self.bar.axis
+        fm = QFontMetrics(axis.style["tickFont"] or axis.font())
+        axis.setWidth(fm.horizontalAdvance("-10.5") + axis.style["tickTextOffset"][0]
+                      + max(0, axis.style["tickLength"]) + 0.8 * axis.label.boundingRect().height() + 4)
         n_div = int(self._diverged.sum())
         self.caption.setText(f"Light grey: diverged ({n_div} of {self._diverged.size} cells). "
                              "Click a cell to add a racer with those values.")
