@@ -139,3 +139,21 @@ def test_set_values_switching_features_is_not_refused(controls):
     controls.set_values({"features": ("x2",)})
     assert [n for n, b in controls.feature_boxes.items() if b.isChecked()] == ["x2"]
     assert not invalid
+
+
+def test_racer_schedule_font_kept_after_bad_then_good(qtbot):
+    from widgets.racer_panel import RacerPanel
+
+    panel = RacerPanel(LIGHT)
+    qtbot.addWidget(panel)
+    panel.set_theme(LIGHT)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_racers([{"optimizer": "sgd"}])
+    edit = panel.schedule
+    size = edit.fontInfo().pointSizeF()
+    _type(edit, "nonsense:gamma=")
+    assert edit.toolTip() != "" and panel.schedule_error.isVisibleTo(panel)
+    _type(edit, "exp:k=0.01")  # the example of its tooltip
+    assert not panel.schedule_error.isVisibleTo(panel), (edit.text(), panel.schedule_error.text())
+    assert edit.fontInfo().pointSizeF() == size

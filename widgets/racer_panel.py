@@ -12,8 +12,10 @@ from core.lectures import cited_in
 from core.optimizers import list_optimizers, optimizer_info, validate_hparams
 from widgets.hparam_editor import HParamEditor
 from widgets.theme import LIGHT, Theme
+from widgets.training_controls_fields import mark_field
 
 MAX_RACERS = 8
+SCHEDULE_TIP = "Learning-rate schedule, e.g. 'exponential:gamma=0.99'; empty keeps lr constant."
 
 
 def _check_schedule(spec: str) -> None:
@@ -84,7 +86,7 @@ class RacerPanel(QWidget):
         self.color.setToolTip("The racer's colour (a colour-blind safe palette).")
         self.schedule = QLineEdit()
         self.schedule.setPlaceholderText("constant (e.g. step:step_size=100,gamma=0.5)")
-        self.schedule.setToolTip("Learning-rate schedule, e.g. 'exponential:gamma=0.99'; empty keeps lr constant.")
+        self.schedule.setToolTip(SCHEDULE_TIP)
         self.schedule_error = QLabel("")
         self.schedule_error.setStyleSheet("color: #C00000;")
         self.schedule_error.setWordWrap(True)
@@ -235,7 +237,7 @@ class RacerPanel(QWidget):
             self.color.setCurrentIndex(k)
             self.schedule.setText(r["schedule"])
             self.schedule_error.hide()
-            self.schedule.setStyleSheet("")
+            mark_field(self.schedule, None, SCHEDULE_TIP)  # not a style sheet: clearing one shrank the font
             self.noise.setValue(r["grad_noise"])
             self.seed.setValue(r["seed"])
             r["hparams"] = self.hparams.set_optimizer(r["optimizer"], r["hparams"])
@@ -327,10 +329,10 @@ class RacerPanel(QWidget):
         except (ValueError, ImportError) as exc:
             self.schedule_error.setText(str(exc))
             self.schedule_error.show()
-            self.schedule.setStyleSheet("border: 2px solid #C00000;")
+            mark_field(self.schedule, str(exc), SCHEDULE_TIP)
             return
         self.schedule_error.hide()
-        self.schedule.setStyleSheet("")
+        mark_field(self.schedule, None, SCHEDULE_TIP)
         if spec != r["schedule"]:
             r["schedule"] = spec
             self._changed()
