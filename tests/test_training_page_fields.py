@@ -157,3 +157,16 @@ def test_racer_schedule_font_kept_after_bad_then_good(qtbot):
     _type(edit, "exp:k=0.01")  # the example of its tooltip
     assert not panel.schedule_error.isVisibleTo(panel), (edit.text(), panel.schedule_error.text())
     assert edit.fontInfo().pointSizeF() == size
+
+
+def test_schedule_tooltip_examples_are_valid():
+    """The examples a tooltip offers are what people type first: each must parse."""
+    import re
+
+    from core.schedules import parse_schedule
+    from widgets.racer_panel import SCHEDULE_TIP
+
+    examples = re.findall(r"'([^']+)'", SCHEDULE_TIP)
+    assert examples
+    for ex in examples:
+        parse_schedule(ex)

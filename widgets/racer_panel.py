@@ -15,7 +15,7 @@ from widgets.theme import LIGHT, Theme
 from widgets.training_controls_fields import mark_field
 
 MAX_RACERS = 8
-SCHEDULE_TIP = "Learning-rate schedule, e.g. 'exponential:gamma=0.99'; empty keeps lr constant."
+SCHEDULE_TIP = "Learning-rate schedule, e.g. 'exp:k=0.01' or 'cosine'; empty keeps lr constant."
 
 
 def _check_schedule(spec: str) -> None:
