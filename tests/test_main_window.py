@@ -58,6 +58,7 @@ def test_close_waits_for_a_stubborn_map_job_and_saves_settings(qtbot, monkeypatc
     """Closing while a map job ignores its stop event: no exception out of closeEvent, the
     geometry is saved, the job's thread has ended (it is waited for, logged and asked again)."""
     import logging
+    import multiprocessing
     import threading
     import time
 
@@ -91,6 +92,7 @@ def test_close_waits_for_a_stubborn_map_job_and_saves_settings(qtbot, monkeypatc
         w.close()  # pytest-qt fails the test if closeEvent raises
     assert threads and all(t.isFinished() for t in threads)
     assert not maps.is_busy()
+    assert multiprocessing.active_children() == []  # the racer subprocess ended too
     assert any("still running" in r.getMessage() for r in caplog.records)
     assert (tmp_path / "settings.ini").exists()
     assert settings().value("geometry") == w.saveGeometry()
