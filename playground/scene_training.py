@@ -68,14 +68,25 @@ def scene_to_values(scene: dict) -> dict:
     if values["schedule"] in ("", "none", "constant"):
         values["schedule"] = None
     if values["points"] is not None:
-        values["points"] = [tuple(float(v) for v in p) for p in values["points"]]
+        values["points"] = _points(values["points"])
         values["dataset"] = "user"
     values["split"] = cfg.parse_split(values["split"])
     values["layers"] = cfg.parse_layers(values["layers"])
     values["features"] = tuple(values["features"])
     if isinstance(values["dropout"], list):
-        values["dropout"] = tuple(float(p) for p in values["dropout"])
+        values["dropout"] = tuple(values["dropout"])  # the numbers are checked by cfg.validate, by name
     return values
+
+
+def _points(points) -> list[tuple[float, float, float]]:
+    """[[x1, x2, label], ...] -> tuples of floats; a bad entry is named ("points: ...")."""
+    out = []
+    for i, p in enumerate(points if isinstance(points, (list, tuple)) else [points]):
+        if (not isinstance(p, (list, tuple)) or len(p) != 3
+                or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in p)):
+            raise ValueError(f"points: entry {i + 1} must be [x1, x2, label] numbers, got {p!r}")
+        out.append(tuple(float(v) for v in p))
+    return out
 
 
 def values_to_config(values: dict) -> cfg.TrainConfig:

@@ -100,3 +100,115 @@ def test_verdict_measures_bias_against_the_noise_floor():
     v = bias_variance(0.08, 0.12, base_error=0.084)
     assert v.code == "good" and "base error of about 8%" in v.text
     assert bias_variance(0.30, 0.31, base_error=0.084).code == "high_bias"
+
+
+# --------------------------------------------------------------------------- the verdicts' evidence
+
+from core.training import TrainControls, train  # noqa: E402
+from core.training.diagnostics import diagnose, nan_message  # noqa: E402
+from core.training.metrics import LayerStats  # noqa: E402
+
+
+def _layer(name, grad, ratio, dead=None):
+    return LayerStats(name, 8, "relu", 0.0, 1.0, dead, grad, 1.0, ratio)
+
+
+def test_live_verdict_uses_the_same_noise_floor_as_the_final_one():
+    """Noisy moons (floor ~8 %): a model at ~90 % train accuracy is not underfitting, live or final."""
+    cfg = TrainConfig(dataset="moons", n=400, noise=0.3, layers=(16,), activation="tanh", optimizer="adam",
+                      lr=0.02, batch_size=32, epochs=25, report_every=0)
+    ms = list(train(cfg))
+    last_epoch, final = [m for m in ms if m.kind == "epoch"][-1], ms[-1]
+    print(f"\ntrain error {1 - final.train_acc:.3f}: live {last_epoch.verdict_code}, final {final.verdict_code}")
+    assert 0.05 < 1 - final.train_acc < 0.084 + 0.05  # in the band where a zero floor says "high bias"
+    assert bias_variance(1 - final.train_acc, 1 - final.val_acc).code.startswith("high_bias")
+    assert last_epoch.verdict_code == final.verdict_code and not final.verdict_code.startswith("high_bias")
+    assert last_epoch.verdict_headline and "base" in final.verdict_text
+    assert all(m.verdict_code for m in ms if m.kind == "epoch" and m.epoch > 0)
+
+
+def test_a_loss_that_bounces_or_kills_units_blames_the_learning_rate():
+    # adam at lr 1 on moons: ~50 % train accuracy. It is not a network too small for the data.
+    cfg = TrainConfig(dataset="moons", n=500, noise=0.15, layers=(16, 16), activation="relu", init="he-normal",
+                      optimizer="adam", lr=1.0, batch_size=32, epochs=60, report_every=0)
+    final = list(train(cfg))[-1]
+    print(f"\n{final.verdict_code}: {final.verdict_text}")
+    assert final.train_acc < 0.7
+    assert final.verdict_code == "lr_too_high"
+    assert "learning rate (1)" in final.verdict_text and "too high" in final.verdict_text
+    assert "bigger" not in final.verdict_text
+    assert "units output 0" in final.verdict_text or "rose in" in final.verdict_text or "ended at" in final.verdict_text
+
+
+def test_bounce_evidence_names_the_epochs():
+    losses = [0.7, 0.5, 0.62, 0.45, 0.6, 0.44, 0.63, 0.5, 0.66, 0.48, 0.64, 0.5]
+    v = diagnose(0.3, 0.32, losses=losses, lr=0.5)
+    assert v.code == "lr_too_high" and "rose in 5 of 11 epochs" in v.text and "too high" in v.text
+
+
+def test_a_flat_loss_points_to_the_learning_rate_first_and_names_the_fall():
+    losses = [0.70] + [0.69 - 0.0001 * i for i in range(100)]  # fell about 1.4 % over 100 epochs
+    layers = [_layer("hidden1", 0.2, 2e-3), _layer("output", 0.3, 3e-3)]
+    v = diagnose(0.45, 0.46, losses=losses, layers=layers, lr=0.3)
+    assert v.code == "learning_rate" and "fell only 1% over 100 epochs" in v.text
+    assert v.text.index("learning rate") < v.text.index("bigger")  # the lr first, then the network
+
+
+def test_tiny_updates_say_the_learning_rate_is_too_low():
+    losses = [1.0] + [0.99 * (1 - 0.0015 * i) for i in range(60)]
+    layers = [_layer("hidden1", 0.3, 5e-6), _layer("output", 0.4, 3e-5)]
+    v = diagnose(0.4, 0.41, losses=losses, layers=layers, lr=1e-4)
+    assert v.code == "lr_too_low" and "too low" in v.text and "3e-05" in v.text and "fell only 9%" in v.text
+
+
+def test_vanishing_gradients_are_not_blamed_on_the_network_size():
+    losses = [0.693] * 40
+    layers = [_layer("hidden1", 3e-9, 1e-9), _layer("hidden2", 1e-6, 1e-7), _layer("output", 4e-4, 1e-3)]
+    v = diagnose(0.49, 0.5, losses=losses, layers=layers, lr=0.1)
+    assert v.code == "vanishing_gradients" and "3e-09" in v.text and "stayed at 0.693 over 39 epochs" in v.text
+
+
+def test_a_plateau_after_a_real_fall_keeps_the_bias_advice():
+    # Logistic regression on circles: the loss falls, then sits at its best; the network is too small.
+    losses = [1.7, 1.2, 0.9, 0.75] + [0.69] * 40
+    layers = [_layer("output", 0.2, 2e-3)]
+    v = diagnose(0.45, 0.47, losses=losses, layers=layers, lr=0.01)
+    assert v.code == "high_bias" and "bigger" in v.text and "train error 45%" in v.text
+
+
+def test_huge_inputs_say_scale_the_data():
+    v = diagnose(0.5, 0.5, losses=[0.7] * 20, lr=0.01, input_scale=1e300)
+    assert v.code == "data_scale" and "inputs span up to 1e+300" in v.text and "normalize" in v.text
+    m = nan_message(0.01, "adam", 1, 1, float("nan"), input_scale=1e300)
+    assert "inputs span up to 1e+300" in m and "scal" in m and "too high" not in m
+
+
+def test_a_csv_of_1e300_values_is_told_to_scale_the_data(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2)) * 1e300
+    path = tmp_path / "huge.csv"
+    path.write_text("x1,x2,label\n" + "".join(f"{float(a)!r},{float(b)!r},{int(a > 0)}\n" for a, b in X))
+    for lr in (0.01, 1e-6):  # a smaller lr changes nothing: it is the data
+        final = list(train(TrainConfig(dataset="user", csv_path=str(path), layers=(8,), optimizer="adam", lr=lr,
+                                       epochs=5, report_every=0)))[-1]
+        assert final.stopped == "nan"
+        assert "inputs span up to 2.25e+300" in final.message and "too high" not in final.message
+    # Standardizing them works: the normalization no longer overflows to inf (which made every input 0).
+    final = list(train(TrainConfig(dataset="user", csv_path=str(path), layers=(8,), optimizer="adam", lr=0.05,
+                                   epochs=30, report_every=0, normalize=True)))[-1]
+    assert final.stopped == "completed" and final.train_acc > 0.9
+
+
+def test_a_diverging_lr_nan_message_names_its_evidence():
+    final = list(train(TrainConfig(dataset="plane", n=100, layers=(16, 16), activation="relu", optimizer="sgd",
+                                   lr=50.0, epochs=50, report_every=0)))[-1]
+    assert final.stopped == "nan" and "too high" in final.message
+    assert "inputs are moderate (up to" in final.message
+
+
+def test_verdict_texts_name_their_evidence():
+    assert "train error 25%" in bias_variance(0.25, 0.27).text
+    assert "val error 15% vs train 1%" in bias_variance(0.01, 0.15).text
+    assert bias_variance(0.01, 0.15).headline == "High variance (val error 15% vs train 1%)"
+    reg = bias_variance(0.3, 0.31, measure="loss")
+    assert "train loss 0.3" in reg.text

@@ -15,6 +15,7 @@ Public API (stable; the training page builds on it)
     controls.lr = 0.003            # applied at the next step; rebases a schedule (see controls.py)
     controls.set(l1=0.0, l2=1e-3, dropout=0.2, augment="jitter:0.05")
     controls.request_snapshot()    # a Snapshot in the next report
+    controls.neuron_grid = 20      # snapshots then carry each unit's 20 x 20 heatmap (Snapshot.neurons)
     m.to_json_dict()               # JSON-friendly dict; Metrics pickles (numpy/python values only)
 
 Run ``train`` off the GUI thread (TRAPS: call ``torch.set_num_threads(1)`` in that worker, or host
@@ -28,15 +29,19 @@ Other entry points::
     parse_split("70/15/15"), parse_layers("16,16"), parse_augment("jitter:0.05,rotate:15")
     weight_decay_kind(optimizer) -> "coupled" | "decoupled" | "none"
     gradient_check(model, loss_fn, X, y) / gradient_check_config(cfg) -> GradCheck
-    bias_variance(train_error, val_error) -> Verdict(code, text, ...)
+    bias_variance(train_error, val_error) -> Verdict(code, text, headline, evidence, ...)
+    diagnose(train_error, val_error, losses=..., layers=..., lr=..., input_scale=...) -> Verdict
+                                                     # the recipe, after the lr / data / gradient evidence
+    memory_estimate(cfg) -> (state bytes, activation bytes); validate refuses > MEMORY_LIMIT_BYTES
     lr_range_test(cfg, lr_min, lr_max, steps) -> LRRange(lrs, losses, smoothed, min_lr, suggested_lr)
     INIT_DESCRIPTIONS[name] -> one-line description of each init scheme
 """
 from .augment import parse_augment
-from .config import TrainConfig, parse_layers, parse_split, validate
+from .config import MEMORY_LIMIT_BYTES, TrainConfig, memory_estimate, parse_layers, parse_split, validate
 from .controls import TrainControls
 from .data import load_data, make_dataset, read_csv
-from .diagnostics import GradCheck, Verdict, bias_variance, gradient_check, gradient_check_config, nan_message
+from .diagnostics import (GradCheck, Verdict, bias_variance, diagnose, gradient_check, gradient_check_config,
+                          nan_message)
 from .init import DESCRIPTIONS as INIT_DESCRIPTIONS
 from .lr_range import LRRange, lr_range_test
 from .metrics import DataView, LayerStats, Metrics, Snapshot
@@ -47,5 +52,6 @@ __all__ = [
     "TrainConfig", "TrainControls", "Metrics", "LayerStats", "Snapshot", "DataView", "train",
     "load_data", "make_dataset", "read_csv", "parse_split", "parse_layers", "parse_augment", "validate",
     "weight_decay_kind", "gradient_check", "gradient_check_config", "GradCheck", "bias_variance",
-    "Verdict", "nan_message", "INIT_DESCRIPTIONS", "lr_range_test", "LRRange",
+    "Verdict", "nan_message", "INIT_DESCRIPTIONS", "lr_range_test", "LRRange", "diagnose", "memory_estimate",
+    "MEMORY_LIMIT_BYTES",
 ]

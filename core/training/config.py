@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass, field
 
 CLASSIFICATION_DATASETS = ("circles", "xor", "gaussian", "spiral", "moons", "blobs")
@@ -22,6 +23,10 @@ LOSSES = ("auto", "bce", "ce", "mse", "mae", "huber")
 BATCHNORM = (None, "before", "after")
 LAST_BATCH = ("auto", "keep", "merge", "drop")
 EARLY_METRICS = ("val_loss", "val_acc")
+# A run whose network needs more than this (weights, gradients, Adam's two moments and the
+# activations of its largest forward pass) is refused before anything is allocated: torch would
+# otherwise fail inside a step with an allocator error, or swap the machine to a halt.
+MEMORY_LIMIT_BYTES = 2_000_000_000
 
 
 @dataclass
@@ -77,6 +82,8 @@ class TrainConfig:
     report_every : a ``kind="step"`` Metrics every this many optimizer steps (0: none).
     snapshot_every : attach a Snapshot to every k-th epoch Metrics (0: only on request).
     grid_size : G of the decision grid (G x G). hist_bins : bins of the histograms.
+    neuron_grid : G of each unit's own heatmap (G x G) in a Snapshot; 0: none (they cost a
+        forward pass, so only a page that shows the network diagram asks for them).
     sparsity_tol : |w| below this counts as zero in the reported sparsity.
     """
 
@@ -123,6 +130,7 @@ class TrainConfig:
     snapshot_every: int = 0
     grid_size: int = 100
     hist_bins: int = 30
+    neuron_grid: int = 0
     sparsity_tol: float = 1e-3
 
     def replace(self, **changes) -> "TrainConfig":
@@ -149,6 +157,9 @@ def parse_split(text: str | tuple | list) -> tuple[float, float, float]:
         except ValueError:
             raise ValueError(f"bad split {text!r}: expected TRAIN/VAL/TEST such as 60/20/20") from None
     else:
+        bad = [v for v in text if not _is_number(v)]
+        if bad:
+            raise ValueError(f"split: every part must be a number, got {bad[0]!r}")
         vals = [float(v) for v in text]
     if len(vals) == 2:  # "80/20": no test split
         vals.append(0.0)
@@ -171,10 +182,22 @@ def parse_layers(text: str | tuple | list) -> tuple[int, ...]:
         except ValueError:
             raise ValueError(f"bad layers {text!r}: expected widths such as 16,16") from None
     else:
+        bad = [v for v in text if not _is_whole(v)]
+        if bad:
+            raise ValueError(f"layers: every width must be a whole number, got {bad[0]!r}")
         vals = [int(v) for v in text]
     if any(v < 1 for v in vals):
         raise ValueError(f"bad layers {text!r}: every width must be at least 1")
     return tuple(vals)
+
+
+def _is_number(v) -> bool:
+    """A real number (bool is not one, though Python says it is an int)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _is_whole(v) -> bool:
+    return _is_number(v) and math.isfinite(v) and float(v) == int(v)
 
 
 def parse_float_list(text: str | float | tuple | list, what: str) -> float | tuple[float, ...]:
@@ -243,9 +266,97 @@ def parse_init(spec: str) -> tuple[str, float | None]:
     return name, None
 
 
-def validate(config: TrainConfig) -> None:
-    """Raise ``ValueError`` with one clear sentence for any impossible setting."""
+_WHOLE = ("n", "classes", "epochs", "seed", "report_every", "snapshot_every", "grid_size", "hist_bins",
+          "neuron_grid")
+_WHOLE_OR_NONE = ("data_seed", "batch_size", "early_stopping")
+_REAL = ("noise", "lr", "l1", "l2", "sparsity_tol")
+_REAL_OR_NONE = ("weight_decay",)
+
+
+def _check_types(c: TrainConfig) -> None:
+    """Numbers must be numbers: a text such as ``'x'`` would otherwise fail deep inside with a
+    message that names no field ("must be real number, not str")."""
+    for name in _WHOLE + _WHOLE_OR_NONE:
+        v = getattr(c, name)
+        if v is None and name in _WHOLE_OR_NONE:
+            continue
+        if not _is_whole(v):
+            what = "a whole number" if _is_number(v) else "a number"
+            raise ValueError(f"{name}: must be {what}, got {v!r}")
+    for name in _REAL + _REAL_OR_NONE:
+        v = getattr(c, name)
+        if v is None and name in _REAL_OR_NONE:
+            continue
+        if not _is_number(v):
+            raise ValueError(f"{name}: must be a number, got {v!r}")
+    for name in ("dropout",):
+        v = getattr(c, name)
+        for p in (v if isinstance(v, (tuple, list)) else (v,)):
+            if not _is_number(p):
+                raise ValueError(f"{name}: must be a number (or one per hidden layer), got {p!r}")
+    for name in ("activation",):
+        v = getattr(c, name)
+        for a in (v if isinstance(v, (tuple, list)) else (v,)):
+            if not isinstance(a, str):
+                raise ValueError(f"{name}: must be a name such as 'relu' (or one per hidden layer), got {a!r}")
+    for name in ("init", "dataset", "loss", "optimizer", "augment", "schedule", "schedule_per", "last_batch"):
+        v = getattr(c, name)
+        if not isinstance(v, str) and not (v is None and name in ("augment", "schedule")):
+            raise ValueError(f"{name}: must be a text, got {v!r}")
+    if not isinstance(c.features, (tuple, list)) or not all(isinstance(f, str) for f in c.features):
+        raise ValueError(f"features: must be a list of names, got {c.features!r}")
+
+
+def _format_bytes(b: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if b >= size:
+            return f"{b / size:.3g} {unit}"
+    return f"{b / 1e3:.3g} kB"
+
+
+def memory_estimate(config: TrainConfig) -> tuple[int, int]:
+    """Bytes a run needs, roughly: (weights, gradients and Adam's state, activations).
+
+    .. math::
+        M = 16 P + 12 R \\sum_l w_l
+
+    with :math:`P` the parameters (float32: the weight, its gradient and Adam's two moments) and
+    :math:`R` the rows of the largest forward pass (a batch, the train + val evaluation or the
+    decision grid) times the widths :math:`w_l` (pre-activation, activation and its gradient).
+    """
     c = config
+    n_in = len(c.features)
+    n_out = int(c.classes) if c.dataset == "blobs" and int(c.classes) > 2 else 1
+    if c.dataset == "user":
+        n_out = 10  # the labels are not read yet: an upper bound (and the output layer is small)
+    widths = [n_in, *[int(w) for w in c.layers], n_out]
+    params = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+    n = len(c.points) if c.dataset == "user" and c.points is not None else int(c.n)
+    split = parse_split(c.split)
+    n_trval = int(math.ceil(n * (split[0] + split[1])))
+    rows = max(n_trval, int(c.grid_size) ** 2, int(c.batch_size or 0))
+    return 16 * params, 12 * rows * sum(widths[1:])
+
+
+def _check_memory(c: TrainConfig) -> None:
+    state, acts = memory_estimate(c)
+    if state + acts <= MEMORY_LIMIT_BYTES:
+        return
+    shape = " x ".join(str(int(w)) for w in c.layers)
+    n = len(c.points) if c.dataset == "user" and c.points is not None else int(c.n)
+    what = "" if state >= acts else f" on {n} points"
+    raise ValueError(f"layers: {shape} needs about {_format_bytes(state + acts)}{what} (weights, gradients, "
+                     f"Adam's state and activations); the limit is {_format_bytes(MEMORY_LIMIT_BYTES)}: "
+                     "use fewer or narrower layers")
+
+
+def validate(config: TrainConfig) -> None:
+    """Raise ``ValueError`` with one clear sentence for any impossible setting.
+
+    Each message starts with the field it is about, or names it, and says what is allowed.
+    """
+    c = config
+    _check_types(c)
     if c.dataset != "user" and c.dataset not in DATASETS:
         raise ValueError(f"unknown dataset {c.dataset!r}: choose from {', '.join(DATASETS)} (or user data)")
     if c.dataset == "user" and c.points is None and c.csv_path is None:
@@ -297,9 +408,12 @@ def validate(config: TrainConfig) -> None:
         raise ValueError("report_every and snapshot_every must be >= 0")
     if not 2 <= int(c.grid_size) <= 1000:
         raise ValueError(f"grid size must be between 2 and 1000 (got {c.grid_size})")
+    if int(c.neuron_grid) != 0 and not 2 <= int(c.neuron_grid) <= 100:
+        raise ValueError(f"neuron_grid: must be 0 (off) or between 2 and 100 (got {c.neuron_grid})")
     if c.optimizer == "newton":
         raise ValueError("optimizer 'newton' needs the exact Hessian of a 2-parameter surface; "
                          "it cannot train a network (choose another optimizer)")
     from .augment import parse_augment  # late import: augment imports this module
 
     parse_augment(c.augment)
+    _check_memory(c)

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import threading
 
-_FIELDS = ("lr", "l1", "l2", "dropout", "augment")
+_FIELDS = ("lr", "l1", "l2", "dropout", "augment", "neuron_grid")
 
 
 class TrainControls:
-    """Mid-run changes: ``lr``, ``l1``, ``l2``, ``dropout`` (p, or one per layer), ``augment`` spec.
+    """Mid-run changes: ``lr``, ``l1``, ``l2``, ``dropout`` (p, or one per layer), ``augment`` spec,
+    and ``neuron_grid`` (G of the per-unit heatmaps in the snapshots, 0: none; a view, not the run).
 
     Assign a field (``controls.lr = 0.003``) or call :meth:`set`; call
     :meth:`request_snapshot` to get a Snapshot in the next report. Values are validated by the

@@ -248,7 +248,17 @@ class Prepared:
 
     def transform(self, X_raw: np.ndarray) -> np.ndarray:
         """Raw points (N, 2) -> normalized features (N, F) float32."""
-        return ((compute_features(X_raw, self.features) - self.mean) / self.std).astype(np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):  # huge inputs become inf: input_scale names them
+            return ((compute_features(X_raw, self.features) - self.mean) / self.std).astype(np.float32)
+
+    def input_scale(self) -> float:
+        """The largest |feature| of the TRAIN split after normalization (what the network sees; inf or
+        NaN when a feature overflows). 0 for an empty split."""
+        if len(self.X_raw["train"]) == 0:
+            return 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = (compute_features(self.X_raw["train"], self.features) - self.mean) / self.std
+            return float(np.abs(Z).max())
 
 
 def load_data(config: TrainConfig) -> Prepared:
@@ -271,7 +281,14 @@ def load_data(config: TrainConfig) -> Prepared:
     ys = {s: y[i] for s, i in idx.items()}
     F = compute_features(X_raw["train"], config.features)
     if config.normalize:
-        mean, std = F.mean(0), F.std(0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean, std = F.mean(0), F.std(0)
+            if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+                # Values near 1e300 overflow the std (their squares are inf), and an inf std would
+                # silently turn every input into 0: scale by the largest |value| first.
+                big = np.abs(F).max(0)
+                big = np.where(np.isfinite(big) & (big > 0), big, 1.0)
+                mean, std = (F / big).mean(0) * big, (F / big).std(0) * big
         std = np.where(std > 1e-12, std, 1.0)  # a constant feature stays as it is
     else:
         mean, std = np.zeros(F.shape[1]), np.ones(F.shape[1])

@@ -67,6 +67,11 @@ class Snapshot:
     grad_hist : per Linear layer ``(counts, edges)`` of the last weight gradient (None before training).
     dropout_masks : per hidden layer, one training example's keep mask (bool (width,)) of the
         last step, or None where dropout is off. keep_probs : 1 - p per hidden layer.
+    neurons : per layer after the input, (units, g, g) float32: each hidden unit's activation and
+        the output's logit (or value) over a g x g grid of the data extent, from the model in eval
+        mode (None unless ``neuron_grid`` is set). Row-major like ``grid``.
+    confusion : (K, K) int64 counts of the validation split, true class (rows) vs predicted
+        (columns), from the same forward pass as ``val_acc`` (None for regression or no val split).
     """
 
     epoch: int
@@ -80,6 +85,8 @@ class Snapshot:
     grad_hist: list
     dropout_masks: list
     keep_probs: list
+    neurons: list | None = None
+    confusion: np.ndarray | None = None
 
     def to_json_dict(self) -> dict:
         return _jsonable(self)
@@ -115,7 +122,10 @@ class Metrics:
     batch_loss : step reports: mean training-batch data loss since the previous step report.
     layers : per-layer :class:`LayerStats` (epoch and final reports).
     snapshot : a :class:`Snapshot` when requested. data : a :class:`DataView` in the epoch-0 report.
-    test_loss, test_acc, best_epoch, stopped, message, verdict_code, verdict_text, timing :
+    verdict_code, verdict_text, verdict_headline : the diagnosis so far
+        (:func:`core.training.diagnostics.diagnose`), in every epoch report after epoch 0 and in the
+        final one; headline is its short form for a status line.
+    test_loss, test_acc, best_epoch, stopped, message, timing :
         final report only. ``stopped`` is "completed", "early_stopping", "stopped" (stop event) or
         "nan"; ``message`` explains a NaN stop; ``timing`` has ``total_s``, ``metrics_s``.
     """
@@ -143,6 +153,7 @@ class Metrics:
     message: str | None = None
     verdict_code: str | None = None
     verdict_text: str | None = None
+    verdict_headline: str | None = None
     timing: dict | None = None
 
     def to_json_dict(self) -> dict:

@@ -13,7 +13,7 @@ from .augment import augment_batch, parse_augment
 from .config import CLASSIFICATION_DATASETS, TrainConfig, validate
 from .controls import TrainControls
 from .data import Prepared, load_data
-from .diagnostics import bias_variance, nan_message, noise_floor
+from .diagnostics import LossHistory, diagnose, nan_message, noise_floor
 from .init import initialize
 from .metrics import DataView, LayerStats, Metrics, Snapshot
 from .model import MLP, build_model, data_loss, resolve_loss
@@ -158,6 +158,14 @@ class _Run:
         self.prev_weights: list[torch.Tensor] | None = None
         self.t_metrics = 0.0
         self.note: str | None = None
+        self.neuron_grid = int(config.neuron_grid)
+        # Evidence for the verdicts (diagnostics.diagnose) and the NaN message.
+        self.base_error = base_error_for(config, d.task)
+        self.input_scale = d.input_scale()
+        self.train_losses = LossHistory()     # after each epoch, epoch 0 first
+        self.first_loss: float | None = None  # the run's first and latest finite batch losses
+        self.last_loss: float | None = None
+        self._val_logits: torch.Tensor | None = None  # of the latest evaluate_train_val
 
     # ----------------------------------------------------------------- lr and schedule
     @property
@@ -198,6 +206,11 @@ class _Run:
                     self.model.set_dropout(value)
                 elif key == "augment":
                     self.aug_ops = parse_augment(value)
+                elif key == "neuron_grid":
+                    value = int(value)
+                    if value != 0 and not 2 <= value <= 100:
+                        raise ValueError(f"neuron_grid must be 0 (off) or between 2 and 100 (got {value})")
+                    self.neuron_grid = value
             except ValueError as exc:
                 self.note = f"ignored {key} change: {exc}"
         return snap
@@ -207,12 +220,18 @@ class _Run:
         if len(t) == 0:
             return None, None
         loss = float(data_loss(logits, t, self.loss_name))
-        acc = None
-        if self.loss_name == "bce":
-            acc = float(((logits[:, 0] > 0).to(t.dtype) == t).float().mean())
-        elif self.loss_name == "ce":
-            acc = float((logits.argmax(1) == t).float().mean())
+        pred = self._predict(logits)
+        # A count over n, in float64: the confusion matrix's trace is exactly acc * n.
+        acc = None if pred is None else int((pred == t.long()).sum()) / len(t)
         return loss, acc
+
+    def _predict(self, logits: torch.Tensor) -> torch.Tensor | None:
+        """Predicted classes (N,) int64 of a classifier's logits; None for regression."""
+        if self.loss_name == "bce":
+            return (logits[:, 0] > 0).long()
+        if self.loss_name == "ce":
+            return logits.argmax(1)
+        return None
 
     @torch.no_grad()
     def evaluate(self, split: str, keep: list | None = None) -> tuple[float | None, float | None]:
@@ -234,6 +253,7 @@ class _Run:
         acts: list[torch.Tensor] = []
         logits = self.model(self.X_trval, acts)
         keep.extend(a[:n] for a in acts)
+        self._val_logits = logits[n:]
         return (*self._loss_acc(logits[:n], self.T["train"].t), *self._loss_acc(logits[n:], self.T["val"].t))
 
     @torch.no_grad()
@@ -291,6 +311,7 @@ class _Run:
             return counts.astype(np.int64), edges.astype(np.float32)
 
         lin = self.model.linears()
+        neurons = self._neuron_maps(self.neuron_grid) if self.neuron_grid else None
         return Snapshot(
             epoch=self.epoch, step=self.step,
             grid_x=gx.astype(np.float32), grid_y=gy.astype(np.float32), grid=grid.numpy().astype(np.float32),
@@ -301,7 +322,35 @@ class _Run:
             dropout_masks=[d_.last_mask.numpy().copy() if d_.last_mask is not None and d_.p > 0 else None
                            for d_ in self.model.dropouts()],
             keep_probs=[d_.keep_prob for d_ in self.model.dropouts()],
+            neurons=neurons, confusion=self._confusion(),
         )
+
+    @torch.no_grad()
+    def _neuron_maps(self, G: int) -> list[np.ndarray]:
+        """Each unit's output over a G x G grid of the input plane, from the model itself (eval mode).
+
+        Hidden layers: the activation (what ``keep`` records, as the histograms); output layer:
+        the logit or the regression value. Per layer (units, G, G) float32, row = x2.
+        """
+        x0, x1, y0, y1 = self.data.extent
+        mx, my = np.meshgrid(np.linspace(x0, x1, G), np.linspace(y0, y1, G))   # (G, G), row = y
+        pts = np.stack([mx.ravel(), my.ravel()], 1)                              # (G*G, 2)
+        self.model.eval()
+        acts: list[torch.Tensor] = []
+        out = self.model(torch.from_numpy(self.data.transform(pts)), acts)
+        return [a.T.reshape(-1, G, G).numpy().astype(np.float32) for a in (*acts, out)]
+
+    def _confusion(self) -> np.ndarray | None:
+        """(K, K) counts, true class (rows) vs predicted (columns), of the validation split, from the
+        logits that gave the latest val_acc (so its trace is val_acc * n_val exactly)."""
+        logits = self._val_logits
+        if logits is None or self.data.task != "classification" or len(logits) == 0:
+            return None
+        pred = self._predict(logits).numpy()
+        true = self.T["val"].t.long().numpy()
+        k = max(int(self.data.n_classes), 2)
+        # numpy, not sklearn.metrics.confusion_matrix: scikit-learn is not a dependency.
+        return np.bincount(true * k + pred, minlength=k * k).reshape(k, k).astype(np.int64)
 
     def epoch_metrics(self, kind: str, want_snapshot: bool) -> Metrics:
         t0 = time.perf_counter()
@@ -316,8 +365,24 @@ class _Run:
                     snapshot=self.snapshot(acts) if want_snapshot else None)
         if self.note:
             m.message, self.note = self.note, None
+        if kind == "epoch":
+            self.train_losses.append(tr_loss)
+        if self.epoch > 0 or kind == "final":  # live verdicts: the final one's rule, on the evidence so far
+            self._set_verdict(m)
         self.t_metrics += time.perf_counter() - t0
         return m
+
+    def _set_verdict(self, m: Metrics) -> None:
+        if m.train_loss is None or not math.isfinite(m.train_loss):
+            return
+        v = bias_variance_for(m, self.data.task, self.base_error, losses=self.train_losses,
+                              input_scale=self.input_scale)
+        if v is not None:
+            m.verdict_code, m.verdict_text, m.verdict_headline = v.code, v.text, v.headline
+
+    def _nan_message(self, epoch: int, step: int, loss: float) -> str:
+        return nan_message(self.lr, self.c.optimizer, epoch, step, loss, input_scale=self.input_scale,
+                           first_loss=self.first_loss, last_finite_loss=self.last_loss)
 
     # ----------------------------------------------------------------- the loop
     def run(self, stop_event) -> Iterator[Metrics]:
@@ -357,8 +422,11 @@ class _Run:
                 lval = float(loss.detach())
                 if not math.isfinite(lval) or not math.isfinite(float(total.detach())):
                     stopped, halted = "nan", True
-                    message = nan_message(self.lr, c.optimizer, epoch, self.step + 1, lval)
+                    message = self._nan_message(epoch, self.step + 1, lval)
                     break
+                if self.first_loss is None:
+                    self.first_loss = lval
+                self.last_loss = lval
                 self.opt.zero_grad(set_to_none=False)
                 total.backward()
                 last = bi == len(batches) - 1
@@ -385,7 +453,7 @@ class _Run:
                                  batch_loss=acc_loss / acc_n)
                     if snap_pending:
                         acts: list[torch.Tensor] = []
-                        self.evaluate("train", acts)
+                        self.evaluate_train_val(acts)  # also the val logits of the confusion matrix
                         sm.snapshot, snap_pending = self.snapshot(acts), False
                     acc_loss, acc_n = 0.0, 0
                     self.t_metrics += time.perf_counter() - t0
@@ -397,7 +465,7 @@ class _Run:
             m = self.epoch_metrics("epoch", want)
             snap_pending = False
             if m.train_loss is not None and not math.isfinite(m.train_loss):
-                stopped, message = "nan", nan_message(self.lr, c.optimizer, epoch, self.step, m.train_loss)
+                stopped, message = "nan", self._nan_message(epoch, self.step, m.train_loss)
                 yield m
                 break
             if self.sched is not None and c.schedule_per == "epoch":
@@ -421,10 +489,8 @@ class _Run:
         final.best_epoch, final.stopped = best_epoch, stopped
         if message:
             final.message = message
-        if stopped != "nan":
-            v = bias_variance_for(final, self.data.task, base_error_for(c, self.data.task))
-            if v is not None:
-                final.verdict_code, final.verdict_text = v.code, v.text
+        if stopped == "nan":
+            final.verdict_code = final.verdict_text = final.verdict_headline = None
         total_s = time.perf_counter() - t_start
         final.timing = {"total_s": total_s, "metrics_s": self.t_metrics,
                         "metrics_fraction": self.t_metrics / total_s if total_s > 0 else 0.0}
@@ -445,16 +511,21 @@ class _Run:
         return m.val_loss
 
 
-def bias_variance_for(m: Metrics, task: str, base_error: float = 0.0):
-    """Bias/variance verdict from a Metrics' train/val errors (error = 1 - acc, or the loss).
+def bias_variance_for(m: Metrics, task: str, base_error: float = 0.0, losses=(), input_scale=None):
+    """The verdict (:func:`core.training.diagnostics.diagnose`) of a Metrics' train/val errors.
 
-    ``base_error`` is the data's noise floor (:func:`base_error_for`), the lectures' Bayes error.
+    Error = 1 - accuracy for classification, the loss for regression. ``base_error`` is the data's
+    noise floor (:func:`base_error_for`), the lectures' Bayes error; ``losses`` the train loss after
+    each epoch so far; ``input_scale`` the largest |input|. The trainer puts this verdict in every
+    epoch report and the final one, so a live verdict and the final verdict use the same rule.
     """
     if m.val_loss is None or m.train_loss is None:
         return None
+    common = dict(losses=losses, layers=m.layers, lr=m.lr, input_scale=input_scale)
     if task == "classification" and m.train_acc is not None and m.val_acc is not None:
-        return bias_variance(1.0 - m.train_acc, 1.0 - m.val_acc, base_error=base_error)
-    return bias_variance(m.train_loss, m.val_loss, bias_tol=0.05, variance_tol=max(0.02, 0.5 * m.train_loss))
+        return diagnose(1.0 - m.train_acc, 1.0 - m.val_acc, base_error=base_error, **common)
+    return diagnose(m.train_loss, m.val_loss, bias_tol=0.05, variance_tol=max(0.02, 0.5 * m.train_loss),
+                    measure="loss", **common)
 
 
 def base_error_for(config: TrainConfig, task: str) -> float:
