@@ -54,7 +54,8 @@ def validate_hparams(name: str, **hparams: Any) -> dict[str, Any]:
     name : str
         A registry name.
     **hparams
-        Python values: floats, bools, and pairs (tuple/list) for ``betas``, ``etas``, ``step_sizes``.
+        Python values: floats, bools (a switch also takes 1 or 0, as a table of per-row values holds
+        them), and pairs (tuple/list) for ``betas``, ``etas``, ``step_sizes``.
         Parsing strings such as ``"0.9,0.999"`` is the caller's job.
 
     Returns
