@@ -422,7 +422,7 @@ def _row_table(name: str, base: dict, row_hparams: dict | None, n: int) -> dict:
                 hp[k] = (float(row[j]), float(row[j + 1]))
                 j += 2
             else:
-                hp[k] = bool(row[j]) if spec.kind == "bool" else float(row[j])
+                hp[k] = float(row[j])  # a switch as 1.0/0.0: validate_hparams refuses 0.5 here, not later
                 j += 1
         validate_hparams(name, **hp)
     return table
