@@ -154,6 +154,7 @@ def run(args) -> int:
     surface = _surface(args)
     racer = _racer(args)
     start = _pair(args.start, "--start", "X,Y") if args.start is not None else tuple(surface.start)
+    _check_start(surface, start)
     tr = run_trajectory(surface, racer, start, steps)
     rows = [(t, float(tr.xy[t, 0]), float(tr.xy[t, 1]), float(tr.loss[t]), float(tr.lr[t]))
             for t in range(len(tr.xy))]
@@ -168,6 +169,16 @@ def run(args) -> int:
     if tr.diverged_at is not None:
         print(f"diverged at step {tr.diverged_at}", file=sys.stderr)
     return 0
+
+
+def _check_start(surface, start) -> None:
+    """Refuse a start where the loss or its gradient is not finite (every step would be 'diverged at 0')."""
+    import torch
+
+    loss, grad = surface.value_and_grad(torch.tensor([start], dtype=torch.float64))
+    if not (torch.isfinite(loss).all() and torch.isfinite(grad).all()):
+        raise ValueError(f"--start {start[0]!r},{start[1]!r}: the loss or its gradient is not finite there "
+                         f"(f = {float(loss[0])!r}); pick a start inside the surface's domain {surface.domain}")
 
 
 def grid_starts(domain, nx: int, ny: int):

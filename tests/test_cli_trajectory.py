@@ -157,3 +157,10 @@ def test_formula_finite_only_in_part_of_the_view_starts_there(capsys):
     assert status == 0 and err == ""  # not "diverged at step 0"
     assert (float(rows[0]["x"]), float(rows[0]["y"])) == pytest.approx((0.1, 2.0))
     assert len(rows) == 6 and all(np.isfinite(float(r["loss"])) for r in rows)
+
+
+def test_start_where_the_loss_is_not_finite_exits_2_with_one_line(capsys):
+    code, out, err = _run(capsys, "trajectory", "--formula", "log(x) + y^2", "--optimizer", "sgd",
+                          "--start", "-1,1", "--steps", "5")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "not finite" in err and "--start" in err
