@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
 
 from playground import scenes
@@ -14,6 +14,9 @@ from playground.pages import PAGES
 from playground.settings import settings
 from widgets.theme import get_theme
 from widgets.theme_apply import palette
+
+
+TITLE_BAR_PX = 40  # room left for a window manager's title bar when the window is sized to a screen
 
 
 class MainWindow(QMainWindow):
@@ -57,6 +60,19 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geom)
         else:
             self.resize(1280, 800)
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        """No larger than the screen's free area: 1280x800 on a 1280x720 screen put the Play bar below
+        its edge. The title bar is not part of the size, and is not known before the window shows."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        w, h = min(self.width(), free.width()), min(self.height(), free.height() - TITLE_BAR_PX)
+        if (w, h) != (self.width(), self.height()):
+            self.resize(max(w, 1), max(h, 1))
+            self.move(free.topLeft())
 
     # -- menus -------------------------------------------------------------
     def _build_menu(self) -> None:

@@ -106,3 +106,62 @@ def test_gl_view_renders_under_xvfb(tmp_path):
         except subprocess.TimeoutExpired:
             xvfb.kill()
             xvfb.wait()
+
+
+THEME_CHILD = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from widgets.surface_3d import Surface3DView, gl_available
+    from widgets.theme import get_theme
+    if not gl_available():
+        print("NO-GL"); sys.exit(3)
+    xs = np.linspace(-2, 2, 40); ys = np.linspace(-1.5, 1.5, 30)
+    X, Y = np.meshgrid(xs, ys)
+    if True:  # one view a process: a second GLViewWidget in the same process drew no mesh (GLError 1281)
+        names = sys.argv[2].split(",")
+        v = Surface3DView(get_theme(names[0]))
+        v.resize(400, 300)
+        v.set_grid(xs, ys, X**2 + 4 * Y**2)
+        v.show()
+        for _ in range(10):
+            app.processEvents()
+        for name in names[1:]:
+            v.set_theme(get_theme(name))
+            for _ in range(10):
+                app.processEvents()
+        v.gl_view.grabFramebuffer().save(sys.argv[1])
+        v.close(); v.deleteLater(); app.processEvents()
+    """
+)
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed: cannot test the OpenGL view")
+def test_gl_view_follows_a_live_theme_switch(tmp_path):
+    from PySide6.QtGui import QColor, QImage
+
+    from xdisplay import xcb_env, xvfb_display
+    from widgets.theme import DARK, LIGHT
+
+    runs = ["light,dark", "dark", "dark,light", "light"]
+    with xvfb_display("1024x768x24") as display:
+        env = dict(xcb_env(display), PYTHONPATH=str(REPO))
+        for i, run in enumerate(runs):
+            proc = subprocess.run([sys.executable, "-c", THEME_CHILD, str(tmp_path / f"{i}.png"), run], env=env,
+                                  cwd=REPO, capture_output=True, text=True, timeout=120)
+            if proc.returncode == 3:
+                pytest.skip("Xvfb has no working OpenGL (gl_available() is False)")
+            assert proc.returncode == 0, proc.stderr[-2000:]
+
+    def pixels(i):
+        img = QImage(str(tmp_path / f"{i}.png")).convertToFormat(QImage.Format_RGB32)
+        arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
+        return arr[:, : img.width(), :3][:, :, ::-1].astype(int)  # BGRA in memory -> RGB
+
+    for switched, fresh, theme in ((0, 1, DARK), (2, 3, LIGHT)):
+        a, b = pixels(switched), pixels(fresh)
+        want = np.array(QColor(theme.background).getRgb()[:3])
+        assert np.abs(a[2, 2] - want).sum() <= 6, f"{runs[switched]}: background {a[2, 2]}, want {want}"
+        assert np.mean(np.abs(a - b).sum(axis=-1) > 30) < 0.01  # the mesh too, as in a view started so

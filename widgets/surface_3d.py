@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from widgets.theme import LIGHT, Theme
@@ -81,6 +81,8 @@ class Surface3DView(QWidget):
         self._transform = None  # (x0, sx, y0, sy, z0, sz, zlo, zhi)
         self._trail_items: list = []
         self._mesh = None
+        self._grid = None  # (xs, ys, z) last shown, redrawn by set_theme
+        self._trails = None
         self._stack = QStackedLayout(self)
         self.placeholder = QLabel(PLACEHOLDER_TEXT)
         self.placeholder.setAlignment(Qt.AlignCenter)
@@ -99,6 +101,24 @@ class Surface3DView(QWidget):
             self._stack.addWidget(self.gl_view)
             self._stack.setCurrentWidget(self.gl_view)
 
+    def set_theme(self, theme: Theme) -> None:
+        """Redraw with ``theme``: background, mesh colours, trail widths and the placeholder's text."""
+        self._theme = theme
+        f = QFont(self.placeholder.font())
+        f.setPointSize(theme.font_pt)
+        self.placeholder.setFont(f)
+        pal = self.placeholder.palette()
+        pal.setColor(QPalette.WindowText, QColor(theme.foreground))
+        self.placeholder.setPalette(pal)
+        if self.gl_view is None:
+            return
+        self.gl_view.setBackgroundColor(theme.background)
+        if self._grid is not None:
+            self.set_grid(*self._grid)  # the colormap may differ between themes
+        if self._trails is not None:
+            self.set_trails(self._trails)
+        self.gl_view.update()
+
     @property
     def has_gl(self) -> bool:
         """True when the 3-D view is live (False: the placeholder shows)."""
@@ -115,6 +135,7 @@ class Surface3DView(QWidget):
 
     def set_grid(self, xs: np.ndarray, ys: np.ndarray, z: np.ndarray) -> None:
         """Show a height field ``z`` (ny, nx), row-major, over the coordinates ``xs`` (nx,), ``ys`` (ny,)."""
+        self._grid = (xs, ys, z)
         finite = z[np.isfinite(z)]
         if finite.size == 0:
             finite = np.zeros(1)
@@ -160,6 +181,8 @@ class Surface3DView(QWidget):
 
         Non-finite points (a diverged racer) end the trail.
         """
+        self._trails = list(trails)
+        trails = self._trails
         if self.gl_view is None:
             return
         import pyqtgraph.opengl as gl

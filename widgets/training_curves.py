@@ -22,9 +22,11 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from widgets.axis_ticks import nice_step as _nice_step
 from widgets.theme import LIGHT, Theme
-from widgets.theme_apply import screen_pen
+from widgets.theme_apply import plain_ticks, screen_pen
 
 X_MODES = ("epoch", "iteration", "examples")
+# Each plot's axis title, and the short form used where the plot is shorter than the full one.
+_TITLES = {"loss": ("loss", "loss"), "acc": ("accuracy", "acc."), "lr": ("lr", "lr")}
 _X_LABELS = {"epoch": "epoch", "iteration": "iteration (optimizer steps)", "examples": "examples seen"}
 _NICE = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0)
 STEP_SERIES = ("batch", "lr", "g_lr")  # one point per step report: thousands of points
@@ -145,21 +147,30 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 2)
         self.ci.layout.setRowStretchFactor(2, 1)
+        self.ci.layout.setContentsMargins(4, 4, 4, 4)  # pyqtgraph's 9 px: room the plots need at 1280x650
         self.range_plot = self.addPlot(row=3, col=0)
         self.range_plot.setLogMode(True, False)
+        self.ci.layout.removeItem(self.range_plot)  # in the grid only while shown (hide_lr_range)
         self.range_plot.setVisible(False)
+        self._suggested: float | None = None
         self._range_curve = self.range_plot.plot()
-        self._range_line = pg.InfiniteLine(angle=90, movable=False)
+        # The suggestion is written beside its line, not as a plot title: a title row cost the height
+        # that the window lacks at 1280x650.
+        self._range_line = pg.InfiniteLine(angle=90, movable=False, label="",
+                                           labelOpts={"position": 0.7, "movable": False})
         self.range_plot.addItem(self._range_line)
         for p in (self.acc_plot, self.lr_plot):
             p.setXLink(self.loss_plot)
+        for p in (self.loss_plot, self.acc_plot, self.lr_plot, self.range_plot):
+            for name in ("left", "bottom"):
+                plain_ticks(p.getAxis(name))  # loss, accuracy and lr have no unit: "0.3", never "300"
         self._items: dict[str, pg.PlotDataItem] = {}
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # what each item shows (before decimation)
         self._ranges: dict[str, tuple[float, float] | None] = {}
         self._make_items()
         for p in (self.loss_plot, self.acc_plot, self.lr_plot):
             p.setYRange(-0.05, 1.05, padding=0)  # an empty run: a plain 0-1 scale (0, 0.5, 1), spaced like a full one
-            p.vb.sigResized.connect(lambda *_, p=p: self._space_left_ticks(p))
+            p.vb.sigResized.connect(lambda *_, p=p: self._on_plot_resized(p))
         for p in (self.loss_plot, self.acc_plot):
             # The x axis is shared: its values under the lr plot only (ticks and grid stay).
             # Less text to re-render when the x range moves, and more room for the curves.
@@ -219,23 +230,26 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self._items[name].setPen(pen)
         font = QFont()
         font.setPointSize(theme.font_pt - 1)
-        for plot, title in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy"), (self.lr_plot, "lr")):
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             for name in ("left", "bottom"):
                 ax = plot.getAxis(name)
                 ax.setPen(theme.grid)
                 ax.setTextPen(theme.foreground)
                 ax.setTickFont(font)
-            plot.setLabel("left", title, **_label_style(theme))
-        self._fix_left_widths(font)
-        self.lr_plot.setLabel("bottom", _X_LABELS[self._x_mode], **_label_style(theme))
+            plot.getAxis("left")._title = None
+            self._fit_title(plot)
         self._range_curve.setPen(pg.mkPen(theme.racer_colors[4], width=w))
         self._range_line.setPen(screen_pen(theme.foreground, 1.5, style=Qt.DashLine))
-        self.range_plot.getAxis("bottom").setTextPen(theme.foreground)
-        self.range_plot.getAxis("left").setTextPen(theme.foreground)
-        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
-            plot.getAxis("left").enableAutoSIPrefix(False)
-            plot.getAxis("bottom").enableAutoSIPrefix(False)  # the empty 0-1 range read "epoch (x0.001)"
+        for name in ("left", "bottom"):
+            ax = self.range_plot.getAxis(name)
+            ax.setPen(theme.grid)
+            ax.setTextPen(theme.foreground)
+            ax.setTickFont(font)
+        self._range_title()
+        self._fix_left_widths(font)
+        self.lr_plot.setLabel("bottom", _X_LABELS[self._x_mode], **_label_style(theme))
+        self._fit_min_height()
         self._title()
         self.refresh()
 
@@ -246,7 +260,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         three plots' left edges would differ and the layout would change whenever the labels do.
         """
         text_w = QFontMetrics(font).horizontalAdvance(_WIDEST_TICK)
-        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot, self.range_plot):
             ax = plot.getAxis("left")
             title_h = ax.label.boundingRect().height()  # the title is rotated: its height is a width here
             # pyqtgraph puts the title 5 px left of the axis' edge and the ticks' text 5 px left of the line.
@@ -291,14 +305,80 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._range_curve.setData(lrs[ok], losses[ok])
         if suggested:
             self._range_line.setValue(np.log10(suggested))  # the axis is log10(lr) in log mode
-        self.range_plot.setTitle(f"lr range test: suggested lr ≈ {suggested:.2g}" if suggested else "lr range test",
-                                 size=f"{self._theme.font_pt}pt", color=self._theme.foreground)
+        self._range_line.setVisible(bool(suggested))
+        self._suggested = suggested
+        # The label on the side of the line with more room (the x axis is log10 lr).
+        x = np.log10(lrs[ok]) if ok.any() else np.zeros(1)
+        right_half = bool(suggested) and np.log10(suggested) > 0.5 * (x.min() + x.max())
+        self._range_line.label.anchors = [(1.0, 0.5), (1.0, 0.5)] if right_half else [(0.0, 0.5), (0.0, 0.5)]
+        self._range_title()
+        if not self.range_plot.isVisible():
+            self.ci.layout.addItem(self.range_plot, 3, 0)
+            self.ci.layout.setRowStretchFactor(3, 2)
         self.range_plot.setVisible(True)
-        self.ci.layout.setRowStretchFactor(3, 2)
+        self._fit_min_height()
 
     def hide_lr_range(self) -> None:
-        """Hide the range-test plot."""
+        """Hide the range-test plot; the three curve plots get its room back."""
+        if self.range_plot.isVisible():
+            # Out of the grid, not just hidden: a hidden item keeps its row, its minimum and its stretch.
+            self.ci.layout.removeItem(self.range_plot)
+            self.ci.layout.setRowStretchFactor(3, 0)
         self.range_plot.setVisible(False)
+        self._fit_min_height()
+
+    def _key(self, plot) -> str:
+        return {id(self.loss_plot): "loss", id(self.acc_plot): "acc", id(self.lr_plot): "lr"}[id(plot)]
+
+    def _on_plot_resized(self, plot) -> None:
+        self._fit_title(plot)
+        self._space_left_ticks(plot)
+
+    def _fit_title(self, plot) -> None:
+        """The full axis title where the plot is tall enough for it, else the short one."""
+        ax = plot.getAxis("left")
+        full, short = _TITLES[self._key(plot)]
+        font = QFont()
+        font.setPointSize(self._theme.font_pt)
+        title = full if QFontMetricsF(font).horizontalAdvance(full) + 6 <= plot.vb.height() else short
+        if getattr(ax, "_title", None) != title:
+            ax._title = title
+            plot.setLabel("left", title, **_label_style(self._theme))
+
+    def _fit_min_height(self) -> None:
+        """Each plot at least as tall as its rotated axis title, and the widget tall enough for all.
+
+        Squeezed by the range-test plot, the three titles ran into one another ("lr accuracyloss").
+        """
+        line = QFontMetricsF(self.lr_plot.getAxis("left").style["tickFont"] or QFont()).height()
+        font = QFont()
+        font.setPointSize(self._theme.font_pt)
+        for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
+            short = _TITLES[self._key(plot)][1]
+            # and room for two tick labels: the lr plot showed none at its minimum
+            plot.vb.setMinimumHeight(max(QFontMetricsF(font).horizontalAdvance(short) + 6, 2 * line))
+        self.range_plot.vb.setMinimumHeight(2.5 * line if self.range_plot.isVisible() else 0)
+        ax = self.range_plot.getAxis("bottom")
+        # A fixed height: pyqtgraph sizes an axis to its tick text once painted, too late for the
+        # minimum height asked here, and the range test's tick labels ("10⁻⁵") were cut off.
+        ax.setHeight(int(np.ceil(1.25 * line + ax.style["tickTextOffset"][1] + max(0, ax.style["tickLength"]))))
+        self.ci.layout.invalidate()
+        self.ci.updateGeometry()  # drop the cached size hints
+        need = self.ci.layout.effectiveSizeHint(Qt.MinimumSize).height()
+        self.setMinimumHeight(int(np.ceil(need)) + 2 * self.frameWidth())
+
+    def _range_title(self) -> None:
+        s, t = self._suggested, self._theme
+        label = self._range_line.label
+        label.setFormat(f" suggested lr ≈ {s:.2g} " if s else "")
+        label.setText(label.format)  # setFormat skips a label that is hidden (the plot not shown yet)
+        label.setColor(t.foreground)
+        font = QFont()
+        font.setPointSize(t.font_pt - 1)
+        label.setFont(font)
+        self.range_plot.setLabel("left", "loss", **_label_style(t))
+        self.range_plot.setToolTip("Learning-rate range test: the loss of a short run while the lr grows "
+                                   "exponentially. Pick an lr a little below the bottom of the U.")
 
     def set_classification(self, on: bool) -> None:
         """Hide the accuracy plot for regression."""
@@ -392,12 +472,39 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             return
         line = QFontMetricsF(ax.style["tickFont"] or QFont()).height()
         step = _nice_step(max(_TICK_GAP * line / height, 1 / _MAX_TICKS) * (y1 - y0))
-        key = {id(self.loss_plot): "loss", id(self.acc_plot): "acc", id(self.lr_plot): "lr"}[id(plot)]
+        key = self._key(plot)
         if key not in self._ranges:  # no data yet: a calm 0, 0.5, 1
             step = max(step, 0.5)
         if getattr(ax, "_spaced", None) != step:
             ax._spaced = step
             ax.setTickSpacing(levels=[(step, 0.0)])
+        if plot is self.lr_plot:
+            self._label_lr()
+
+    def _label_lr(self) -> None:
+        """Tick labels at the lr's own values: its largest, the latest where it has moved away, and 0.
+
+        Evenly spaced ticks in the short lr plot labelled an lr of 0.3 "0.2" (the only label below
+        the line). Called when the lr range, the plot's height or the data change; re-ticks on a change.
+        """
+        ax = self.lr_plot.getAxis("left")
+        lr = self._data.get("lr", (None, np.empty(0)))[1]
+        if not len(lr):
+            lr = self._data.get("g_lr", (None, np.empty(0)))[1]
+        (y0, y1), height = self.lr_plot.vb.viewRange()[1], self.lr_plot.vb.height()
+        ticks = None
+        if len(lr) and height > 0 and y1 > y0:
+            gap = _TICK_GAP * QFontMetricsF(ax.style["tickFont"] or QFont()).height() * (y1 - y0) / height
+            top, last = float(lr.max()), float(lr[-1])
+            ticks = [top]
+            if top - last >= gap:
+                ticks.append(last)
+            if min(ticks) - y0 >= gap and min(ticks) > 0:
+                ticks.append(0.0)
+            ticks = tuple(sorted(ticks))
+        if getattr(ax, "_lr_ticks", None) != ticks:
+            ax._lr_ticks = ticks
+            ax.setTicks(None if ticks is None else [[(v, f"{v:.3g}") for v in ticks], []])
 
     def _fit_ranges(self, tight: bool = False) -> None:
         """Move the view ranges only when the data need it (see the module notes)."""
@@ -428,6 +535,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             if cur is None or lr_hi > cur[1] or lr_hi < 0.5 * cur[1]:
                 # 1.3: the lr's own tick sits far enough below the top for its label to show
                 self._set_range("lr", self.lr_plot, "y", (0.0, lr_hi * 1.3 or 1.0))
+        self._label_lr()
 
     def _draw(self, h: CurveHistory, prefix: str) -> None:
         xs, xe = self._x(h, "step"), self._x(h, "epoch")

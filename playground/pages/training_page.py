@@ -37,6 +37,7 @@ FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer gives no headroom for 30 FPS
 # (bench/bench_training_page.py).
 VIEW_INTERVAL_S = {"decision": 1 / 30, "curves": 1 / 12, "diagram": 1 / 6, "histograms": 1 / 6}
 STATUS_S = 0.25  # the status line changes at most 4 times a second while training
+ERROR_COLOR = "#D55E00"  # an error in the status line, in either theme
 NEURON_GRID = 20  # resolution of each neuron's little heatmap
 
 _FIELD_NAMES = {"layers": "the architecture", "activation": "the activation", "batchnorm": "batch norm",
@@ -132,6 +133,8 @@ class TrainingPage(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        # Any width: a wrapped label's own minimum follows its text, and a long status widened the window.
+        self.status.setMinimumWidth(1)
 
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -150,15 +153,21 @@ class TrainingPage(QWidget):
         views.addWidget(right)
         views.setSizes([480, 620])
         main = QVBoxLayout()
-        main.setContentsMargins(4, 4, 4, 4)
-        main.addWidget(self.lesson)
-        main.addWidget(self.run_bar)
+        main.setContentsMargins(4, 0, 4, 4)
         main.addWidget(views, 1)
         main.addWidget(self.status)
-        outer = QHBoxLayout(self)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.controls)
+        row.addLayout(main, 1)
+        # The lesson and the run bar span the page: beside the controls column the bar alone made the
+        # page wider than a 1280 px screen.
+        outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
-        outer.addWidget(self.controls)
-        outer.addLayout(main, 1)
+        outer.setSpacing(4)
+        outer.addWidget(self.lesson)
+        outer.addWidget(self.run_bar)
+        outer.addLayout(row, 1)
 
         self.controls.sigChanged.connect(self._on_controls_changed)
         self.controls.sigInvalid.connect(self._on_controls_invalid)
@@ -212,13 +221,24 @@ class TrainingPage(QWidget):
             w.set_theme(theme)
         self.setPalette(self._palette(theme))
         self.setAutoFillBackground(True)
+        # Play becomes "❚❚ Pause" while training: as wide as the wider text from the start, or the
+        # page (and the window's minimum) widened by 13 px when a run began.
+        play, widths = self.run_bar.play, []
+        for running in (False, True):
+            self.run_bar.set_running(running)
+            widths.append(play.sizeHint().width())
+        self.run_bar.set_running(self._state == "running")
+        play.setMinimumWidth(max(widths))
         font = QFont()
         font.setPointSize(theme.font_pt)
         self.status.setFont(font)
         # Room for two lines from the start: a status that wrapped to a second line (or back) re-laid
         # out the page, resized every view and repainted all of them in one 80-100 ms frame.
-        self.status.setMinimumHeight(2 * QFontMetrics(font).lineSpacing() + 2)
+        # Fixed, not a minimum: a third wrapped line took its height from the views below their minimum.
+        self.status.setFixedHeight(2 * QFontMetrics(font).lineSpacing() + 2)
         self.status.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        if ERROR_COLOR not in self.status.styleSheet():  # the text colour was the old theme's: dark on dark
+            self.status.setStyleSheet(f"color: {theme.foreground};")
         self._refresh_lesson()
         self._dirty.update({"decision", "curves", "diagram", "histograms"})
         self._draw_frame()
@@ -532,7 +552,7 @@ class TrainingPage(QWidget):
         self._status_pending = None
         self._status_at = time.perf_counter()
         self._status_error = bool(error)
-        color = "#D55E00" if error else self._theme.foreground
+        color = ERROR_COLOR if error else self._theme.foreground
         style = f"color: {color};"
         if self.status.styleSheet() != style:  # a style sheet re-polishes the label: only on change
             self.status.setStyleSheet(style)

@@ -1,0 +1,117 @@
+"""The window fits and works on a 1280x720 screen with a title bar and a taskbar: about 1280x650 free."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from playground.main_window import MainWindow
+
+FREE = (1280, 650)
+SPAWN_MS = 60000  # the trainer subprocess imports torch first
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(theme="light")
+    qtbot.addWidget(w)
+    w.resize(*FREE)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def _assert_fits(w, what: str) -> None:
+    hint, minimum = w.minimumSizeHint(), w.minimumSize()
+    need = (max(hint.width(), minimum.width()), max(hint.height(), minimum.height()))
+    assert need[0] <= FREE[0] and need[1] <= FREE[1], f"{what}: the window needs {need[0]}x{need[1]}"
+    assert (w.width(), w.height()) == FREE, f"{what}: the window grew to {w.width()}x{w.height()}"
+
+
+def _assert_inside(w, widget, what: str) -> None:
+    """``widget`` shows whole inside the window (not cut by its bottom or right edge)."""
+    assert widget.isVisible() and widget.height() > 0, f"{what} is not shown"
+    r = widget.rect()
+    bottom_right = widget.mapTo(w, r.bottomRight())
+    assert bottom_right.x() < w.width() and bottom_right.y() < w.height(), f"{what} ends at {bottom_right.toTuple()}"
+    assert widget.height() >= widget.minimumSizeHint().height(), f"{what} squeezed to {widget.height()} px"
+
+
+def test_both_pages_and_every_side_tab_fit(window, qtbot):
+    for kind, page in window.pages.items():
+        window.tabs.setCurrentWidget(page)
+        qtbot.wait(10)
+        _assert_fits(window, f"{kind} page")
+    opt = window.pages["optimizer"]
+    window.tabs.setCurrentWidget(opt)
+    for i in range(opt.side_tabs.count()):
+        opt.side_tabs.setCurrentIndex(i)
+        qtbot.wait(10)
+        _assert_fits(window, f"optimizer page, {opt.side_tabs.tabText(i)} tab")
+        _assert_inside(window, opt.playback.play_button, "the Play button")
+        _assert_inside(window, opt.playback, "the Play/Step bar")
+    assert window.open_scene("train-dropout")  # a two-line lesson above the training page
+    _assert_fits(window, "training page with a lesson")
+    _assert_inside(window, window.pages["training"].run_bar, "the training run bar")
+
+
+def test_training_status_and_lr_range_test_do_not_grow_the_window(window, qtbot):
+    assert window.open_scene("train-dropout")
+    page = window.pages["training"]
+    before = window.minimumSizeHint()
+    page.one_epoch()  # a real run: the status line reports the epoch
+    qtbot.waitUntil(lambda: len(page.curves.history.column("epoch", "epoch")) >= 1 and page._state != "running",
+                    timeout=SPAWN_MS)
+    qtbot.waitUntil(lambda: "poch" in page.status.text(), timeout=5000)
+    _assert_fits(window, "after an epoch's status line")
+    assert window.minimumSizeHint().width() <= before.width()  # the status never widens the window
+    page.lr_range_test()
+    qtbot.waitUntil(lambda: page.curves.range_plot.isVisible(), timeout=SPAWN_MS)
+    qtbot.wait(50)
+    _assert_fits(window, "after an LR range test")
+    assert page.curves.height() >= page.curves.minimumHeight()
+    assert window.minimumSizeHint().width() <= before.width()
+    _assert_inside(window, page.run_bar, "the training run bar")
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from PySide6.QtCore import QSettings
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, sys.argv[1])
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from playground.main_window import MainWindow
+    w = MainWindow(theme="light")
+    w.show()
+    for _ in range(10):
+        app.processEvents()
+    free = w.screen().availableGeometry()
+    bar = w.pages["optimizer"].playback
+    bottom = bar.mapToGlobal(bar.rect().bottomLeft()).y()
+    print(w.width(), w.height(), free.width(), free.height(), bottom)
+    w.close()
+    app.processEvents()
+    """
+)
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")
+def test_first_start_on_a_1280x720_screen_keeps_the_play_bar_on_screen(tmp_path):
+    from xdisplay import xcb_env, xvfb_display
+
+    with xvfb_display("1280x720x24") as display:
+        env = dict(xcb_env(display), PYTHONPATH=str(REPO))
+        proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    w, h, free_w, free_h, bottom = map(int, proc.stdout.split()[-5:])
+    assert w <= free_w and h <= free_h - 40  # room for a title bar above it
+    assert bottom < free_h, f"the Play bar ends at y={bottom} on a {free_w}x{free_h} screen"
