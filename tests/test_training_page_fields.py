@@ -170,3 +170,11 @@ def test_schedule_tooltip_examples_are_valid():
     assert examples
     for ex in examples:
         parse_schedule(ex)
+
+
+def test_lr_slider_move_clears_a_refused_text(controls):
+    _type(controls.lr.edit, "abc")
+    assert "learning rate" in controls.lr.edit.toolTip().splitlines()[0]
+    controls.lr.slider.setValue(controls.lr.slider.value() + 10)  # keyboard or click: commits at once
+    assert "must" not in controls.lr.edit.toolTip()
+    assert controls.lr.edit.palette().color(QPalette.Base) == controls.palette().color(QPalette.Base)

@@ -162,6 +162,7 @@ class LogSlider(QWidget):
             self.sigValueChanged.emit(v)
 
     def _commit(self, v: float) -> None:
+        mark_field(self.edit, None, self._tip)  # the slider's value replaces a refused text
         if v != self._value:
             self._value = v
             self.edit.setText(f"{v:.3g}")
