@@ -152,12 +152,15 @@ class StepAxis(pg.AxisItem):
 
 
 class CurvesView(QWidget):
-    """Two stacked plots sharing the step axis: the loss (``f - f*`` on a log axis, or ``f``) and lr."""
+    """Two stacked plots sharing the step axis: the loss (``f - f*`` on a log axis, or ``f``) and lr.
 
-    def __init__(self, theme: Theme = LIGHT, parent=None):
+    ``f_min`` is the starting :meth:`set_f_min` (0: a loss that is never negative, on a log axis).
+    """
+
+    def __init__(self, theme: Theme = LIGHT, parent=None, f_min: float | None = 0.0):
         super().__init__(parent)
         self._theme = theme
-        self._f_min = None
+        self._f_min = None  # the plots start linear; set_f_min below switches them
         self._racers: list[tuple[str, str]] = []
         self.loss_plot = pg.PlotWidget(axisItems={"bottom": StepAxis()})
         self.lr_plot = pg.PlotWidget(axisItems={"bottom": StepAxis()})
@@ -190,6 +193,7 @@ class CurvesView(QWidget):
         lay.setSpacing(2)
         lay.addWidget(self.loss_plot, 3)
         lay.addWidget(self.lr_plot, 2)
+        self.set_f_min(f_min)
         self.set_theme(theme)
 
     def set_f_min(self, f_min: float | None) -> None:
