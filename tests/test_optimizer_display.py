@@ -65,6 +65,12 @@ def test_hparam_map_axes_read_the_true_lr_and_momentum(qtbot):
     assert min(mom_shown) >= -0.06 and max(mom_shown) <= 1.05, mom_shown
     assert all(a.autoSIPrefixScale == 1.0 for a in (bottom, left, view.bar.axis))
     _assert_apart(drawn_labels(bottom))  # "0.0001 0.001 0.01" touched in a narrow map
+    for _ in range(2):  # momentum 0 .. 0.9: its cell edges lie inside 0..1, where a x1000 froze too
+        view.set_axes("lr", lr, True, "momentum", axis_values(0.0, 0.9, 10, False), False)
+        view.set_values(np.random.default_rng(1).random((10, 12)))
+        qtbot.wait(10)
+    mom_shown = shown_values(left)
+    assert max(mom_shown) <= 1.0 and min(mom_shown) >= -0.06, mom_shown
     assert "(x" not in view.bar.axis.labelString()  # a colour bar of losses inside 0..1: no "(x0.001)"
 
 
