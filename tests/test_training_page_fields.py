@@ -178,3 +178,28 @@ def test_lr_slider_move_clears_a_refused_text(controls):
     controls.lr.slider.setValue(controls.lr.slider.value() + 10)  # keyboard or click: commits at once
     assert "must" not in controls.lr.edit.toolTip()
     assert controls.lr.edit.palette().color(QPalette.Base) == controls.palette().color(QPalette.Base)
+
+
+def test_error_labels_keep_the_panel_font_and_the_error_colour(qtbot):
+    """An error line under a field reads at the panel's size (a ``color:`` style sheet shrank it)."""
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from widgets.hparam_editor import HParamEditor
+    from widgets.racer_panel import RacerPanel
+    from widgets.surface_chooser import SurfaceChooser
+    from widgets.training_controls_fields import ERROR_COLOR
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    lay = QVBoxLayout(host)
+    chooser, panel, editor = SurfaceChooser(LIGHT), RacerPanel(LIGHT), HParamEditor()
+    for w in (chooser, panel, editor):
+        lay.addWidget(w)
+    f = host.font()
+    f.setPointSize(15)
+    host.setFont(f)
+    panel.set_theme(LIGHT)
+    host.show()
+    for w, label in ((chooser, chooser.error), (panel, panel.schedule_error), (editor, editor.error)):
+        assert label.fontInfo().pointSizeF() == w.fontInfo().pointSizeF(), type(w).__name__
+        assert label.palette().color(label.foregroundRole()).name().lower() == ERROR_COLOR.lower()

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QWidget)
 
 from core.optimizers import optimizer_info, validate_hparams
+from widgets.training_controls_fields import style_error_label
 
 SLIDER_STEPS = 400
 
@@ -178,7 +179,7 @@ class HParamEditor(QWidget):
         self.form.setContentsMargins(0, 0, 0, 0)
         self.error = QLabel("")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #C00000;")
+        style_error_label(self.error)  # not a style sheet: it dropped the panel's font
         self.error.hide()
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

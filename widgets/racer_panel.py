@@ -12,7 +12,7 @@ from core.lectures import cited_in
 from core.optimizers import list_optimizers, optimizer_info, validate_hparams
 from widgets.hparam_editor import HParamEditor
 from widgets.theme import LIGHT, Theme
-from widgets.training_controls_fields import mark_field
+from widgets.training_controls_fields import mark_field, style_error_label
 
 MAX_RACERS = 8
 SCHEDULE_TIP = "Learning-rate schedule, e.g. 'exp:k=0.01' or 'cosine'; empty keeps lr constant."
@@ -88,7 +88,7 @@ class RacerPanel(QWidget):
         self.schedule.setPlaceholderText("constant (e.g. step:step_size=100,gamma=0.5)")
         self.schedule.setToolTip(SCHEDULE_TIP)
         self.schedule_error = QLabel("")
-        self.schedule_error.setStyleSheet("color: #C00000;")
+        style_error_label(self.schedule_error)
         self.schedule_error.setWordWrap(True)
         self.schedule_error.hide()
         self.noise = QDoubleSpinBox()

@@ -55,6 +55,17 @@ def mark_field(widget: QWidget, error: str | None, tip: str = "") -> None:
         QWidget.setToolTip(widget, tip)
 
 
+def style_error_label(label: QWidget) -> None:
+    """Draw ``label``'s text in the error colour, keeping the font its panel gives it.
+
+    A ``color:`` style sheet on a label left it in the application's default font (smaller than
+    the panel's) and, in dark red, hard to read on the dark theme.
+    """
+    pal = QPalette()
+    pal.setColor(QPalette.WindowText, QColor(ERROR_COLOR))
+    label.setPalette(pal)
+
+
 def field_error(widget: QWidget) -> str:
     """The error shown on ``widget`` by :func:`mark_field` ("" when none)."""
     return widget.property("field_error") or ""
