@@ -84,3 +84,17 @@ def test_speed_is_remembered_and_explained(qtbot):
     assert b.speed() == slow and b.run_bar.speed.currentText() == "slow motion"
     b.set_speed(None)
     b.shutdown()
+
+
+def test_unknown_saved_speed_falls_back_to_max(qtbot):
+    from playground.pages.training_page import SPEED_KEY, TrainingPage
+    from playground.settings import settings
+
+    settings().setValue(SPEED_KEY, 2.5)  # not a choice of the control
+    p = TrainingPage(theme=LIGHT)
+    qtbot.addWidget(p)
+    try:
+        assert p.speed() is None and p.run_bar.speed.currentText() == "speed: max"  # the control shows what is used
+    finally:
+        settings().setValue(SPEED_KEY, 0.0)
+        p.shutdown()

@@ -25,7 +25,7 @@ from widgets.layer_histograms import LayerHistograms
 from widgets.network_diagram import NetworkDiagram
 from widgets.theme import LIGHT, Theme
 from widgets.training_controls import LIVE_FIELDS, TrainingControls
-from widgets.training_controls_run import RunBar
+from widgets.training_controls_run import SPEEDS, RunBar
 from widgets.training_curves import TrainingCurves
 
 FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer gives no headroom for 30 FPS)
@@ -59,7 +59,8 @@ def _saved_speed() -> float | None:
         eps = float(settings().value(SPEED_KEY, 0.0))
     except (TypeError, ValueError):
         return None
-    return eps if math.isfinite(eps) and eps > 0 else None
+    # Only a speed the control offers (a hand-edited file may hold anything).
+    return eps if eps > 0 and eps in {v for _t, v in SPEEDS} else None
 
 
 def _np_activation(name: str):
