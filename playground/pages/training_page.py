@@ -153,22 +153,19 @@ class TrainingPage(QWidget):
         views.addWidget(left)
         views.addWidget(right)
         views.setSizes([480, 620])
-        main = QVBoxLayout()
-        main.setContentsMargins(4, 0, 4, 4)
-        main.addWidget(views, 1)
-        main.addWidget(self.status)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.controls)
-        row.addLayout(main, 1)
-        # The lesson and the run bar span the page: beside the controls column the bar alone made the
-        # page wider than a 1280 px screen.
+        row.addWidget(views, 1)
+        # The lesson, the run bar and the status line span the page: beside the controls column the
+        # bar alone made the page wider than a 1280 px screen, and the status holds more in two lines.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(2, 2, 2, 2)
         outer.setSpacing(4)
         outer.addWidget(self.lesson)
         outer.addWidget(self.run_bar)
         outer.addLayout(row, 1)
+        outer.addWidget(self.status)
 
         self.controls.sigChanged.connect(self._on_controls_changed)
         self.controls.sigInvalid.connect(self._on_controls_invalid)
@@ -233,9 +230,9 @@ class TrainingPage(QWidget):
         font = QFont()
         font.setPointSize(theme.font_pt)
         self.status.setFont(font)
-        # Room for two lines from the start: a status that wrapped to a second line (or back) re-laid
-        # out the page, resized every view and repainted all of them in one 80-100 ms frame.
-        # Fixed, not a minimum: a third wrapped line took its height from the views below their minimum.
+        # Two lines, fixed: a status that wrapped to another line (or back) re-laid out the page,
+        # resized every view and repainted all of them in one 80-100 ms frame; a third line as a
+        # minimum took its height from the views, below their own minimum, at 1280x650.
         self.status.setFixedHeight(2 * QFontMetrics(font).lineSpacing() + 2)
         self.status.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         if ERROR_COLOR not in self.status.styleSheet():  # the text colour was the old theme's: dark on dark
