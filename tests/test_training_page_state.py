@@ -112,3 +112,17 @@ def test_optimizer_range_checked_before_play(page):
     assert page._values["lr"] == 0.01
     assert "Not applied" in page.status.text() and "1000" in page.status.text()
     assert page.controls.lr.value() == 0.01
+
+
+def test_lr_range_result_stays_while_the_lr_is_picked(page):
+    """The U of the range test is what one picks the lr from: setting the lr must not hide it."""
+    import numpy as np
+
+    page.curves.show_lr_range(np.geomspace(1e-4, 1, 20), np.linspace(1, 0.5, 20), 0.01)
+    assert page.curves.range_plot.isVisible()
+    page.controls.lr.edit.setText("0.02")
+    page.controls.lr.edit.editingFinished.emit()
+    assert page._values["lr"] == 0.02
+    assert page.curves.range_plot.isVisible()
+    page.load_scene(scenes.load_scene("train-dropout"))  # another set-up: its own range test
+    assert not page.curves.range_plot.isVisible()

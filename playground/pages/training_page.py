@@ -200,6 +200,7 @@ class TrainingPage(QWidget):
         self.controls.set_values(values)
         self._clear_run_views()
         self.curves.clear_ghost()
+        self.curves.hide_lr_range()
         self._apply_views()
         self._refresh_lesson()
         self._show_data()
@@ -439,9 +440,11 @@ class TrainingPage(QWidget):
         self._set_status(f"Not applied: {message}", error=True)
 
     def _clear_run_views(self) -> None:
-        """Forget the last run's results (curves, snapshot, histograms, matrix); the ghost stays."""
+        """Forget the last run's results (curves, snapshot, histograms, matrix).
+
+        The ghost stays, and so does an LR range test's U: it is what one picks the next lr from.
+        """
         self.curves.reset()
-        self.curves.hide_lr_range()
         self._snapshot = None
         self._last_epoch = None
         self._last_metrics = None
