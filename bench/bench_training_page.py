@@ -58,7 +58,8 @@ def _config():
     from playground import scene_training
 
     values = scene_training.scene_to_values(scene_training.validate(SCENE))
-    values.update(report_every=5, grid_size=100)  # what TrainingPage.config() sets
+    # What TrainingPage.config() sets; the reference scene shows the diagram, so its heatmaps too.
+    values.update(report_every=5, grid_size=100, neuron_grid=20)
     return scene_training.values_to_config(values)
 
 

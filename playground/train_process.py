@@ -22,15 +22,20 @@ One process serves run after run, so a restart costs no new interpreter or torch
 """
 from __future__ import annotations
 
+import logging
 import time
-import traceback
 
 from playground.child_process import ChildProcess
+
+logger = logging.getLogger(__name__)
 
 # Snapshots (decision grid, weights, histograms) are asked for at this rate: about one per frame.
 SNAPSHOT_HZ = 40.0
 # Step reports are sent in batches at least this often (epoch reports and snapshots go at once).
 FLUSH_S = 0.015
+# Commands that start a job: resent to a fresh child when the old one turns out to be dead.
+_JOBS = ("train", "lr_range")
+DIED = "the training process ended unexpectedly; press Play to train again"
 
 
 def _child_main(conn) -> None:  # pragma: no cover - runs in the subprocess
@@ -61,11 +66,13 @@ def _serve(conn) -> None:  # pragma: no cover - subprocess
 
 def _run_lr_range(conn, run_id, config, kwargs):  # pragma: no cover - subprocess
     from core.training import lr_range_test
+    from core.training.diagnostics import run_error_message
 
     try:
         result = lr_range_test(config, **kwargs)
     except Exception as exc:  # noqa: BLE001 - reported to the GUI, never kills the host
-        conn.send((run_id, "error", f"lr range test failed: {exc}"))
+        logger.exception("lr range test failed")
+        conn.send((run_id, "error", f"LR range test: {run_error_message(exc)}"))
         return None
     conn.send((run_id, "lr_range", result))
     return None
@@ -162,9 +169,11 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
                     reason = "stopped"
                     return msg
     except Exception as exc:  # noqa: BLE001 - a bad config or a torch error ends the run, not the host
+        from core.training.diagnostics import run_error_message
+
         flush()
-        conn.send((run_id, "error", f"{type(exc).__name__}: {exc}"))
-        traceback.print_exc()
+        logger.exception("training run %s failed", run_id)  # the details: the child's stderr
+        conn.send((run_id, "error", run_error_message(exc)))  # the user: one line, no torch internals
         reason = "error"
         return None
     finally:
@@ -184,8 +193,15 @@ class TrainProcess(ChildProcess):
     def __init__(self):
         super().__init__(_child_main, "optimizer-playground-trainer")
         self._queue: list[tuple] = []  # commands sent before the child said "ready"
+        self._notes: list[tuple[str, object]] = []  # messages of this side, delivered by take()
         self.run_id = 0
         self.running = False
+        self.last_error: str | None = None  # why the latest command could not be sent
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None before it is spawned)."""
+        return self._proc.pid if self._proc is not None else None
 
     # -- lifecycle -------------------------------------------------------------
     def close(self, timeout: float = 2.0) -> None:
@@ -194,29 +210,52 @@ class TrainProcess(ChildProcess):
         self._end_child((("stop",), ("quit",)), timeout)
 
     # -- commands --------------------------------------------------------------
-    def _send(self, *msg) -> None:
-        self.ensure_started()
-        if not self._ready:
-            self._queue.append(msg)
-            return
-        try:
-            self._conn.send(msg)
-        except (OSError, BrokenPipeError):
-            self._proc = None  # it died; the next command respawns it
+    def _send(self, *msg) -> bool:
+        """Send (or queue) a command; False when no trainer can take it (``last_error`` says why).
+
+        A child that died (killed, crashed) shows as a broken pipe here. A job ("train",
+        "lr_range") then goes to a fresh child; a command for the dead run (play, set, ...) cannot
+        be carried out, so the run is over and :meth:`take` reports that, rather than the page
+        waiting for a run that nothing is training.
+        """
+        for _attempt in range(2):
+            try:
+                self.ensure_started()
+            except OSError as exc:
+                logger.exception("could not start the training process")
+                self.last_error = f"could not start the training process: {exc}"
+                self.running = False
+                return False
+            if not self._ready:
+                self._queue.append(msg)
+                return True
+            try:
+                self._conn.send(msg)
+                return True
+            except (OSError, ValueError) as exc:  # BrokenPipe / ConnectionReset, or a closed handle
+                logger.warning("training process gone (%s) while sending %r", exc, msg[0])
+                self._end_child((), timeout=0.5)
+                if msg[0] not in _JOBS:
+                    if self.running and msg[0] != "stop":
+                        self._notes.append(("error", DIED))
+                    self.running = False
+                    self.last_error = DIED
+                    return False
+        self.last_error = DIED
+        self.running = False
+        return False
 
     def start_run(self, config, paused: bool = False) -> int:
         """Start a new run of ``config`` (ending any current one); returns its run id."""
         self.run_id += 1
         self._queue = [m for m in self._queue if m[0] not in ("play", "pause", "epoch", "set", "pace")]
-        self._send("train", self.run_id, config, paused)
-        self.running = True
+        self.running = self._send("train", self.run_id, config, paused)
         return self.run_id
 
     def lr_range(self, config, **kwargs) -> int:
         """Run the learning-rate range test of ``config``; the result arrives as "lr_range"."""
         self.run_id += 1
-        self._send("lr_range", self.run_id, config, kwargs)
-        self.running = True
+        self.running = self._send("lr_range", self.run_id, config, kwargs)
         return self.run_id
 
     def play(self) -> None:
@@ -253,7 +292,7 @@ class TrainProcess(ChildProcess):
 
         ``budget_s`` caps the time spent unpickling, so a burst cannot stall a frame.
         """
-        out: list[tuple[str, object]] = []
+        out, self._notes = self._notes, []
         conn = self._conn
         if conn is None:
             return out
@@ -277,7 +316,10 @@ class TrainProcess(ChildProcess):
                 else:
                     out.append((kind, payload))
         except (EOFError, OSError):
-            self._proc = None
+            logger.warning("the training process ended unexpectedly (exit code %s)",
+                           self._proc.exitcode if self._proc is not None else None)
+            self._end_child((), timeout=0.5)  # the next command starts a fresh one
+            if self.running:
+                out.append(("error", DIED))
             self.running = False
-            out.append(("error", "the training process ended unexpectedly"))
         return out

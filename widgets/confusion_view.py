@@ -45,6 +45,10 @@ class ConfusionView(pg.PlotWidget):
             ax.setTickFont(font)
         self.set_matrix(self._matrix)
 
+    def matrix(self) -> np.ndarray:
+        """The (K, K) counts shown."""
+        return self._matrix.copy()
+
     def set_matrix(self, matrix) -> None:
         """Show a (K, K) count matrix."""
         m = np.nan_to_num(np.asarray(matrix, float))

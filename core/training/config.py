@@ -307,7 +307,8 @@ def _check_types(c: TrainConfig) -> None:
         raise ValueError(f"features: must be a list of names, got {c.features!r}")
 
 
-def _format_bytes(b: float) -> str:
+def format_bytes(b: float) -> str:
+    """``184e9`` -> ``"184 GB"`` (decimal units, three significant digits)."""
     for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
         if b >= size:
             return f"{b / size:.3g} {unit}"
@@ -345,8 +346,8 @@ def _check_memory(c: TrainConfig) -> None:
     shape = " x ".join(str(int(w)) for w in c.layers)
     n = len(c.points) if c.dataset == "user" and c.points is not None else int(c.n)
     what = "" if state >= acts else f" on {n} points"
-    raise ValueError(f"layers: {shape} needs about {_format_bytes(state + acts)}{what} (weights, gradients, "
-                     f"Adam's state and activations); the limit is {_format_bytes(MEMORY_LIMIT_BYTES)}: "
+    raise ValueError(f"layers: {shape} needs about {format_bytes(state + acts)}{what} (weights, gradients, "
+                     f"Adam's state and activations); the limit is {format_bytes(MEMORY_LIMIT_BYTES)}: "
                      "use fewer or narrower layers")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,6 +45,32 @@ def nan_message(lr: float, optimizer: str, epoch: int, step: int, loss: float, *
     because = f" ({' and '.join(evidence)})" if evidence else ""
     return (f"{head}{because}: the learning rate is most likely too high and the weights diverged; try a "
             "10x smaller lr (other causes: a divide by zero or a log of 0)")
+
+
+def run_error_message(exc: BaseException) -> str:
+    """One line for the user from an exception that ended a run (its details belong in the log).
+
+    Our own checks raise ``ValueError`` with one sentence naming the field: that is the message.
+    torch's allocator failures ("[enforce fail at alloc_cpu.cpp:127] ... you tried to allocate
+    40000000000 bytes") become "ran out of memory" with the size; anything else is its type and
+    its first line, without torch's source locations.
+    """
+    from .config import format_bytes
+
+    text = str(exc).strip()
+    first = text.splitlines()[0].strip() if text else ""
+    low = text.lower()
+    if isinstance(exc, MemoryError) or "allocate" in low or "out of memory" in low or "not enough memory" in low:
+        asked = re.search(r"allocate (\d+) bytes", text)
+        size = f" (it asked for {format_bytes(int(asked.group(1)))})" if asked else ""
+        return (f"training ran out of memory{size}: use fewer or narrower layers, a smaller batch or fewer "
+                "points")
+    if isinstance(exc, ValueError) and first:
+        return first
+    first = re.sub(r"\[enforce fail at [^\]]*\]\s*", "", first)
+    if len(first) > 160:
+        first = first[:157] + "..."
+    return f"training failed ({type(exc).__name__}): {first}" if first else f"training failed ({type(exc).__name__})"
 
 
 # --------------------------------------------------------------------------- bias / variance

@@ -63,20 +63,6 @@ def _saved_speed() -> float | None:
     return eps if eps > 0 and eps in {v for _t, v in SPEEDS} else None
 
 
-def _np_activation(name: str):
-    """numpy version of a hidden activation (for the per-neuron heatmaps)."""
-    base, slope = cfg.parse_activation(name)
-    table = {
-        "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0),
-        "leaky-relu": lambda z: np.where(z > 0, z, (slope or 0.01) * z),
-        "prelu": lambda z: np.where(z > 0, z, 0.25 * z),
-        "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
-        "gelu": lambda z: 0.5 * z * (1 + np.tanh(0.7978845608 * (z + 0.044715 * z ** 3))),
-        "silu": lambda z: z / (1 + np.exp(-z)), "linear": lambda z: z,
-    }
-    return table[base]
-
-
 class TrainingPage(QWidget):
     """The "Training" tab.
 
@@ -306,6 +292,7 @@ class TrainingPage(QWidget):
             values["points"] = None
         values["report_every"] = 5
         values["grid_size"] = 100
+        values["neuron_grid"] = NEURON_GRID if self._wants_neuron_maps() else 0
         config = scene_training.values_to_config(values)
         from core.optimizers import validate_hparams
 
@@ -334,6 +321,11 @@ class TrainingPage(QWidget):
         self._last_metrics = None
         host = self._ensure_host()
         host.start_run(config, paused=paused)
+        if not host.running:  # no trainer took the run: say so, never "training" with nothing behind it
+            self._state = "idle"
+            self.run_bar.set_running(False)
+            self._set_status(f"Cannot train: {host.last_error}", error=True)
+            return False
         host.set_pace(self._speed)
         self._state = "paused" if paused else "running"
         self.run_bar.set_running(not paused)
@@ -540,6 +532,16 @@ class TrainingPage(QWidget):
         self.curves.setVisible("curves" in self._views)
         self.diagram.setVisible("diagram" in self._views)
         self.histograms.setVisible("histograms" in self._views)
+        if self._host is not None and self._host.running:  # heatmaps only while the diagram shows them
+            self._host.set_controls(neuron_grid=NEURON_GRID if self._wants_neuron_maps() else 0)
+
+    def _wants_neuron_maps(self) -> bool:
+        """Whether the diagram draws each unit's heatmap (the trainer computes them only then)."""
+        from widgets.network_diagram import MAX_LAYERS, MAX_UNITS
+
+        layers = self._values["layers"]
+        return ("diagram" in self._views and len(layers) <= MAX_LAYERS
+                and all(int(w) <= MAX_UNITS for w in (len(self._values["features"]), *layers)))
 
     def _refresh_lesson(self) -> None:
         if self._title:
@@ -633,7 +635,6 @@ class TrainingPage(QWidget):
         self._show_status_from(m)
 
     def _show_status_from(self, m) -> None:
-        task = self._prepared.task if self._prepared is not None else "classification"
         parts = [f"epoch {m.epoch}"]
         if m.train_loss is not None:
             parts.append(f"train loss {m.train_loss:.3g}")
@@ -655,11 +656,8 @@ class TrainingPage(QWidget):
             self._state = "finished"
             self.run_bar.set_running(False)
         elif m.epoch > 0 and m.train_loss is not None and m.val_loss is not None:
-            from core.training.trainer import bias_variance_for
-
-            verdict = bias_variance_for(m, task)
-            if verdict is not None:
-                text += " " + verdict.text.split(":")[0] + "."
+            if m.verdict_headline:  # the trainer's verdict: the final one's rule and noise floor
+                text += f" {m.verdict_headline}."
             if m.message:
                 text += f" {m.message}"
         self._set_status(text, error)
@@ -706,55 +704,16 @@ class TrainingPage(QWidget):
             if self._host is not None:
                 self._host.want_snapshot()  # drawn: the trainer may send the next one
         elif view == "diagram" and self.diagram.isVisible():
-            self.diagram.set_state(snap.weights, self._neuron_grids(snap), snap.dropout_masks)
+            self.diagram.set_state(snap.weights, snap.neurons, snap.dropout_masks)  # maps: the model's own
         elif view == "histograms" and self.histograms.isVisible():
             self.histograms.set_histograms("act", snap.act_hist, [f"hidden {i + 1}" for i in range(len(snap.act_hist))])
             grads = [g for g in snap.grad_hist if g is not None]
             self.histograms.set_histograms("grad", grads, [f"W{i + 1}" for i in range(len(grads))])
 
-    def _neuron_grids(self, snap):
-        """Each neuron's activation over a small grid of the input plane (numpy forward pass).
-
-        Batch norm's running statistics are not in the snapshot, so with batch norm the
-        neurons are drawn without heatmaps rather than with wrong ones.
-        """
-        p = self._prepared
-        if p is None or self.diagram.summarized or any(b for b in cfg.per_layer(self._values["batchnorm"], len(snap.weights) - 1, "bn")):
-            return None
-        x0, x1, y0, y1 = p.extent
-        mx, my = np.meshgrid(np.linspace(x0, x1, NEURON_GRID), np.linspace(y0, y1, NEURON_GRID))
-        try:
-            a = p.transform(np.stack([mx.ravel(), my.ravel()], 1)).astype(np.float64)  # (g*g, F)
-        except ValueError:
-            return None
-        acts = cfg.per_layer(self._values["activation"], len(snap.weights) - 1, "activation")
-        out = [a.T.reshape(-1, NEURON_GRID, NEURON_GRID)]
-        with np.errstate(all="ignore"):
-            for i, (W, b) in enumerate(zip(snap.weights, snap.biases)):
-                if W.shape[1] != a.shape[1]:
-                    return None
-                z = a @ np.asarray(W, float).T + np.asarray(b, float)
-                a = _np_activation(acts[i])(z) if i < len(acts) else z
-                out.append(a.T.reshape(-1, NEURON_GRID, NEURON_GRID))
-        return out[1:]
-
     def _draw_confusion(self, snap) -> None:
-        # Predictions of the validation points read from the decision grid (the model's own output
-        # at 100 x 100 resolution, batch norm included).
-        p = self._prepared
-        if p is None or p.task != "classification" or len(p.y["val"]) == 0:
-            return
-        grid = np.asarray(snap.grid)
-        gx, gy = np.asarray(snap.grid_x), np.asarray(snap.grid_y)
-        X = p.X_raw["val"]
-        ix = np.clip(np.rint((X[:, 0] - gx[0]) / (gx[-1] - gx[0]) * (len(gx) - 1)).astype(int), 0, len(gx) - 1)
-        iy = np.clip(np.rint((X[:, 1] - gy[0]) / (gy[-1] - gy[0]) * (len(gy) - 1)).astype(int), 0, len(gy) - 1)
-        cell = grid[iy, ix]
-        pred = cell.argmax(-1) if grid.ndim == 3 else (cell > 0.5).astype(int)
-        k = max(p.n_classes, 2)
-        m = np.zeros((k, k))
-        np.add.at(m, (p.y["val"].astype(int), pred), 1)
-        self.confusion.set_matrix(m)
+        # The trainer counts the real validation predictions (the forward pass that gave val_acc).
+        if snap.confusion is not None:
+            self.confusion.set_matrix(snap.confusion)
 
     # -- headless ------------------------------------------------------------------
     def render_image(self, width: int, height: int) -> QImage:
