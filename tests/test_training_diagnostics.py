@@ -178,7 +178,7 @@ def test_a_plateau_after_a_real_fall_keeps_the_bias_advice():
 
 def test_huge_inputs_say_scale_the_data():
     v = diagnose(0.5, 0.5, losses=[0.7] * 20, lr=0.01, input_scale=1e300)
-    assert v.code == "data_scale" and "inputs span up to 1e+300" in v.text and "normalize" in v.text
+    assert v.code == "data_scale" and "inputs span up to 1e+300" in v.text and "standardize" in v.text
     m = nan_message(0.01, "adam", 1, 1, float("nan"), input_scale=1e300)
     assert "inputs span up to 1e+300" in m and "scal" in m and "too high" not in m
 

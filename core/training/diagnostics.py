@@ -35,15 +35,15 @@ def nan_message(lr: float, optimizer: str, epoch: int, step: int, loss: float, *
     if input_scale is not None and not input_scale <= INPUT_SCALE_MAX:
         span = "are not finite" if not math.isfinite(input_scale) else f"span up to {input_scale:.3g}"
         return (f"{head}: the inputs {span}, far beyond the order of 1 a network expects, so the data "
-                "need scaling: tick normalize (standardize the features) or rescale the values; a smaller "
+                "need scaling: tick standardize (the features get mean 0, std 1) or rescale the values; a smaller "
                 "learning rate will not fix it")
     evidence = []
+    if first_loss is not None and last_finite_loss is not None and last_finite_loss > first_loss:
+        evidence.append(f"the batch loss climbed from {first_loss:.3g} to {last_finite_loss:.3g}")
     if input_scale is not None:
         evidence.append(f"the inputs are moderate (up to {input_scale:.3g})")
-    if first_loss is not None and last_finite_loss is not None and last_finite_loss > first_loss:
-        evidence.append(f"the batch loss climbed from {first_loss:.3g} to {last_finite_loss:.3g} first")
-    because = f" ({' and '.join(evidence)})" if evidence else ""
-    return (f"{head}{because}: the learning rate is most likely too high and the weights diverged; try a "
+    because = f": {' and '.join(evidence)}" if evidence else ""
+    return (f"{head}. The learning rate is most likely too high and the weights diverged{because}; try a "
             "10x smaller lr (other causes: a divide by zero or a log of 0)")
 
 
@@ -146,25 +146,26 @@ def bias_variance(train_error: float, val_error: float, *, base_error: float = 0
 
     high_bias = train_error - base_error > bias_tol
     high_var = val_error - train_error > variance_tol
-    noisy = base_error > 0.005
+    noisy = base_error >= 0.02  # a floor of a percent or so changes no verdict: not worth the words
     ev_bias = f"train {measure} {f(train_error)}" + (f" against a base error of about {f(base_error)}, "
                                                      "the data's own noise" if noisy else "")
     ev_var = f"val {measure} {f(val_error)} vs train {f(train_error)}"
     if high_bias and high_var:
         code, label = "high_bias_high_variance", "High bias and high variance"
-        text = f"{label} ({ev_bias}; {ev_var}): first {_BIAS_ADVICE}; then {_VAR_ADVICE}"
+        text = (f"{label} ({ev_bias}; {ev_var}): first make the network bigger, train longer or use a better "
+                "optimizer; then get more data or regularize.")
         short = f"train {f(train_error)}, val {f(val_error)}"
     elif high_bias:
         code, label = "high_bias", "High bias"
-        text = f"{label} (underfitting: {ev_bias}): {_BIAS_ADVICE}"
+        text = f"{label} (underfitting: {ev_bias}): {_BIAS_ADVICE}."
         short = f"train {measure} {f(train_error)}" + (f", base {f(base_error)}" if noisy else "")
     elif high_var:
         code, label = "high_variance", "High variance"
-        text = f"{label} (overfitting: {ev_var}): {_VAR_ADVICE}"
+        text = f"{label} (overfitting: {ev_var}): {_VAR_ADVICE}."
         short = ev_var
     else:
         code, label = "good", "Low bias and low variance"
-        text = f"{label} ({ev_bias}; {ev_var}): training and validation errors are both low and close"
+        text = f"{label} ({ev_bias}; {ev_var}): training and validation errors are both low and close."
         short = f"train {f(train_error)}, val {f(val_error)}"
     return Verdict(code, text, float(train_error), float(val_error), f"{label} ({short})", (ev_bias, ev_var))
 
@@ -217,22 +218,20 @@ def _loss_evidence(losses, layers, lr: float | None) -> tuple[str, str, str, str
     best, k_best = h.best, h.k_best
     moved = abs(best - L0) > 0.05 * L0 or abs(end - L0) > 0.05 * L0
     dead = [(l.dead_frac, l.name) for l in layers if l.dead_frac is not None]
-    if dead and moved and max(dead)[0] >= 0.5:
+    if dead and moved and max(dead)[0] >= 0.25:
         frac, name = max(dead)
         return ("lr_too_high", "The units die",
                 f"{100 * frac:.0f}% of {name}'s units output 0 for every training point",
-                f"{the_lr} is most likely too high: a large step pushed them below 0 for every input and a "
-                "dead unit gets no gradient; try it 3-10x smaller (or leaky-relu)")
+                f"{the_lr} is most likely too high: try it 3-10x smaller (or leaky-relu)")
     given_back = end - best
     if best < 0.8 * L0 and given_back > 0.5 * (L0 - best) and given_back > 0.05 * L0:
         return ("lr_too_high", "The loss bounces",
                 f"train loss reached {best:.3g} at epoch {k_best} but ended at {end:.3g}",
-                f"{the_lr} is most likely too high (the steps overshoot); try it 3-10x smaller before "
-                "changing the network")
+                f"{the_lr} is most likely too high (the steps overshoot): try it 3-10x smaller")
     rises = h.rises
     if rises >= max(3, 0.2 * n):
         return ("lr_too_high", "The loss bounces", f"train loss rose in {rises} of {n} epochs",
-                f"{the_lr} is most likely too high; try it 3-10x smaller before changing the network")
+                f"{the_lr} is most likely too high: try it 3-10x smaller")
     fall = (L1 - end) / L1 if L1 > 0 else 0.0  # from epoch 1: the first epoch's big drop says little
     fell = (f"train loss fell only {100 * fall:.0f}% over {n} epochs" if fall >= 0.005
             else f"train loss stayed at {end:.3g} over {n} epochs")
@@ -240,24 +239,19 @@ def _loss_evidence(losses, layers, lr: float | None) -> tuple[str, str, str, str
     ratios = [l.update_ratio for l in layers if l.update_ratio is not None]
     if fall < 0.1 and grads and max(grads) == 0.0:
         return ("vanishing_gradients", "The gradients vanish", f"{fell}; every weight gradient is 0",
-                "the weights are stuck where the gradient is zero (all zero or all equal weights, dead "
-                "units), whatever the learning rate: try another initialization")
+                "whatever the learning rate, nothing moves: try another initialization")
     if fall < 0.1 and len(grads) >= 2 and grads[0] <= 1e-2 * max(grads):
         return ("vanishing_gradients", "The gradients vanish",
-                f"{fell}; the first layer's gradient is {grads[0]:.1g} against {max(grads):.1g} at the top",
-                "the initialization or saturated units stall the lower layers, so neither a bigger network "
-                "nor another learning rate will help much: try another initialization (He for relu, Xavier "
-                "for tanh) or activation")
+                f"{fell}; the first layer's gradient is {grads[0]:.1g}, the top's {max(grads):.1g}",
+                "try another initialization (He for relu, Xavier for tanh) or activation")
     if ratios and max(ratios) < 1e-4 and fall < 0.5:
         return ("lr_too_low", "The loss crawls",
-                f"{fell}, and a step moves the weights by at most {max(ratios):.1g} of their size "
-                "(about 1e-3 is healthy)",
-                f"{the_lr} is most likely too low; try it 10x larger (or the LR range test) before making "
-                "the network bigger")
+                f"{fell}; updates are at most {max(ratios):.1g} of the weights (healthy: 1e-3)",
+                f"{the_lr} is most likely too low: try it 10x larger")
     if fall < 0.1:
         return ("learning_rate", "The loss does not fall", fell,
-                f"look at {the_lr} first: too high overshoots or kills units, too low crawls; try it 10x "
-                "smaller and 10x larger (or the LR range test) before making the network bigger")
+                f"look at {the_lr} before making the network bigger: try it 10x smaller and 10x larger "
+                "(or the LR range test)")
     return None
 
 
@@ -295,15 +289,18 @@ def diagnose(train_error: float, val_error: float, *, base_error: float = 0.0, b
     if input_scale is not None and not input_scale <= INPUT_SCALE_MAX:
         ev = f"inputs span up to {input_scale:.3g}" if math.isfinite(input_scale) else "inputs are not finite"
         return Verdict("data_scale", f"The data need scaling: {ev}; {v.evidence[0]}. A network expects inputs "
-                       "of order 1: tick normalize (standardize the features) or rescale the values before "
-                       "changing the network or the learning rate", v.train_error, v.val_error,
+                       "of order 1: tick standardize or rescale the values before changing the network or "
+                       "the learning rate.", v.train_error, v.val_error,
                        f"The data need scaling ({ev})", (ev, v.evidence[0]))
     found = _loss_evidence(losses, layers, lr)
     if found is None:
         return v
     code, label, ev, advice = found
-    return Verdict(code, f"{label}: {ev}; {v.evidence[0]}. {advice[0].upper()}{advice[1:]}",
-                   v.train_error, v.val_error, f"{label} ({ev})", (ev, v.evidence[0]))
+    # The training error itself is in the status line already; the text gives the evidence against
+    # "make it bigger" and what to do.
+    err = f"train {measure} {100 * v.train_error:.0f}%" if measure == "error" else f"train loss {v.train_error:.3g}"
+    return Verdict(code, f"{label}: {ev}. {advice[0].upper()}{advice[1:]}.",
+                   v.train_error, v.val_error, f"{label} ({ev})", (ev, err))
 
 
 # --------------------------------------------------------------------------- gradient checking
