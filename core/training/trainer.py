@@ -160,7 +160,7 @@ class _Run:
         self.note: str | None = None
         self.neuron_grid = int(config.neuron_grid)
         # Evidence for the verdicts (diagnostics.diagnose) and the NaN message.
-        self.base_error = base_error_for(config, d.task)
+        self._base_error: float | None = None  # the noise floor: first asked for after epoch 1
         self.input_scale = d.input_scale()
         self.train_losses = LossHistory()     # after each epoch, epoch 0 first
         self.first_loss: float | None = None  # the run's first and latest finite batch losses
@@ -375,7 +375,9 @@ class _Run:
     def _set_verdict(self, m: Metrics) -> None:
         if m.train_loss is None or not math.isfinite(m.train_loss):
             return
-        v = bias_variance_for(m, self.data.task, self.base_error, losses=self.train_losses,
+        if self._base_error is None:  # not in __init__: the epoch-0 report (the data) goes out first
+            self._base_error = base_error_for(self.c, self.data.task)
+        v = bias_variance_for(m, self.data.task, self._base_error, losses=self.train_losses,
                               input_scale=self.input_scale)
         if v is not None:
             m.verdict_code, m.verdict_text, m.verdict_headline = v.code, v.text, v.headline
