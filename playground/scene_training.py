@@ -124,6 +124,17 @@ def values_to_scene(values: dict, title: str = "", lesson: str = "", views=VIEWS
     return scene
 
 
+def _scene_spelling(message: str) -> str:
+    """A config message that starts with a field the scene spells otherwise ("optimizer: ...")
+    names the scene's key instead ("[optimizer] name: ...")."""
+    field, sep, rest = message.partition(": ")
+    for table, keys in _TABLES.items():
+        for key, f in keys.items():
+            if sep and f == field and key != field:
+                return f"[{table}] {key}: {rest}"
+    return message
+
+
 def validate(scene: dict) -> dict:
     """Check a training scene and return it with every default filled in.
 
@@ -146,5 +157,8 @@ def validate(scene: dict) -> dict:
     values = scene_to_values(scene)
     if values["epochs"] < 1:
         raise ValueError("epochs must be at least 1")
-    values_to_config(values)  # the trainer's own checks, one clear sentence each
+    try:
+        values_to_config(values)  # the trainer's own checks, one clear sentence each
+    except ValueError as exc:
+        raise ValueError(_scene_spelling(str(exc))) from None
     return values_to_scene(values, title, lesson, views)

@@ -70,3 +70,14 @@ def test_the_usual_networks_pass():
         cfg = TrainConfig(dataset="moons", n=1000, layers=layers)
         validate(cfg)
         assert sum(memory_estimate(cfg)) < MEMORY_LIMIT_BYTES
+
+
+@pytest.mark.parametrize("table, key, value, message", [
+    ("optimizer", "name", 3, "[optimizer] name: must be a text, got 3"),
+    ("schedule", "spec", 5, "[schedule] spec: must be a text, got 5"),
+])
+def test_a_scene_key_spelled_unlike_its_field_is_named_as_in_the_scene(table, key, value, message):
+    scene = {"version": 1, "page": "training", "title": "t", "lesson": "l.", table: {key: value}}
+    with pytest.raises(ValueError) as info:
+        scene_training.validate(scene)
+    assert str(info.value) == message
