@@ -126,3 +126,13 @@ def test_a_trainer_that_cannot_start_is_reported_not_shown_as_running(page, monk
     assert page.run_bar.play.text() == "▶ Play"  # not "Pause": nothing is training
     page.one_epoch()
     assert page.status.text().startswith("Cannot train")
+
+
+def test_a_network_too_big_is_refused_in_place_with_its_size(page):
+    page.load_scene(_scene())
+    page.controls.sigChanged.emit("layers", (100000, 100000))  # what the hidden-layers field sends
+    text = page.status.text()
+    assert text.startswith("Not applied: layers: 100000 x 100000 needs about 184 GB") and "limit is 2 GB" in text
+    assert page.scene()["model"]["layers"] == [6, 5]  # the previous value is kept
+    page.controls.sigChanged.emit("lr", "x")
+    assert page.status.text() == "Not applied: lr: must be a number, got 'x'"
