@@ -84,7 +84,7 @@ def _bits_int(key: int, step: int, k: int) -> int:
     return _mix_int((_mix_int((key + step * _STEP) & _M64) + (k + 1) * _GOLDEN) & _M64)
 
 
-SMALL = 16  # up to this many rows, plain Python ints beat ~40 tiny torch ops (a racer: 1 row)
+SMALL = 16  # up to this many rows, plain Python ints beat ~40 tiny torch ops (a racer: 1 row; bench_drawing)
 
 
 def uniforms(keys: torch.Tensor, step: int, k: int) -> torch.Tensor:

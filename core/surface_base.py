@@ -209,8 +209,8 @@ class Surface:
         """Hessians (N, 2, 2) at ``xy`` (N, 2) through torch autograd, vectorized over rows.
 
         Rows are independent, so differentiating ``sum(df/dx_i)`` gives row ``i`` of
-        every Hessian at once: two double-backward passes for any N (3-10x faster
-        than ``torch.func.vmap(torch.func.hessian(f))``, which agrees to rounding).
+        every Hessian at once: two double-backward passes for any N (cheaper than
+        ``torch.func.vmap(torch.func.hessian(f))``, which agrees to rounding).
         NaN entries at points with a finite value become 0 (same guard as the gradient).
         """
         xy = as_points(xy)

@@ -24,7 +24,7 @@ def make_app():
 
     pg.setConfigOptions(antialias=True)
     # The GUI process only evaluates small grids; torch's default thread pool fought the racer and
-    # trainer subprocesses for the two cores (a 200x200 grid took 90 ms instead of 2 while they ran).
+    # trainer subprocesses for the two cores, and a small grid took many times longer while they ran.
     torch.set_num_threads(1)
     return app
 

@@ -1,9 +1,9 @@
 """Racer trajectories computed in a spawned subprocess; the GUI process only polls and draws.
 
-Why a process: each racer steps a real ``torch.optim`` optimizer on a (1, 2) tensor, about 175 us
-of Python per step that holds the GIL. In a QThread (``playground.racer_worker``) eight racers at
-playback speed 10 held the GIL so much that the GUI timer's gaps reached 80-120 ms, whatever the
-switch interval. A subprocess has its own interpreter: computing and drawing each get a core.
+Why a process: each racer steps a real ``torch.optim`` optimizer on a (1, 2) tensor, Python that
+holds the GIL at every step. In a QThread (``playground.racer_worker``) eight racers at playback
+speed 10 held the GIL so much that the GUI timer stalled far past a frame, whatever the switch
+interval (bench/bench_optimizer_page.py measures the stalls now). A subprocess has its own interpreter: computing and drawing each get a core.
 The training page does the same (``playground.train_process``).
 
 The API is the one the optimizer page used on the worker thread: ``set_job``, ``extend``,
@@ -69,7 +69,7 @@ def _child_main(conn) -> None:  # pragma: no cover - runs in the subprocess
     torch.set_num_threads(1)  # one core for the racers, the other for the GUI (TRAPS.md)
     try:
         # Below the GUI: when other programs load both cores, the window still gets its slices
-        # (eight racers, machine loaded by other programs: timer gaps p95 28-36 ms instead of 54-68 ms).
+        # (it roughly halved the GUI timer's gaps with eight racers on a loaded machine).
         os.nice(CHILD_NICE)
     except (AttributeError, OSError):  # no os.nice on Windows
         pass

@@ -2,7 +2,7 @@
 
 The live page computes in a subprocess (``playground.racer_process``, which uses these helpers).
 It used to be a QThread here, but eight racers stepping torch.optim held the GIL so much that the
-GUI timer's gaps reached 80-120 ms. ``compute_all`` computes on the calling thread (offscreen
+GUI timer stalled far past a frame. ``compute_all`` computes on the calling thread (offscreen
 renders and tests) exactly what the subprocess computes.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Growing curves (value against step) of several racers as one item, stroked incrementally.
 
 The curves plots used one ``PlotDataItem`` a racer and a series: setting 16 of them every curves
-frame and stroking them again cost ~10 ms and ~13 ms (eight racers, 3000 steps). This item keeps a
+frame and stroking them again was most of a playing frame (bench/bench_optimizer_page.py). This item keeps a
 :class:`~widgets.polyline_cache.PolylineCache`: a playing frame strokes the few new points only;
 a full redraw (the axis range changed, a seek back) is thinned to two points per pixel column.
 Coordinates are the view box's: on a log axis the caller passes log10 values.

@@ -8,7 +8,7 @@ The axis title says which of the two is drawn.
 The axis ranges are set here, not by pyqtgraph's auto-range: the step axis spans the whole run
 (:meth:`CurvesView.set_steps`), the loss axis whole decades and the lr axis 0 .. max. They change
 only when the data crosses a decade or a new maximum, so a playing frame does not re-render the
-axes and the grid (auto-range grew them every frame: about half of a curves repaint, measured).
+axes and the grid (auto-range grew them every frame, a large part of a curves repaint).
 The curves themselves are two :class:`~widgets.curve_layer.CurveLayer` items, which stroke only
 the points added since the last frame; the legend keeps one empty ``PlotDataItem`` a racer for its
 colour samples.
@@ -214,8 +214,8 @@ class CurvesView(QWidget):
     def set_racers(self, racers: list[tuple[str, str]]) -> None:
         """One (label, colour) per racer.
 
-        Legend entries are reused and relabelled, not rebuilt: building eight took ~60 ms of every
-        scene load and restart.
+        Legend entries are reused and relabelled, not rebuilt: building them was a visible part of
+        every scene load and restart (bench/bench_optimizer_page.py times scene loads).
         """
         racers = list(racers)
         while len(self._loss_items) > len(racers):
@@ -288,7 +288,7 @@ class CurvesView(QWidget):
             loss_lines.append(_by_step(np.log10(gap[:n]) if log else gap[:n]))
             lr_lines.append(_by_step(rate[:n]))
             # Both axes cover the whole computed run, not only up to the cursor: they stay put while
-            # playing (a decade crossed mid-play re-rendered the axis and restroked every curve: 20-30 ms).
+            # playing (a decade crossed mid-play re-rendered the axis and restroked every curve).
             if len(gap) and not np.isnan(gap).all():
                 lo, hi = min(lo, float(np.nanmin(gap))), max(hi, float(np.nanmax(gap)))
             if not np.isnan(rate).all():

@@ -95,8 +95,8 @@ class PlaybackBar(QWidget):
 
     def _fix_label_size(self) -> None:
         # Fixed width AND height: a label whose text changes posts a layout request up to the page on
-        # every frame unless its minimum and maximum sizes are equal (a relayout of the whole page,
-        # 3-12 ms a frame while playing, measured).
+        # every frame unless its minimum and maximum sizes are equal (a relayout of the whole page
+        # on every playing frame).
         fm = self.step_label.fontMetrics()
         self.step_label.setFixedSize(fm.horizontalAdvance("step 100000 / 100000") + 8,
                                      max(fm.height() + 4, self.step_label.sizeHint().height()))

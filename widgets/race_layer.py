@@ -1,7 +1,7 @@
 """The racers drawn on the surface: trails, current points, divergence crosses and arrows, as one item.
 
-Why one hand-painted item and not a ``PlotCurveItem`` a trail: eight antialiased 3000-point trails
-cost ~40 ms a frame to stroke again (bench/bench_optimizer_page.py), and a trail only grows by a
+Why one hand-painted item and not a ``PlotCurveItem`` a trail: stroking eight antialiased 3000-point
+trails again each frame would exceed a frame's budget (bench/bench_optimizer_page.py), and a trail only grows by a
 few points a frame. The trails go through a :class:`~widgets.polyline_cache.PolylineCache` (only
 new segments are stroked). Markers and arrows change every frame and are few: they are painted
 directly, sized in screen (logical) pixels, so they keep their size at any zoom.
