@@ -21,7 +21,7 @@ SIZE = (1280, 650)
 def _pixels(image: QImage) -> np.ndarray:
     img = image.convertToFormat(QImage.Format_RGB32)
     arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
-    return arr[:, : img.width(), :3].astype(int)  # (H, W, 3); copied by astype
+    return arr[:, : img.width(), 2::-1].astype(int)  # (H, W, 3) RGB (B, G, R, A in memory); copied by astype
 
 
 def _luminance(rgb) -> np.ndarray:
@@ -124,6 +124,11 @@ def test_status_line_and_window_chrome_readable_after_switch(qtbot, start, end):
         for bar in (w.menuBar(), w.statusBar()):
             corner = _pixels(bar.grab().toImage())[1, -2]
             assert np.abs(corner - bg).sum() < 60, f"{type(bar).__name__} background {corner}, theme {bg}"
+        if theme.name == "dark":  # the tab bar's base line was the default palette's white
+            shot = _pixels(w.grab().toImage())
+            top = w.tabs.mapTo(w, w.tabs.rect().topLeft()).y()
+            column = shot[top: page.mapTo(w, page.rect().topLeft()).y(), w.width() - 20]
+            assert np.abs(column - bg).sum(axis=1).max() < 200, f"a bright line above the page: {column.tolist()}"
     finally:
         w.close()
 
