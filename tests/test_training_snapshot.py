@@ -117,3 +117,14 @@ def test_regression_has_no_confusion_matrix_and_snapshots_pickle():
                                 neuron_grid=G)))
     assert ms[-1].snapshot.confusion is None and ms[-1].snapshot.neurons[0].shape == (4, G, G)
     pickle.loads(pickle.dumps(ms[-1]))
+
+
+@pytest.mark.parametrize("k, n", [(2, 1), (2, 300), (5, 1000), (7, 50)])
+def test_confusion_counts_equal_sklearns_confusion_matrix(k, n):
+    from sklearn.metrics import confusion_matrix
+
+    from core.training.metrics import confusion_counts
+
+    rng = np.random.default_rng(k * 1000 + n)
+    true, pred = rng.integers(0, k, n), rng.integers(0, k, n)
+    assert np.array_equal(confusion_counts(true, pred, k), confusion_matrix(true, pred, labels=range(k)))

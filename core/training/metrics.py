@@ -7,6 +7,18 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 
+def confusion_counts(true: np.ndarray, pred: np.ndarray, k: int) -> np.ndarray:
+    """(k, k) int64 counts: row = true class, column = predicted class.
+
+    The same matrix as ``sklearn.metrics.confusion_matrix(true, pred, labels=range(k))``
+    (``tests/test_training_snapshot.py`` checks it). The trainer counts with one ``bincount``
+    because it does so at every snapshot in the training child, which then needs neither
+    scikit-learn's import time nor its per-call overhead.
+    """
+    true, pred = np.asarray(true, dtype=np.int64), np.asarray(pred, dtype=np.int64)
+    return np.bincount(true * k + pred, minlength=k * k).reshape(k, k).astype(np.int64)
+
+
 def _jsonable(v):
     """numpy -> lists, non-finite floats -> None (JSON has no NaN), dataclasses -> dicts."""
     if v is None or isinstance(v, (bool, str, int)):

@@ -15,7 +15,7 @@ from .controls import TrainControls
 from .data import Prepared, load_data
 from .diagnostics import LossHistory, diagnose, nan_message, noise_floor
 from .init import initialize
-from .metrics import DataView, LayerStats, Metrics, Snapshot
+from .metrics import DataView, LayerStats, Metrics, Snapshot, confusion_counts
 from .model import MLP, build_model, data_loss, resolve_loss
 from .penalties import penalty, soft_threshold, weight_decay_kind
 from .streams import numpy_stream, torch_stream
@@ -349,8 +349,7 @@ class _Run:
         pred = self._predict(logits).numpy()
         true = self.T["val"].t.long().numpy()
         k = max(int(self.data.n_classes), 2)
-        # numpy, not sklearn.metrics.confusion_matrix: scikit-learn is not a dependency.
-        return np.bincount(true * k + pred, minlength=k * k).reshape(k, k).astype(np.int64)
+        return confusion_counts(true, pred, k)
 
     def epoch_metrics(self, kind: str, want_snapshot: bool) -> Metrics:
         t0 = time.perf_counter()
