@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageB
 from playground import scenes
 from playground.pages import PAGES
 from playground.settings import settings
-from widgets.theme import get_theme
+from widgets.theme import THEMES, get_theme
 from widgets.theme_apply import palette
 
 
@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(quit_act)
         view_menu = self.menuBar().addMenu("&View")
-        for name in ("light", "dark"):
+        for name in THEMES:  # a theme added to widgets.theme (the projector one) gets its menu entry
             act = QAction(f"{name.title()} theme", self, checkable=True, checked=self._theme.name == name)
             act.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             view_menu.addAction(act)

@@ -107,6 +107,39 @@ def test_switched_window_paints_like_one_started_in_the_theme(qtbot, switches):
         fresh.close()
 
 
+def test_a_theme_with_larger_text_switches_in_like_a_fresh_start(qtbot, monkeypatch):
+    """The projector theme to come: built on the dark one, larger text and lines, another name."""
+    from dataclasses import replace
+
+    from widgets import theme as theme_module
+
+    monkeypatch.setitem(theme_module.THEMES, "projector",
+                        replace(DARK, name="projector", font_pt=17, title_pt=20, line_width=3.5))
+    live = _window(qtbot, ("light", "projector"))
+    fresh = _window(qtbot, ("projector",))
+    try:
+        for kind in ("optimizer", "training"):
+            images = []
+            for w in (live, fresh):
+                w.tabs.setCurrentWidget(w.pages[kind])
+                w.resize(1600, 900)  # the larger text needs more room than 1280x650
+                if kind == "optimizer":
+                    w.pages[kind].status.setText("")
+                    w.pages[kind].surface_view.refine()
+                w.statusBar().clearMessage()
+                images.append(_settled(qtbot, w))
+            differ = np.abs(images[0] - images[1]).sum(axis=-1) > 30
+            assert differ.mean() < 1e-4, f"{kind} page: {differ.mean():.4%} of pixels differ"
+        # Inputs are dark with light text: the palette goes by the background, not by the name "dark".
+        controls = live.pages["training"].controls
+        pal = controls.palette()
+        assert _contrast(pal.color(pal.ColorRole.Text).getRgb()[:3], pal.color(pal.ColorRole.Base).getRgb()[:3]) >= 4.5
+    finally:
+        live.set_theme("light")  # the remembered theme must exist once the monkeypatch is undone
+        live.close()
+        fresh.close()
+
+
 @pytest.mark.parametrize("start,end", [("light", "dark"), ("dark", "light")])
 def test_status_line_and_window_chrome_readable_after_switch(qtbot, start, end):
     w = _window(qtbot, (start, end))

@@ -52,6 +52,13 @@ class Theme:
     racer_colors: tuple[str, ...] = field(default=OKABE_ITO)
     colormap: str = "cividis"
 
+    @property
+    def is_dark(self) -> bool:
+        """True for light text on a dark background (decided by the colour, not the theme's name, so
+        a projector theme built on the dark one gets dark inputs and buttons too)."""
+        rgb = [int(self.background.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
+        return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 128
+
 
 LIGHT = Theme()
 DARK = replace(

@@ -216,7 +216,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         c_train, c_val = theme.racer_colors[0], theme.racer_colors[1]
         w = theme.line_width
         styles = {
-            "batch": pg.mkPen(pg.mkColor(c_train).lighter(150) if theme.name == "light" else pg.mkColor(c_train).darker(170), width=1),
+            "batch": pg.mkPen(pg.mkColor(c_train).lighter(150) if not theme.is_dark else pg.mkColor(c_train).darker(170), width=1),
             "train_loss": pg.mkPen(c_train, width=w), "val_loss": pg.mkPen(c_val, width=w),
             "train_acc": pg.mkPen(c_train, width=w), "val_acc": pg.mkPen(c_val, width=w),
             "lr": pg.mkPen(theme.racer_colors[2], width=w),

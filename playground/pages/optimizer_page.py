@@ -52,8 +52,8 @@ def _palette(theme: Theme) -> QPalette:
     """A full palette for ``theme`` (tabs, lists and inputs too, or dark mode leaves dark text on dark)."""
     bg, fg = QColor(theme.background), QColor(theme.foreground)
     pal = QPalette()
-    base = bg.lighter(130) if theme.name == "dark" else QColor("#FFFFFF")
-    button = bg.lighter(160) if theme.name == "dark" else QColor("#EFEFEF")
+    base = bg.lighter(130) if theme.is_dark else QColor("#FFFFFF")
+    button = bg.lighter(160) if theme.is_dark else QColor("#EFEFEF")
     for role, colour in ((QPalette.Window, bg), (QPalette.WindowText, fg), (QPalette.Base, base),
                          (QPalette.AlternateBase, button), (QPalette.Text, fg), (QPalette.Button, button),
                          (QPalette.ButtonText, fg), (QPalette.ToolTipBase, base), (QPalette.ToolTipText, fg),

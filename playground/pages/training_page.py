@@ -107,8 +107,6 @@ class TrainingPage(QWidget):
     def _build(self) -> None:
         t = self._theme
         self.controls = TrainingControls(t)
-        # Wide enough for the widest box plus the scroll bar: nothing clipped on the right.
-        self.controls.setFixedWidth(self.controls.widget().minimumSizeHint().width() + 24)
         self.run_bar = RunBar(t)
         self.lesson = QLabel()
         self.lesson.setWordWrap(True)
@@ -204,6 +202,9 @@ class TrainingPage(QWidget):
         for w in (self.controls, self.run_bar, self.decision, self.confusion, self.curves, self.diagram,
                   self.histograms):
             w.set_theme(theme)
+        # Wide enough for the widest box plus the scroll bar: nothing clipped on the right. Here, not
+        # once at build time: a theme with larger text switched in live cut the boxes on the right.
+        self.controls.setFixedWidth(self.controls.widget().minimumSizeHint().width() + 24)
         self.setPalette(self._palette(theme))
         self.setAutoFillBackground(True)
         # Play becomes "❚❚ Pause" while training: as wide as the wider text from the start, or the
@@ -234,8 +235,8 @@ class TrainingPage(QWidget):
         # background was unreadable in the dark theme.
         pal = QPalette()
         bg, fg = QColor(theme.background), QColor(theme.foreground)
-        base = bg.lighter(130) if theme.name == "dark" else QColor("#FFFFFF")
-        button = bg.lighter(160) if theme.name == "dark" else QColor("#EFEFEF")
+        base = bg.lighter(130) if theme.is_dark else QColor("#FFFFFF")
+        button = bg.lighter(160) if theme.is_dark else QColor("#EFEFEF")
         for role, col in ((QPalette.Window, bg), (QPalette.WindowText, fg), (QPalette.Base, base),
                           (QPalette.AlternateBase, base), (QPalette.Text, fg), (QPalette.Button, button),
                           (QPalette.ButtonText, fg), (QPalette.ToolTipBase, base), (QPalette.ToolTipText, fg)):
