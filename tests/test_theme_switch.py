@@ -175,13 +175,21 @@ def test_every_legend_label_takes_the_new_text_colour(qtbot):
     v.show()
     racers = [("SGD", "#0072B2"), ("momentum 0.9", "#D55E00"), ("Adam", "#009E73")]
     v.set_racers(racers)
-    for theme in (DARK, LIGHT, DARK):
+    from dataclasses import replace
+
+    big = replace(DARK, name="projector", font_pt=17)
+    for theme in (DARK, LIGHT, DARK, big):
         v.set_theme(theme)
+        if theme is big:
+            racers.append(("Nesterov", "#CC79A7"))  # an entry added after the switch
+            v.set_racers(racers)
         labels = [label for _, label in v.legend.items]
         assert len(labels) == len(racers)
         want = QColor(theme.foreground).name()[1:].lower()
         for label in labels:
-            assert want in label.item.toHtml().lower(), f"{label.text!r} not drawn in {theme.foreground}"
+            html = label.item.toHtml().lower()
+            assert want in html, f"{label.text!r} not drawn in {theme.foreground}"
+            assert f"font-size:{theme.font_pt - 2}pt" in html, f"{label.text!r} not at the theme's size"
 
 
 def test_unitless_axes_keep_their_scale_across_switches(qtbot):

@@ -367,6 +367,7 @@ class CurvesView(QWidget):
         self.loss_cursor.setPen(pen)
         self.lr_cursor.setPen(pen)
         self.legend.setLabelTextColor(theme.foreground)
+        self.legend.setLabelTextSize(f"{theme.font_pt - 2}pt")  # for entries added later
         for _, label in self.legend.items:
             # setLabelTextColor only stores the colour for the next setText: after a theme switch the
             # labels kept the old theme's text colour (dark on dark).
