@@ -115,3 +115,42 @@ def test_first_start_on_a_1280x720_screen_keeps_the_play_bar_on_screen(tmp_path)
     w, h, free_w, free_h, bottom = map(int, proc.stdout.split()[-5:])
     assert w <= free_w and h <= free_h - 40  # room for a title bar above it
     assert bottom < free_h, f"the Play bar ends at y={bottom} on a {free_w}x{free_h} screen"
+
+
+@pytest.mark.parametrize("height", [250, 300, 420])
+def test_curve_titles_stay_apart_and_the_range_plot_gives_its_room_back(qtbot, height):
+    import numpy as np
+
+    from widgets.theme import LIGHT
+    from widgets.training_curves import TrainingCurves
+
+    c = TrainingCurves(LIGHT)
+    qtbot.addWidget(c)
+    c.resize(500, height)
+    c.show()
+    qtbot.wait(10)
+    plots = (c.loss_plot, c.acc_plot, c.lr_plot)
+
+    def heights():
+        return [round(p.vb.height()) for p in plots]
+
+    def titles_apart():
+        rects = [p.getAxis("left").label.sceneBoundingRect() for p in plots]
+        for p, r in zip(plots, rects):  # each title within its own plot's height
+            box = p.vb.sceneBoundingRect()
+            assert box.top() - 1 <= r.center().y() <= box.bottom() + 1
+        for a, b in zip(rects, rects[1:]):
+            assert a.bottom() <= b.top() + 1, "axis titles run into each other"
+
+    before = heights()
+    titles_apart()
+    c.show_lr_range(np.logspace(-5, 1, 30), np.linspace(1, 3, 30), 0.05)
+    c.resize(500, max(height, c.minimumHeight()))
+    qtbot.wait(10)
+    titles_apart()
+    assert c.range_plot.vb.height() > 0
+    c.hide_lr_range()
+    c.resize(500, height)
+    qtbot.wait(10)
+    assert heights() == pytest.approx(before, abs=1)  # not left squeezed
+    titles_apart()

@@ -322,8 +322,8 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         """Hide the range-test plot; the three curve plots get its room back."""
         if self.range_plot.isVisible():
             # Out of the grid, not just hidden: a hidden item keeps its row, its minimum and its stretch.
-            self.ci.layout.removeItem(self.range_plot)
             self.ci.layout.setRowStretchFactor(3, 0)
+            self.ci.layout.removeItem(self.range_plot)
         self.range_plot.setVisible(False)
         self._fit_min_height()
 
