@@ -219,3 +219,27 @@ def test_unitless_axes_keep_their_scale_across_switches(qtbot):
         qtbot.wait(1)
         assert strings(live) == before
     assert strings(live) == strings(fresh)
+
+
+def test_a_diverged_racer_keeps_its_legend_note_across_a_switch(qtbot):
+    from playground import scenes
+    from playground.pages.optimizer_page import OptimizerPage
+
+    page = OptimizerPage(theme=LIGHT, threaded=False)
+    qtbot.addWidget(page)
+    try:
+        page.resize(1280, 650)
+        page.show()
+        page.load_scene(scenes.load_scene("lr-too-large"))
+        page.seek(page.scene()["steps"])
+
+        def legend():
+            return [label.text for _, label in page.curves.legend.items]
+
+        assert any("diverged" in text for text in legend())
+        before = legend()
+        for theme in (DARK, LIGHT):
+            page.set_theme(theme)
+            assert legend() == before
+    finally:
+        page.shutdown()

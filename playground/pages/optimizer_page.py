@@ -333,6 +333,9 @@ class OptimizerPage(QWidget):
             if hasattr(w, "set_theme"):
                 w.set_theme(theme)
         self._update_racer_items()
+        # set_racers put the plain labels back in the legend: forget the statuses shown, so that _draw
+        # writes "diverged at step N" again (after a switch the legend had lost it).
+        self._statuses.clear()
         self._dirty = True
         self._draw()
 
