@@ -100,11 +100,14 @@ TORCH_INFOS = [
           "b <- momentum*b + (1-dampening)*g      (b = g on the first step)\n"
           "w <- w - lr*(g + momentum*b)   if nesterov\n"
           "w <- w - lr*b                  otherwise (b = g when momentum = 0)",
-          "v <- beta*v + dL/dw;  w <- w - alpha*v              (Kira: torch with dampening 0)\n"
-          "v <- beta*v + (1-beta)*dL/dw;  w <- w - alpha*v     (Hyp. & Reg., Dif: EMA form = momentum-ema;\n"
-          "                                                     same path as torch with lr = alpha*(1-beta))\n"
-          "v <- beta*v - alpha*dL/dw(w + beta*v);  w <- w + v  (Kira's Nesterov = nesterov-lookahead;\n"
-          "                                                     torch's w is the look-ahead point w + beta*v)",
+          "Kira (torch with dampening 0):\n"
+          "  v <- beta*v + dL/dw;  w <- w - alpha*v\n"
+          "Hyp. & Reg., Dif (the EMA form, optimizer momentum-ema;\n"
+          "  the same path as torch with lr = alpha*(1-beta)):\n"
+          "  v <- beta*v + (1-beta)*dL/dw;  w <- w - alpha*v\n"
+          "Kira's Nesterov (optimizer nesterov-lookahead;\n"
+          "  torch's w is the look-ahead point w + beta*v):\n"
+          "  v <- beta*v - alpha*dL/dw(w + beta*v);  w <- w + v",
           {"lr": "alpha (Kira), eta (Dif)", "momentum": "beta",
            "momentum_buffer b": "v in Kira's form; v_ema/(1-beta) in the EMA form",
            "dampening": "no lecture symbol (dampening=beta gives the EMA, except that torch's first b is g)",
