@@ -243,3 +243,25 @@ def test_a_diverged_racer_keeps_its_legend_note_across_a_switch(qtbot):
             assert legend() == before
     finally:
         page.shutdown()
+
+
+def test_lr_axis_names_the_lr_and_a_schedule_retick_is_rare(qtbot):
+    from widgets.training_curves import TrainingCurves
+
+    c = TrainingCurves(LIGHT)
+    qtbot.addWidget(c)
+    c.resize(500, 300)
+    c.show()
+    qtbot.wait(10)
+    axis = c.lr_plot.getAxis("left")
+    calls = []
+    original = axis.setTicks
+    axis.setTicks = lambda *a, **k: (calls.append(a), original(*a, **k))[1]
+    for s in range(2000):  # exponential decay from 0.1, refreshed every 10 steps as a live run is
+        c.history.append("step", epoch=s / 100, step=s, examples=32 * s, train_loss=1.0, lr=0.1 * 0.9994 ** s)
+        if s % 10 == 0:
+            c.refresh()
+    assert len(calls) <= 10  # not once a frame: each re-tick re-renders the axis
+    c.refresh(tight=True)  # paused or finished: the exact values
+    strings = _tick_strings(axis)
+    assert "0.1" in strings and f"{0.1 * 0.9994 ** 1999:.2g}" in strings, strings

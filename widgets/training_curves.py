@@ -481,11 +481,12 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         if plot is self.lr_plot:
             self._label_lr()
 
-    def _label_lr(self) -> None:
+    def _label_lr(self, exact: bool = True) -> None:
         """Tick labels at the lr's own values: its largest, the latest where it has moved away, and 0.
 
         Evenly spaced ticks in the short lr plot labelled an lr of 0.3 "0.2" (the only label below
         the line). Called when the lr range, the plot's height or the data change; re-ticks on a change.
+        Not ``exact`` (a live run): the latest value's tick moves only once it is half a line off.
         """
         ax = self.lr_plot.getAxis("left")
         lr = self._data.get("lr", (None, np.empty(0)))[1]
@@ -495,9 +496,12 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         ticks = None
         if len(lr) and height > 0 and y1 > y0:
             gap = _TICK_GAP * QFontMetricsF(ax.style["tickFont"] or QFont()).height() * (y1 - y0) / height
-            top, last = float(lr.max()), float(lr[-1])
+            top, last = float(lr.max()), float(f"{float(lr[-1]):.2g}")
+            shown = [v for v in (getattr(ax, "_lr_ticks", None) or ()) if 0 < v < top]
+            if not exact and shown and abs(shown[0] - last) < gap / 2:
+                last = shown[0]  # a decaying schedule re-ticked the axis every frame: only per half a line
             ticks = [top]
-            if top - last >= gap:
+            if top - last >= gap and last - y0 >= gap / 2:  # apart from the top, and room for its text
                 ticks.append(last)
             if min(ticks) - y0 >= gap and min(ticks) > 0:
                 ticks.append(0.0)
@@ -535,7 +539,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             if cur is None or lr_hi > cur[1] or lr_hi < 0.5 * cur[1]:
                 # 1.3: the lr's own tick sits far enough below the top for its label to show
                 self._set_range("lr", self.lr_plot, "y", (0.0, lr_hi * 1.3 or 1.0))
-        self._label_lr()
+        self._label_lr(exact=tight)
 
     def _draw(self, h: CurveHistory, prefix: str) -> None:
         xs, xe = self._x(h, "step"), self._x(h, "epoch")
