@@ -43,7 +43,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    torch.set_num_threads(1)  # as a training worker does (TRAPS.md)
+    torch.set_num_threads(1)  # as a training worker does (docs/traps.md)
     timed(CONFIG)  # warm-up
     internal, full, bare = [], [], []
     real = T._Run.epoch_metrics

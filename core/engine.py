@@ -19,7 +19,7 @@ One step :math:`t = 1, 2, \dots` of one row:
 with :math:`\xi_t \sim N(0, I)` drawn from the counter-based generator ``core.rng`` keyed by
 ``(seed, row_id, t)`` (``grad_noise`` :math:`\sigma`), or, on a stochastic surface with
 ``batch_size`` B, :math:`g` the mean over B sample indices drawn (with replacement) from the same
-keys. A row therefore sees the same noise alone or inside any map (TRAPS.md).
+keys. A row therefore sees the same noise alone or inside any map (docs/traps.md).
 
 Recorded per row of a :class:`Trajectory` (row t = the state after t steps):
 ``xy`` :math:`x_t`, ``loss`` :math:`L(x_t)` (full-batch on a stochastic surface), ``grad`` the

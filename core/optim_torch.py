@@ -1,7 +1,7 @@
 """Specs of the torch.optim optimizers in the registry: hyperparameters, update rules, symbol maps.
 
 The list is closed and elementwise only (Adafactor, LBFGS and Muon are not elementwise: rows stepped
-together would differ from rows stepped alone, TRAPS.md). Defaults are torch 2.x defaults.
+together would differ from rows stepped alone, docs/traps.md). Defaults are torch 2.x defaults.
 """
 from __future__ import annotations
 

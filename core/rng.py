@@ -2,7 +2,7 @@
 
 A map steps thousands of trajectories at once. If the noise came from one shared
 generator, row 17's noise would depend on how many rows came before it, and a
-cell replayed alone would see different noise (TRAPS.md). Here every random
+cell replayed alone would see different noise (docs/traps.md). Here every random
 number is a pure function
 
 .. math::  u = H(\\text{seed}, \\text{row}, \\text{step}, k)

@@ -20,7 +20,7 @@ warmup      :math:`\mathrm{lr}_0 (f + (1-f) t/W)` for t < W, then the next sched
 plateau     lr times factor after patience steps without improvement    ReduceLROnPlateau
 ==========  ==========================================================  ==============================
 
-Traps handled (TRAPS.md): CyclicLR and OneCycleLR get ``cycle_momentum=False`` (otherwise they
+Traps handled (docs/traps.md): CyclicLR and OneCycleLR get ``cycle_momentum=False`` (otherwise they
 overwrite SGD's momentum / Adam's beta1 and raise on Adagrad); OneCycleLR holds its final lr when
 stepped past its total instead of raising. A schedule's ``step()`` overwrites an lr changed by hand.
 """

@@ -58,7 +58,7 @@ def glue_dash_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[s
     """Join ``--opt -value`` into ``--opt=-value``.
 
     argparse refuses a value that starts with '-' unless it is a plain negative
-    number, but people type ``--start -1.5,2`` and ``--formula -x**2`` (TRAPS.md).
+    number, but people type ``--start -1.5,2`` and ``--formula -x**2`` (docs/traps.md).
     """
     takes_value = _value_options(parser)
     out: list[str] = []

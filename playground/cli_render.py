@@ -104,7 +104,7 @@ def run(args) -> int:
 
 
 def _close_app() -> None:
-    """Delete every widget before the interpreter exits (a crash at exit otherwise: TRAPS.md)."""
+    """Delete every widget before the interpreter exits (a crash at exit otherwise: docs/traps.md)."""
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 

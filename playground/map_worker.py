@@ -5,7 +5,7 @@ A :class:`MapWorker` is a QObject moved to its own QThread; it calls one job fun
 :class:`MapJobRunner` (living on the GUI thread) owns the threads: starting a new job cancels the
 running one WITHOUT waiting for it (its late result is dropped by job id), so a restart never blocks
 the GUI; :meth:`MapJobRunner.shutdown` sets every stop event, then ``quit()`` and ``wait()``
-(TRAPS.md: destroying a running QThread aborts the process).
+(docs/traps.md: destroying a running QThread aborts the process).
 """
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ class MapWorker(QObject):
         """Run the job (connected to ``QThread.started``)."""
         import torch
 
-        torch.set_num_threads(1)  # TRAPS.md: torch's pool in a worker fights the GUI thread on 2 cores
+        torch.set_num_threads(1)  # docs/traps.md: torch's pool in a worker fights the GUI thread on 2 cores
         t0 = time.perf_counter()
         try:
             result = self._job(progress=self._progress, stop=self._stop.is_set)
@@ -169,7 +169,7 @@ class MapJobRunner(QObject):
         """Stop every job and wait for its thread: set the stop event, ``quit()``, ``wait()``.
 
         Never raises, and never returns while one of its threads still runs: destroying a running
-        QThread aborts the process (TRAPS.md). A job that ignores its stop event is logged every
+        QThread aborts the process (docs/traps.md). A job that ignores its stop event is logged every
         ``timeout_ms`` (default :data:`SHUTDOWN_ASK_MS`), asked again, and waited for.
         """
         step = SHUTDOWN_ASK_MS if timeout_ms is None else int(timeout_ms)

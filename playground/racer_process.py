@@ -66,7 +66,7 @@ def _child_main(conn) -> None:  # pragma: no cover - runs in the subprocess
     """Entry point of the subprocess: compute the current job, chunk by chunk, and send the new rows."""
     import torch
 
-    torch.set_num_threads(1)  # one core for the racers, the other for the GUI (TRAPS.md)
+    torch.set_num_threads(1)  # one core for the racers, the other for the GUI (docs/traps.md)
     try:
         # Below the GUI: when other programs load both cores, the window still gets its slices
         # (it roughly halved the GUI timer's gaps with eight racers on a loaded machine).

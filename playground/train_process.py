@@ -1,7 +1,8 @@
 """Host the trainer in a spawned subprocess; the GUI process only draws.
 
 Why a process: on two cores a torch loop in a QThread shares the GIL with the GUI thread and ran
-at about 0.3x of the bare loop while the window redrew (measured, see bench/bench_training_page.py).
+at a fraction of the bare loop's speed while the window redrew (bench/bench_training_page.py measures
+the subprocess against the bare loop).
 A subprocess has its own interpreter, so training and drawing each get a core.
 
 Protocol (``multiprocessing`` spawn context, one duplex ``Pipe``):
@@ -42,7 +43,7 @@ def _child_main(conn) -> None:  # pragma: no cover - runs in the subprocess
     """Entry point of the subprocess: wait for jobs and run them one at a time."""
     import torch
 
-    torch.set_num_threads(1)  # one core for training, the other for the GUI (TRAPS.md)
+    torch.set_num_threads(1)  # one core for training, the other for the GUI (docs/traps.md)
     try:
         conn.send(("ready",))
         _serve(conn)
@@ -108,8 +109,8 @@ def _run_train(conn, run_id, config, paused):  # pragma: no cover - subprocess
 
     try:
         for m in gen:
-            # Step reports go out in batches (one pickle and one write per FLUSH_S): 200-300 single
-            # sends a second cost the trainer ~3 % and the GUI as many reads. Epoch reports and
+            # Step reports go out in batches (one pickle and one write per FLUSH_S): hundreds of single
+            # sends a second cost the trainer time and the GUI as many reads. Epoch reports and
             # snapshots go at once, so a slow next epoch never holds them back.
             batch.append(m)
             if m.kind != "step" or m.snapshot is not None or time.perf_counter() - last_flush >= FLUSH_S:

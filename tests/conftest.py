@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_settings(tmp_path_factory):
-    """QSettings write to a temporary folder, never the user's real config (TRAPS.md)."""
+    """QSettings write to a temporary folder, never the user's real config (docs/traps.md)."""
     from PySide6.QtCore import QSettings
 
     path = str(tmp_path_factory.mktemp("settings"))

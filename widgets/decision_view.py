@@ -63,7 +63,7 @@ class DecisionView(pg.PlotWidget):
         for name in ("left", "bottom"):  # repainted with every heatmap: blit them instead of replaying the ticks
             self.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.hideButtons()
-        self.image = pg.ImageItem(axisOrder="row-major")  # grid rows are x2, columns x1 (TRAPS.md)
+        self.image = pg.ImageItem(axisOrder="row-major")  # grid rows are x2, columns x1 (docs/traps.md)
         self.addItem(self.image)
         self.train_scatter = pg.ScatterPlotItem(pxMode=True)
         self.test_scatter = pg.ScatterPlotItem(pxMode=True)
@@ -138,7 +138,7 @@ class DecisionView(pg.PlotWidget):
         g = self._grid
         if g is None:
             return None
-        g = np.nan_to_num(g.astype(np.float64), nan=0.5, posinf=1.0, neginf=0.0)  # TRAPS: no inf in an image
+        g = np.nan_to_num(g.astype(np.float64), nan=0.5, posinf=1.0, neginf=0.0)  # docs/traps.md: no inf in an image
         if self._task == "regression":
             lo, hi = self._value_range()
             t = ((g - lo) / max(hi - lo, 1e-12)).clip(0, 1)
@@ -168,7 +168,7 @@ class DecisionView(pg.PlotWidget):
             return
         self.image.setImage(rgb, levels=(0, 255), autoLevels=False)
         x0, x1, y0, y1 = self._extent
-        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))  # from cell edges (TRAPS.md)
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))  # from cell edges (docs/traps.md)
 
     def _brushes(self, y: np.ndarray) -> list:
         if self._task == "regression":

@@ -56,7 +56,7 @@ class HparamMapView(QWidget):
     """Heatmap over (x hyperparameter, y hyperparameter) with a colour bar.
 
     Values are drawn as RGBA computed here: finite values through the theme's colormap between
-    levels set from the finite data (TRAPS.md: one ``inf`` would blank an auto-levelled image), and
+    levels set from the finite data (docs/traps.md: one ``inf`` would blank an auto-levelled image), and
     cells whose run diverged in light grey (:data:`DIVERGED_COLOR`, not on the colour ramp). Log axes place the image in :math:`\\log_{10}` coordinates
     and label ticks as powers of ten.
 

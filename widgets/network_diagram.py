@@ -229,7 +229,7 @@ class NetworkDiagram(QWidget):
         cell = self._cell(xs, top, bottom)
         ys = [self._ys(n, top, bottom) for n in self._sizes]
         wmax = max((np.abs(w).max() for w in self._weights if w.size), default=1.0) or 1.0
-        p.setRenderHint(QPainter.Antialiasing, False)  # hundreds of links: aliased lines are 3-4x cheaper
+        p.setRenderHint(QPainter.Antialiasing, False)  # hundreds of links: aliased lines are cheaper
         for li, w in enumerate(self._weights):
             if li + 1 >= len(self._sizes) or w.shape != (self._sizes[li + 1], self._sizes[li]):
                 continue
@@ -264,8 +264,8 @@ class NetworkDiagram(QWidget):
 
         One ``drawLines`` per (sign, magnitude level, dropped) group instead of one ``drawLine`` and
         one QPen per link, weakest first so strong links stay on top. The pens are opaque, their
-        colour pre-mixed with the background: Qt's raster engine drew 300 translucent lines about
-        10x slower than opaque ones (2.5-10 ms against 0.3-0.9 ms).
+        colour pre-mixed with the background: Qt's raster engine draws translucent lines slower than
+        opaque ones (bench/bench_drawing.py).
         """
         mag = np.abs(a)
         level = np.minimum((mag * LINK_LEVELS).astype(int), LINK_LEVELS - 1)  # (out, in)

@@ -2,7 +2,7 @@
 
 The offscreen platform (tests, ``render``) has no OpenGL widgets, and on some remote displays a
 context cannot be made at all: there the view shows a placeholder sentence and everything else in the
-app keeps working (TRAPS.md).
+app keeps working (docs/traps.md).
 """
 from __future__ import annotations
 

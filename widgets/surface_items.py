@@ -24,7 +24,7 @@ def display_values(Z: np.ndarray, log_color: bool) -> tuple[np.ndarray, tuple[fl
     Returns
     -------
     D : ndarray, shape (ny, nx)
-        Finite values to draw (one inf would blank a pyqtgraph image: TRAPS.md).
+        Finite values to draw (one inf would blank a pyqtgraph image: docs/traps.md).
     levels : (float, float)
         Colour range; the top is the 98th percentile, so one steep corner does not wash out the rest.
     """
@@ -62,7 +62,7 @@ def contour_path(xs: np.ndarray, ys: np.ndarray, D: np.ndarray, values: np.ndarr
     """All contour lines of ``D`` at ``values`` as one (K, 2) array, lines separated by NaN rows.
 
     ``SurfaceLayer.set_contours`` takes this one array and strokes it into the surface image, far
-    cheaper than an item per line (and contourpy is much faster than IsocurveItem: TRAPS.md).
+    cheaper than an item per line (and contourpy is much faster than IsocurveItem: docs/traps.md).
     """
     gen = contourpy.contour_generator(xs, ys, D, line_type="ChunkCombinedNan")
     parts = []
@@ -78,7 +78,7 @@ def contour_path(xs: np.ndarray, ys: np.ndarray, D: np.ndarray, values: np.ndarr
 
 
 def cell_rect(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, float]:
-    """Image rectangle (x, y, w, h) from the cell edges, so grid values sit at cell centres (TRAPS.md)."""
+    """Image rectangle (x, y, w, h) from the cell edges, so grid values sit at cell centres (docs/traps.md)."""
     nx, ny = len(xs), len(ys)
     dx = (xs[-1] - xs[0]) / max(nx - 1, 1)
     dy = (ys[-1] - ys[0]) / max(ny - 1, 1)

@@ -20,7 +20,7 @@ def screen_pen(color, width: float = 1.0, **kwargs):
     """A pyqtgraph pen ``width`` logical pixels wide on the primary screen.
 
     Qt draws cosmetic pens in device pixels, so on a 2x screen a 3 px marker outline came out
-    1.5 px thin (measured with QT_SCALE_FACTOR=2). Used for markers and guide lines, which are few;
+    half as thick (tests/test_high_dpi.py renders at 1x and 2x). Used for markers and guide lines, which are few;
     long curves go through ``polyline_cache.stroke``, which does the same for its hairlines.
     """
     screen = QGuiApplication.primaryScreen() if QGuiApplication.instance() is not None else None

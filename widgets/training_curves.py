@@ -4,9 +4,9 @@ The page appends metrics to a :class:`CurveHistory`; :meth:`TrainingCurves.refre
 with one ``setData`` per curve, so it fits in a frame however often metrics arrive.
 A finished run can be kept as a *ghost* and is drawn dashed under the live one.
 
-Frame cost (measured in bench/bench_training_page.py): with the grid on, an axis' bounding rect
-covers its whole plot, so every curve update repainted all six axes (tick text replayed from a
-QPicture, about 1.5 ms each). The axes are therefore cached as pixmaps, and the view ranges are
+Frame cost (bench/bench_training_page.py measures the frames): with the grid on, an axis' bounding
+rect covers its whole plot, so every curve update repainted all six axes (tick text replayed from a
+QPicture). The axes are therefore cached as pixmaps, and the view ranges are
 set by hand with hysteresis (x grows in "nice" steps, y only moves when the data leave the range
 or fill too little of it), so the tick labels are regenerated a few times a run, not every frame.
 Every series is decimated to about the plot's pixel width (min/max per pixel), and the per-step
@@ -41,7 +41,7 @@ def nice_ceil(v: float) -> float:
     """The smallest of 1, 1.5, 2, 3, 5, 7 times a power of ten that is >= ``v`` (> 0).
 
     A live run's x range jumps along these (about five times a decade): each jump re-ticks three
-    axes, which costs a 20-40 ms frame on the reference machine.
+    axes, which makes that one frame a long one.
     """
     if not np.isfinite(v) or v <= 0:
         return 1.0

@@ -18,7 +18,7 @@ Public API (stable; the training page builds on it)
     controls.neuron_grid = 20      # snapshots then carry each unit's 20 x 20 heatmap (Snapshot.neurons)
     m.to_json_dict()               # JSON-friendly dict; Metrics pickles (numpy/python values only)
 
-Run ``train`` off the GUI thread (TRAPS: call ``torch.set_num_threads(1)`` in that worker, or host
+Run ``train`` off the GUI thread (docs/traps.md: call ``torch.set_num_threads(1)`` in that worker, or host
 it in a subprocess: everything in Metrics crosses a pipe).
 
 Other entry points::

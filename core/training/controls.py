@@ -5,7 +5,7 @@ returns and clears the pending changes under the lock.
 
 Learning rate and schedules
 ---------------------------
-A scheduler's ``step()`` overwrites an lr set by hand (TRAPS.md). So a new lr *rebases* the
+A scheduler's ``step()`` overwrites an lr set by hand (docs/traps.md). So a new lr *rebases* the
 schedule instead: the trainer keeps the schedule's own value :math:`s_t` and a factor
 :math:`f`; on a change to :math:`\\eta_{new}` at step :math:`t_0` it sets
 :math:`f = \\eta_{new} / s_{t_0}` and from then on uses :math:`\\eta_t = f\\, s_t` (the

@@ -1,7 +1,7 @@
 """The "Optimizers" page: race up to eight optimizers on a 2-D loss surface, live.
 
 Trajectories are computed in a subprocess (``playground.racer_process``: a thread holding the
-GIL stalled the window by up to 120 ms with eight racers); one ``QTimer`` (60 Hz cap) reads what
+GIL stalled the window far past a frame with eight racers); one ``QTimer`` (60 Hz cap) reads what
 has arrived without blocking, advances playback and draws. The page never waits on the
 subprocess, so a slow racer cannot stall the window.
 """
@@ -29,7 +29,7 @@ from widgets.theme import LIGHT, Theme, get_theme
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer measured 30.1 FPS, no headroom)
+FRAME_MS = 16  # 60 Hz cap (docs/traps.md: a 33 ms timer leaves no headroom for 30 FPS)
 DEFAULT_SCENE = {
     "version": 1, "page": "optimizer", "title": "Race on a valley",
     "lesson": "Click the surface to move the start; press Play. Compare how each optimizer walks the valley.",
@@ -717,7 +717,7 @@ class OptimizerPage(QWidget):
             if self._step >= self._steps:
                 self._step = 0
             # The stall shown is this playback's: not the first paint of a freshly loaded scene
-            # (100-200 ms offscreen), which happens between two ticks before Play.
+            # (a long one offscreen), which happens between two ticks before Play.
             self.max_stall_ms = 0.0
             self._last_tick = None
             self._ensure_timer()
@@ -783,7 +783,7 @@ def render_scene(scene: dict, size: tuple[int, int] = (1280, 720), theme: str = 
     scene : dict
         A validated optimizer scene.
     size : (int, int)
-        Width and height in pixels (device pixel ratio 1: TRAPS.md).
+        Width and height in pixels (device pixel ratio 1: docs/traps.md).
     theme : {"light", "dark"}
     steps : int, optional
         Steps to run (default: the scene's ``steps``).

@@ -3,8 +3,8 @@
 Training runs in a subprocess (:mod:`playground.train_process`); this page only draws. One
 QTimer, capped at 60 Hz and active only while a run is going, drains the metrics that arrived
 and, while training, updates one view per frame (each at most ``VIEW_INTERVAL_S``), so no frame
-pays for all four views (bench/bench_training_page.py: about 48 painted frames a second, longest
-GUI stall under 40 ms, trainer at 0.88-0.92 of the bare loop on an idle 2-core machine).
+pays for all four views (bench/bench_training_page.py measures the frame rate, the longest GUI
+stall and the trainer's speed against the bare loop).
 """
 from __future__ import annotations
 
@@ -28,13 +28,12 @@ from widgets.training_controls import LIVE_FIELDS, TrainingControls
 from widgets.training_controls_run import SPEEDS, RunBar
 from widgets.training_curves import TrainingCurves
 
-FRAME_MS = 16  # 60 Hz cap (TRAPS.md: a 33 ms timer gives no headroom for 30 FPS)
+FRAME_MS = 16  # 60 Hz cap (docs/traps.md: a 33 ms timer gives no headroom for 30 FPS)
 # While training, each view is redrawn at most this often (seconds), one view per frame. On a
 # 2-core machine the GUI and the trainer each need a core, and anything else that runs (another
 # program, a test run) takes its time from one of them; so the views cost what they show: the
 # decision surface is the animation, the curves move by a pixel at a time, the diagram and the
-# histograms change slowly. About 25-35 % of a core for the GUI process in the reference set-up
-# (bench/bench_training_page.py).
+# histograms change slowly (bench/bench_training_page.py measures what that leaves the trainer).
 VIEW_INTERVAL_S = {"decision": 1 / 30, "curves": 1 / 12, "diagram": 1 / 6, "histograms": 1 / 6}
 STATUS_S = 0.25  # the status line changes at most 4 times a second while training
 ERROR_COLOR = "#D55E00"  # an error in the status line, in either theme
@@ -219,7 +218,7 @@ class TrainingPage(QWidget):
         font.setPointSize(theme.font_pt)
         self.status.setFont(font)
         # Two lines, fixed: a status that wrapped to another line (or back) re-laid out the page,
-        # resized every view and repainted all of them in one 80-100 ms frame; a third line as a
+        # resized every view and repainted all of them in one long frame; a third line as a
         # minimum took its height from the views, below their own minimum, at 1280x650.
         self.status.setFixedHeight(2 * QFontMetrics(font).lineSpacing() + 2)
         self.status.setAlignment(Qt.AlignLeft | Qt.AlignTop)
@@ -668,8 +667,8 @@ class TrainingPage(QWidget):
 
         While training, one view per frame: of the views that are due (``VIEW_INTERVAL_S``), the
         one that has waited longest. Every view's update costs a few ms of setData plus its
-        repaint; doing all four in one frame stalled the GUI thread for 60-200 ms
-        (bench/bench_training_page.py). Paused, finished or forced: everything at once.
+        repaint; doing all four in one frame stalled the GUI thread well past a frame
+        (bench/bench_training_page.py measures the stalls). Paused, finished or forced: everything at once.
         """
         if not self._dirty:
             return
@@ -698,7 +697,7 @@ class TrainingPage(QWidget):
             gx, gy = np.asarray(snap.grid_x, float), np.asarray(snap.grid_y, float)
             dx = (gx[-1] - gx[0]) / max(len(gx) - 1, 1)
             dy = (gy[-1] - gy[0]) / max(len(gy) - 1, 1)
-            # Cell centres -> the extent of the cell edges (TRAPS.md: half a cell each side).
+            # Cell centres -> the extent of the cell edges (docs/traps.md: half a cell each side).
             self.decision.set_grid(snap.grid, (gx[0] - dx / 2, gx[-1] + dx / 2, gy[0] - dy / 2, gy[-1] + dy / 2))
             if self.confusion.isVisible():
                 self._draw_confusion(snap)
@@ -726,7 +725,7 @@ class TrainingPage(QWidget):
         image = QImage(width, height, QImage.Format_ARGB32)
         image.setDevicePixelRatio(1.0)
         image.fill(QColor(self._theme.background))
-        self.render(image)  # onto a QImage of exactly w x h: no device-pixel-ratio surprises (TRAPS.md)
+        self.render(image)  # onto a QImage of exactly w x h: no device-pixel-ratio surprises (docs/traps.md)
         return image
 
     def train_synchronously(self, epochs: int | None = None, steps: int | None = None) -> None:
