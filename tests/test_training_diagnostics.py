@@ -104,7 +104,7 @@ def test_verdict_measures_bias_against_the_noise_floor():
 
 # --------------------------------------------------------------------------- the verdicts' evidence
 
-from core.training import TrainControls, train  # noqa: E402
+from core.training import train  # noqa: E402
 from core.training.diagnostics import diagnose, nan_message  # noqa: E402
 from core.training.metrics import LayerStats  # noqa: E402
 

@@ -108,7 +108,7 @@ class HparamMapView(QWidget):
         self._theme = theme
         self.glw.setBackground(theme.background)
         fill_background(self, theme)
-        font = style_axes([self.plot.getAxis("bottom"), self.plot.getAxis("left"), self.bar.axis], theme)
+        style_axes([self.plot.getAxis("bottom"), self.plot.getAxis("left"), self.bar.axis], theme)
         self.caption.setStyleSheet(f"font-size: {theme.font_pt}pt; color: {theme.foreground};")
         self.marker.setPen(screen_pen(theme.marker, 3))
         self.marker.setBrush(pg.mkBrush(None))

@@ -53,8 +53,10 @@ def plain_ticks(axis) -> None:
 def palette(theme: Theme) -> QPalette:
     """A full palette for ``theme``: windows, inputs, buttons, tabs, menus and tool tips."""
     bg, fg = QColor(theme.background), QColor(theme.foreground)
-    base = bg.lighter(130) if theme.is_dark else QColor("#FFFFFF")
-    button = bg.lighter(160) if theme.is_dark else QColor("#EFEFEF")
+    # Inputs and check boxes are filled with Base, outlined in a darker Window: on a dark theme Base
+    # must stand well clear of the background, or an unchecked box is a dark square on dark.
+    base = bg.lighter(210) if theme.is_dark else QColor("#FFFFFF")
+    button = bg.lighter(230) if theme.is_dark else QColor("#EFEFEF")
     # Built from the button and window colours, so the bevel roles (Light, Mid, Dark, Shadow) match
     # too: the default white Light role drew a white line under the tabs in the dark theme.
     pal = QPalette(button, bg)

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QImage, QPalette, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QImage, QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -26,6 +26,7 @@ from widgets.racer_panel import RacerPanel
 from widgets.surface_chooser import SurfaceChooser
 from widgets.surface_view import SurfaceView
 from widgets.theme import LIGHT, Theme, get_theme
+from widgets.theme_apply import palette
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +47,6 @@ def _finite_at(surface, xy) -> bool:
 
     value, grad = surface.value_and_grad(torch.tensor([xy], dtype=torch.float64))
     return bool(torch.isfinite(value).all() and torch.isfinite(grad).all())
-
-
-def _palette(theme: Theme) -> QPalette:
-    """A full palette for ``theme`` (tabs, lists and inputs too, or dark mode leaves dark text on dark)."""
-    bg, fg = QColor(theme.background), QColor(theme.foreground)
-    pal = QPalette()
-    base = bg.lighter(130) if theme.is_dark else QColor("#FFFFFF")
-    button = bg.lighter(160) if theme.is_dark else QColor("#EFEFEF")
-    for role, colour in ((QPalette.Window, bg), (QPalette.WindowText, fg), (QPalette.Base, base),
-                         (QPalette.AlternateBase, button), (QPalette.Text, fg), (QPalette.Button, button),
-                         (QPalette.ButtonText, fg), (QPalette.ToolTipBase, base), (QPalette.ToolTipText, fg),
-                         (QPalette.PlaceholderText, QColor(theme.grid)), (QPalette.Highlight, QColor("#0072B2")),
-                         (QPalette.HighlightedText, QColor("#FFFFFF"))):
-        pal.setColor(role, colour)
-    return pal
 
 
 def _fallback(text: str) -> QLabel:
@@ -321,7 +307,7 @@ class OptimizerPage(QWidget):
         font.setPointSize(theme.font_pt)
         self.setFont(font)
         self.setAutoFillBackground(True)
-        self.setPalette(_palette(theme))
+        self.setPalette(palette(theme))
         # The size in the style sheet too: re-polished by a new sheet, the label fell back to the
         # application's font, and after a theme switch it read smaller than in a window started so.
         self.status.setStyleSheet(f"color: {theme.foreground}; font-size: {theme.font_pt}pt;")

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from core.training import config as cfg
@@ -24,6 +24,7 @@ from widgets.decision_view import DecisionView
 from widgets.layer_histograms import LayerHistograms
 from widgets.network_diagram import NetworkDiagram
 from widgets.theme import LIGHT, Theme
+from widgets.theme_apply import palette
 from widgets.training_controls import LIVE_FIELDS, TrainingControls
 from widgets.training_controls_run import SPEEDS, RunBar
 from widgets.training_curves import TrainingCurves
@@ -204,7 +205,7 @@ class TrainingPage(QWidget):
         # Wide enough for the widest box plus the scroll bar: nothing clipped on the right. Here, not
         # once at build time: a theme with larger text switched in live cut the boxes on the right.
         self.controls.setFixedWidth(self.controls.widget().minimumSizeHint().width() + 24)
-        self.setPalette(self._palette(theme))
+        self.setPalette(palette(theme))
         self.setAutoFillBackground(True)
         # Play becomes "❚❚ Pause" while training: as wide as the wider text from the start, or the
         # page (and the window's minimum) widened by 13 px when a run began.
@@ -227,23 +228,6 @@ class TrainingPage(QWidget):
         self._refresh_lesson()
         self._dirty.update({"decision", "curves", "diagram", "histograms"})
         self._draw_frame()
-
-    @staticmethod
-    def _palette(theme: Theme) -> QPalette:
-        # The whole page, controls included, follows the theme: light text on a light system
-        # background was unreadable in the dark theme.
-        pal = QPalette()
-        bg, fg = QColor(theme.background), QColor(theme.foreground)
-        base = bg.lighter(130) if theme.is_dark else QColor("#FFFFFF")
-        button = bg.lighter(160) if theme.is_dark else QColor("#EFEFEF")
-        for role, col in ((QPalette.Window, bg), (QPalette.WindowText, fg), (QPalette.Base, base),
-                          (QPalette.AlternateBase, base), (QPalette.Text, fg), (QPalette.Button, button),
-                          (QPalette.ButtonText, fg), (QPalette.ToolTipBase, base), (QPalette.ToolTipText, fg)):
-            pal.setColor(role, col)
-        pal.setColor(QPalette.Disabled, QPalette.Text, QColor(theme.grid))
-        pal.setColor(QPalette.Disabled, QPalette.WindowText, QColor(theme.grid))
-        pal.setColor(QPalette.Disabled, QPalette.ButtonText, QColor(theme.grid))
-        return pal
 
     def pause(self) -> None:
         """Pause the running training (kept: Play continues the same run)."""
