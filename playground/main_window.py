@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
 
 from playground import scenes
@@ -164,8 +164,15 @@ class MainWindow(QMainWindow):
         # theme); menus are windows of their own, which take no palette from their parent.
         pal = palette(self._theme)
         self.setPalette(pal)
+        # The page names and menus follow the theme's text size too (a larger theme must reach them),
+        # a little smaller than the pages' text: at full size they cost the 1280x650 fit its last pixels.
+        font = QFont(self.font())
+        font.setPointSize(max(self._theme.font_pt - 2, 9))
+        self.tabs.tabBar().setFont(font)
+        self.menuBar().setFont(font)
         for menu in self.menuBar().findChildren(QMenu):
             menu.setPalette(pal)
+            menu.setFont(font)
 
     def _on_tabs_changed(self, index: int) -> None:
         # Leaving a page stops its work, so nothing trains unseen in the background.

@@ -265,3 +265,19 @@ def test_lr_axis_names_the_lr_and_a_schedule_retick_is_rare(qtbot):
     c.refresh(tight=True)  # paused or finished: the exact values
     strings = _tick_strings(axis)
     assert "0.1" in strings and f"{0.1 * 0.9994 ** 1999:.2g}" in strings, strings
+
+
+def test_page_tabs_and_menus_use_the_themes_text_size(qtbot):
+    from PySide6.QtWidgets import QMenu
+
+    from playground.main_window import MainWindow
+    from widgets.theme import get_theme
+
+    win = MainWindow(theme="light")
+    qtbot.addWidget(win)
+    want = get_theme("light").font_pt - 2
+    assert want > win.font().pointSize()  # larger than the system default they had
+    assert win.tabs.tabBar().font().pointSize() == want
+    assert win.menuBar().font().pointSize() == want
+    assert all(m.font().pointSize() == want for m in win.menuBar().findChildren(QMenu))
+    win.shutdown()
