@@ -118,3 +118,22 @@ def test_sigmoid_scene_shows_vanishing_gradients():
     grads = [layer.grad_norm for layer in sig.layers if layer.name.startswith("hidden")]
     assert sig.train_loss > 0.6 and grads[0] < grads[-1] / 50  # measured 0.688, 3.1e-4 vs 0.125
     assert last_epoch(activation="tanh").train_loss < 0.1  # measured 0.002
+
+
+def test_batchnorm_scene_shows_its_lesson_and_the_advice_agrees():
+    """With batch norm the deep sigmoid net learns and the verdict is clean; without, its gradients vanish."""
+    import dataclasses
+
+    from core.training import train
+    from playground import scene_training, scenes
+
+    cfg = scene_training.values_to_config(scene_training.scene_to_values(scenes.load_scene("train-batchnorm")))
+    results = {}
+    for bn in (cfg.batchnorm, None):
+        epochs = [m for m in train(dataclasses.replace(cfg, batchnorm=bn)) if m.kind == "epoch"]
+        results[bn] = epochs[-1]
+    on, off = results[cfg.batchnorm], results[None]
+    assert on.val_acc > 0.9 and off.val_acc < 0.6
+    assert on.train_loss < 0.5 * off.train_loss
+    assert "bounces" not in on.verdict_headline and "too high" not in on.verdict_headline, on.verdict_headline
+    assert "vanish" in off.verdict_headline, off.verdict_headline
