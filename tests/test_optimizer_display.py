@@ -297,3 +297,15 @@ def test_view_menu_and_gui_flag_switch_debug_timings(qtbot, monkeypatch):
         assert view and win.debug_action in view[0].actions()
     finally:
         win.shutdown()
+
+
+def test_gradient_arrow_and_markers_share_no_colour_with_a_racer():
+    """The -grad f arrow and the start/minimum markers are drawn in ``theme.marker``: no racer wears it."""
+    from PySide6.QtGui import QColor
+
+    from widgets.theme import THEMES
+
+    for theme in THEMES.values():
+        racers = {QColor(c).name() for c in theme.racer_colors}
+        assert QColor(theme.marker).name() not in racers, theme.name
+        assert len(racers) == len(theme.racer_colors), theme.name  # eight distinct racer colours

@@ -16,7 +16,7 @@ OKABE_ITO = (
     "#E69F00",  # orange
     "#56B4E9",  # sky blue
     "#F0E442",  # yellow
-    "#000000",  # black (swapped for white in the dark theme)
+    "#8C8C8C",  # grey: black and white are the markers' and the gradient arrow's colours
 )
 
 
@@ -69,7 +69,7 @@ DARK = replace(
     grid="#5A5F6B",
     contour="#F5F5F5",
     marker="#FFFFFF",
-    racer_colors=OKABE_ITO[:-1] + ("#FFFFFF",),
+    racer_colors=OKABE_ITO[:-1] + ("#A6A6A6",),
 )
 THEMES = {"light": LIGHT, "dark": DARK}
 
