@@ -52,13 +52,16 @@ def test_slow_speed_paces_the_epochs(page, qtbot):
     assert page.speed() is None  # the fast default, for exploring
     page.run_bar.speed.setCurrentIndex(page.run_bar.speed.findText("10 epochs/s"))
     assert page.speed() == 10.0
+    t_play = time.perf_counter()
     page.play()
     qtbot.waitUntil(lambda: _last_epoch(page) >= 1, timeout=SPAWN_MS)
-    t0, e0 = time.perf_counter(), _last_epoch(page)
-    qtbot.waitUntil(lambda: _last_epoch(page) >= e0 + 5, timeout=10000)
-    elapsed = time.perf_counter() - t0
-    done = _last_epoch(page) - e0
-    assert elapsed >= 0.8 * (done - 1) / 10.0, f"{done} epochs in {elapsed:.2f} s at 10 epochs/s"
+    qtbot.wait(2000)
+    # The pace counts from a moment after Play, and the GUI only ever sees epochs late (a busy
+    # machine delivers them in bursts), so what has arrived can never exceed 10 a second since Play.
+    # Unpaced, this small net trains hundreds of epochs a second.
+    seen, elapsed = _last_epoch(page), time.perf_counter() - t_play
+    assert seen <= 10.0 * elapsed + 2, f"{seen} epochs in {elapsed:.2f} s at 10 epochs/s"
+    assert seen >= 5, f"only {seen} epochs in {elapsed:.2f} s at 10 epochs/s"
     # Faster again mid-run: the same run catches up at once (no restart).
     run = page._host.run_id
     page.set_speed(None)
