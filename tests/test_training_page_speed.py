@@ -66,9 +66,9 @@ def test_slow_speed_paces_the_epochs(page, qtbot):
     run = page._host.run_id
     page.set_speed(None)
     t1, e1 = time.perf_counter(), _last_epoch(page)
-    qtbot.waitUntil(lambda: _last_epoch(page) >= e1 + 10, timeout=10000)
+    qtbot.waitUntil(lambda: _last_epoch(page) >= e1 + 30, timeout=10000)
     assert page._host.run_id == run
-    assert time.perf_counter() - t1 < 10 / 10.0, "max speed must not stay paced"
+    assert time.perf_counter() - t1 < 2.0, "max speed must not stay paced (paced, 30 epochs take 3 s)"
     page.pause()
 
 
