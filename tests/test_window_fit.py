@@ -154,3 +154,18 @@ def test_curve_titles_stay_apart_and_the_range_plot_gives_its_room_back(qtbot, h
     qtbot.wait(10)
     assert heights() == pytest.approx(before, abs=1)  # not left squeezed
     titles_apart()
+
+
+def test_run_bar_keeps_its_width_when_play_becomes_pause(qtbot):
+    from widgets.theme import DARK, LIGHT
+    from widgets.training_controls_run import RunBar
+
+    bar = RunBar(LIGHT)
+    qtbot.addWidget(bar)
+    for theme in (LIGHT, DARK):
+        bar.set_theme(theme)
+        idle = bar.minimumSizeHint().width()
+        bar.set_running(True)
+        assert bar.play.text().endswith("Pause")
+        assert bar.minimumSizeHint().width() == idle
+        bar.set_running(False)

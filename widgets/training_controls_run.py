@@ -117,3 +117,11 @@ class RunBar(QWidget):
         font = self.font()
         font.setPointSize(theme.font_pt - 1)
         self.setFont(font)
+        # Play becomes "❚❚ Pause" while training: as wide as the wider text from the start, or the
+        # page (and the window's minimum) widened when a run began.
+        widths = []
+        for text in ("▶ Play", "❚❚ Pause"):
+            self.play.setText(text)
+            widths.append(self.play.sizeHint().width())
+        self.set_running(self._running)
+        self.play.setMinimumWidth(max(widths))

@@ -207,14 +207,6 @@ class TrainingPage(QWidget):
         self.controls.setFixedWidth(self.controls.widget().minimumSizeHint().width() + 24)
         self.setPalette(palette(theme))
         self.setAutoFillBackground(True)
-        # Play becomes "❚❚ Pause" while training: as wide as the wider text from the start, or the
-        # page (and the window's minimum) widened by 13 px when a run began.
-        play, widths = self.run_bar.play, []
-        for running in (False, True):
-            self.run_bar.set_running(running)
-            widths.append(play.sizeHint().width())
-        self.run_bar.set_running(self._state == "running")
-        play.setMinimumWidth(max(widths))
         font = QFont()
         font.setPointSize(theme.font_pt)
         self.status.setFont(font)
