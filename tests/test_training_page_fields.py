@@ -187,7 +187,7 @@ def test_error_labels_keep_the_panel_font_and_the_error_colour(qtbot):
     from widgets.hparam_editor import HParamEditor
     from widgets.racer_panel import RacerPanel
     from widgets.surface_chooser import SurfaceChooser
-    from widgets.training_controls_fields import ERROR_COLOR
+    from widgets.field_errors import ERROR_COLOR
 
     host = QWidget()
     qtbot.addWidget(host)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QWidget)
 
 from core.optimizers import optimizer_info, validate_hparams
-from widgets.training_controls_fields import style_error_label
+from widgets.field_errors import style_error_label
 
 SLIDER_STEPS = 400
 

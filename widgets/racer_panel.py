@@ -12,7 +12,7 @@ from core.lectures import cited_in
 from core.optimizers import list_optimizers, optimizer_info, validate_hparams
 from widgets.hparam_editor import HParamEditor
 from widgets.theme import LIGHT, Theme
-from widgets.training_controls_fields import mark_field, style_error_label
+from widgets.field_errors import mark_field, style_error_label
 
 MAX_RACERS = 8
 SCHEDULE_TIP = "Learning-rate schedule, e.g. 'exp:k=0.01' or 'cosine'; empty keeps lr constant."

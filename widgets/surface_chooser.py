@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
 
 from core.surfaces import get_surface, list_surfaces, surface_params
 from widgets.theme import LIGHT, Theme
-from widgets.training_controls_fields import mark_field, style_error_label
+from widgets.field_errors import mark_field, style_error_label
 
 CUSTOM = "custom formula…"
 FORMULA_TIP = "Your own f(x, y): + - * / ^, sin, cos, exp, log, sqrt, abs ...; press Enter."

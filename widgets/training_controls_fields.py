@@ -10,65 +10,13 @@ import math
 import re
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPalette, QValidator
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLineEdit, QSlider, QSpinBox, QWidget
 
-ERROR_COLOR = "#D55E00"  # the colour-blind safe vermilion of the themes' error text
+from widgets.field_errors import field_error, mark_field
 
 # What a number can look like while it is being typed ("1e", "-", "2.") or when it is complete.
 _NUMBER_LIKE = re.compile(r"^\s*[+-]?[0-9]*[.,]?[0-9]*([eE][+-]?[0-9]*)?\s*$")
-
-
-def mark_field(widget: QWidget, error: str | None, tip: str = "") -> None:
-    """Show ``error`` on ``widget`` (tinted background, reason first in the tooltip), or clear it.
-
-    Parameters
-    ----------
-    widget : QWidget
-        A line edit or spin box.
-    error : str or None
-        The one-line reason, or None when the field is valid again.
-    tip : str
-        The field's own help, kept under the reason.
-
-    Notes
-    -----
-    Not a style sheet: a style sheet set on a field and then cleared left it with the application's
-    default font instead of the font inherited from its panel (the text shrank and stayed small).
-    A palette entry overrides only the colour and, cleared, inherits again from the parent.
-    """
-    if error:
-        parent = widget.parentWidget()
-        base = (parent.palette() if parent is not None else widget.palette()).color(QPalette.Base)
-        err = QColor(ERROR_COLOR)
-        a = 0.35
-        tint = QColor(*(int(round(b + (e - b) * a)) for b, e in zip(base.getRgb()[:3], err.getRgb()[:3])))
-        pal = QPalette()
-        pal.setColor(QPalette.Base, tint)
-        widget.setPalette(pal)
-        widget.setProperty("field_error", error)
-        QWidget.setToolTip(widget, f"{error}\n\n{tip}" if tip else error)
-    else:
-        if widget.property("field_error"):
-            widget.setPalette(QPalette())  # nothing overridden: inherit the page's palette again
-            widget.setProperty("field_error", "")
-        QWidget.setToolTip(widget, tip)
-
-
-def style_error_label(label: QWidget) -> None:
-    """Draw ``label``'s text in the error colour, keeping the font its panel gives it.
-
-    A ``color:`` style sheet on a label left it in the application's default font (smaller than
-    the panel's) and, in dark red, hard to read on the dark theme.
-    """
-    pal = QPalette()
-    pal.setColor(QPalette.WindowText, QColor(ERROR_COLOR))
-    label.setPalette(pal)
-
-
-def field_error(widget: QWidget) -> str:
-    """The error shown on ``widget`` by :func:`mark_field` ("" when none)."""
-    return widget.property("field_error") or ""
 
 
 class LogSlider(QWidget):

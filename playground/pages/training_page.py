@@ -21,6 +21,7 @@ from core.training.data import load_data
 from playground import scene_training
 from widgets.confusion_view import ConfusionView
 from widgets.decision_view import DecisionView
+from widgets.field_errors import ERROR_COLOR
 from widgets.layer_histograms import LayerHistograms
 from widgets.network_diagram import NetworkDiagram
 from widgets.theme import LIGHT, Theme
@@ -37,7 +38,6 @@ FRAME_MS = 16  # 60 Hz cap (docs/traps.md: a 33 ms timer gives no headroom for 3
 # histograms change slowly (bench/bench_training_page.py measures what that leaves the trainer).
 VIEW_INTERVAL_S = {"decision": 1 / 30, "curves": 1 / 12, "diagram": 1 / 6, "histograms": 1 / 6}
 STATUS_S = 0.25  # the status line changes at most 4 times a second while training
-ERROR_COLOR = "#D55E00"  # an error in the status line, in either theme
 NEURON_GRID = 20  # resolution of each neuron's little heatmap
 
 _FIELD_NAMES = {"layers": "the architecture", "activation": "the activation", "batchnorm": "batch norm",
