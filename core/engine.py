@@ -112,10 +112,10 @@ class _Gradients:
         self.keys = row_keys(racer.seed, row_ids) if (self.sigma or self.batch) else None  # (N,)
         self.fast = None
         if fast and not self.batch:
-            # The closed form (f, df/dx, df/dy) of core.surface_base, called on the two coordinate
+            # The closed form (f, df/dx, df/dy) of core.surfaces.base, called on the two coordinate
             # columns: skips the (N, 2) re-stacking. Only where value_and_grad is the base version, so
             # this is exactly what value_and_grad computes.
-            from core.surface_base import Surface
+            from core.surfaces import Surface
 
             if type(surface).value_and_grad is Surface.value_and_grad and hasattr(surface, "_vg"):
                 self.fast = surface._vg

@@ -1,4 +1,4 @@
-"""core.formula: the restricted parser (accepted forms, rejected forms with positions, evaluation)."""
+"""core.surfaces.formula: the restricted parser (accepted forms, rejected forms with positions, evaluation)."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.formula import MAX_DEPTH, MAX_LENGTH, compile_formula, formula_surface
+from core.surfaces.formula import MAX_DEPTH, MAX_LENGTH, compile_formula, formula_surface
 from core.surfaces import get_surface
 
 F64 = torch.float64
