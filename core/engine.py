@@ -3,10 +3,10 @@ r"""The trajectory engine: optimizers racing on a 2-D surface, one path or a map
 Two modes share one definition of a step and of an outcome:
 
 * :class:`TrajectoryRun` / :func:`run_trajectory` step the REAL ``torch.optim`` optimizer (from
-  :func:`core.optimizers.make_optimizer`) on a (1, 2) or (N, 2) parameter whose ``.grad`` is the
+  :func:`core.optim.make_optimizer`) on a (1, 2) or (N, 2) parameter whose ``.grad`` is the
   surface gradient, with the real scheduler stepped once per step, and record everything per step.
 * :func:`run_map` steps N starts together and records only what a map needs. Optimizers in
-  :data:`core.rowwise.ROWWISE_OPTIMIZERS` use the vectorised row-wise update (hyperparameters may
+  :data:`core.optim.rowwise.ROWWISE_OPTIMIZERS` use the vectorised row-wise update (hyperparameters may
   differ per row); the others step torch.optim on one tensor per group of rows that share their
   hyperparameter values.
 
@@ -38,18 +38,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from core.optimizers import make_optimizer, optimizer_info, validate_hparams
+from core.optim import (ROWWISE_OPTIMIZERS, RowwiseOptimizer, build_scheduler, make_optimizer, optimizer_info,
+                        schedule_values, validate_hparams)
 from core.outcomes import OutcomeRules, OutcomeTracker, classify, outcome_labels
 from core.rng import normals, randint, row_keys
-from core.rowwise import ROWWISE_OPTIMIZERS, RowwiseOptimizer
-from core.schedules import build_scheduler, schedule_values
 
 __all__ = ["Racer", "Trajectory", "TrajectoryRun", "run_trajectory", "MapResult", "run_map",
            "replay_row", "VELOCITY_STATE"]
 
 F64 = torch.float64
 
-#: Optimizer state shown as "velocity" (torch.optim / core.textbook state key). sgd and rmsprop
+#: Optimizer state shown as "velocity" (torch.optim / core.optim.textbook state key). sgd and rmsprop
 #: have it only with momentum > 0. Others (adagrad, adadelta, asgd, rprop, rmsprop-lecture,
 #: adagrad-lecture, newton) keep no first-moment state: their velocity is NaN.
 VELOCITY_STATE = {"sgd": "momentum_buffer", "rmsprop": "momentum_buffer", "adam": "exp_avg",
@@ -64,11 +63,11 @@ class Racer:
     Attributes
     ----------
     optimizer : str
-        Registry name (``core.optimizers.list_optimizers``).
+        Registry name (``core.optim.list_optimizers``).
     hparams : dict
         Only the hyperparameters to set; the rest take the optimizer's defaults.
     schedule : str or None
-        Learning-rate schedule spec (``core.schedules``), None for a constant rate.
+        Learning-rate schedule spec (``core.optim.schedules``), None for a constant rate.
     grad_noise : float
         :math:`\\sigma` of the Gaussian noise added to every gradient component.
     batch_size : int or None

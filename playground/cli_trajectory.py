@@ -122,7 +122,7 @@ def _surface(args):
 
 def _racer(args):
     from core.engine import Racer
-    from core.optimizers import optimizer_info
+    from core.optim import optimizer_info
 
     name = optimizer_info(args.optimizer).name  # unknown name -> ValueError listing the valid ones
     hp = {}
@@ -136,7 +136,7 @@ def _racer(args):
                   batch_size=_int(args.batch_size, "--batch-size", 1) if args.batch_size is not None else None,
                   seed=_int(args.seed, "--seed", 0) if args.seed is not None else 0)
     if racer.schedule is not None:
-        from core.schedules import parse_schedule
+        from core.optim import parse_schedule
 
         parse_schedule(racer.schedule)
     return racer

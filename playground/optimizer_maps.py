@@ -37,7 +37,7 @@ def numeric_hparams(optimizer: str) -> list[tuple[str, float, float, float, bool
     Floats come as themselves; the pair ``betas`` is split into ``beta1`` and ``beta2`` (the engine's
     per-row keys). Bools and other pairs are left out.
     """
-    from core.optimizers import optimizer_info
+    from core.optim import optimizer_info
 
     out = []
     for hp in optimizer_info(optimizer).hparams.values():

@@ -8,8 +8,7 @@ import pytest
 import torch
 
 from core.engine import Racer, TrajectoryRun, replay_row, run_map, run_trajectory
-from core.optimizers import make_optimizer, optimizer_info
-from core.schedules import schedule_values
+from core.optim import make_optimizer, optimizer_info, schedule_values
 from core.surfaces import get_surface
 
 TORCH_NAMES = ["sgd", "adam", "adamw", "adamax", "nadam", "radam", "rmsprop", "adagrad", "adadelta",
@@ -35,7 +34,7 @@ def rosen():
 
 def _hand_loop(surface, name, hp, start, steps, schedule=None):
     """The plain torch.optim loop that run_trajectory must reproduce."""
-    from core.schedules import build_scheduler
+    from core.optim import build_scheduler
 
     p = torch.tensor([start], dtype=torch.float64, requires_grad=True)
     opt = make_optimizer(name, [p], **hp)
