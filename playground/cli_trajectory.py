@@ -121,7 +121,7 @@ def _surface(args):
 
 
 def _racer(args):
-    from core.engine import Racer
+    from core.trajectories import Racer
     from core.optim import optimizer_info
 
     name = optimizer_info(args.optimizer).name  # unknown name -> ValueError listing the valid ones
@@ -148,7 +148,7 @@ def _num(v: float) -> str:
 
 # ----------------------------------------------------------------------------- commands
 def run(args) -> int:
-    from core.engine import run_trajectory
+    from core.trajectories import run_trajectory
 
     steps = _int(args.steps, "--steps", 0)
     surface = _surface(args)
@@ -193,7 +193,7 @@ def grid_starts(domain, nx: int, ny: int):
 
 
 def run_basin(args) -> int:
-    from core.engine import run_map
+    from core.trajectories import run_map
 
     steps = _int(args.steps, "--steps", 0)
     nx, ny = parse_grid(args.grid)

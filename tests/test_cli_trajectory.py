@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from core.engine import Racer, run_trajectory
+from core.trajectories import Racer, run_trajectory
 from core.surfaces import get_surface
 from playground.cli import main
 

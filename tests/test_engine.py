@@ -1,4 +1,4 @@
-"""core.engine: trajectories equal hand loops of torch.optim; maps equal trajectories; replay is exact."""
+"""core.trajectories.engine: trajectories equal hand loops of torch.optim; maps equal trajectories; replay is exact."""
 from __future__ import annotations
 
 import threading
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.engine import Racer, TrajectoryRun, replay_row, run_map, run_trajectory
+from core.trajectories import Racer, TrajectoryRun, replay_row, run_map, run_trajectory
 from core.optim import make_optimizer, optimizer_info, schedule_values
 from core.surfaces import get_surface
 
@@ -74,7 +74,7 @@ def test_map_rows_equal_trajectories(rosen, name):
 
 
 def _no_freeze():
-    from core.outcomes import OutcomeRules
+    from core.trajectories import OutcomeRules
 
     # only a non-finite value ends a run
     return OutcomeRules(tol_grad=0.0, tol_step=0.0, far_widths=float("inf"), loss_factor=float("inf"))

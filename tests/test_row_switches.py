@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.engine import Racer, run_map
+from core.trajectories import Racer, run_map
 from core.optim import ROWWISE_OPTIMIZERS, make_optimizer, optimizer_info
 from core.surfaces import get_surface
 from playground.cli import main

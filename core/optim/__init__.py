@@ -21,7 +21,7 @@ from core.optim.rowwise import ROWWISE_OPTIMIZERS, RowwiseOptimizer, row_flags, 
 from core.optim.schedules import (SCHEDULE_NAMES, Scheduler, ScheduleKey, build_scheduler, format_schedule,
                                   list_schedules, parse_schedule, schedule_keys, schedule_values)
 
-__all__ = ["HParam", "OptimizerInfo", "OPTIMIZER_NAMES", "list_optimizers", "optimizer_info", "validate_hparams",
-           "make_optimizer", "ROWWISE_OPTIMIZERS", "RowwiseOptimizer", "row_flags", "row_values",
+__all__ = ["HParam", "OptimizerInfo", "OPTIMIZER_NAMES", "list_optimizers", "optimizer_info",
+           "validate_hparams", "make_optimizer", "ROWWISE_OPTIMIZERS", "RowwiseOptimizer", "row_flags", "row_values",
            "list_schedules", "parse_schedule", "format_schedule", "schedule_keys", "ScheduleKey",
            "build_scheduler", "schedule_values", "Scheduler", "SCHEDULE_NAMES"]

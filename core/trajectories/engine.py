@@ -16,7 +16,7 @@ One step :math:`t = 1, 2, \dots` of one row:
     g_{t-1} = \nabla L(x_{t-1}) + \sigma\, \xi_{t}, \qquad
     x_t = \mathrm{update}(x_{t-1}, g_{t-1}, \mathrm{lr}_t)
 
-with :math:`\xi_t \sim N(0, I)` drawn from the counter-based generator ``core.rng`` keyed by
+with :math:`\xi_t \sim N(0, I)` drawn from the counter-based generator ``core.trajectories.rng`` keyed by
 ``(seed, row_id, t)`` (``grad_noise`` :math:`\sigma`), or, on a stochastic surface with
 ``batch_size`` B, :math:`g` the mean over B sample indices drawn (with replacement) from the same
 keys. A row therefore sees the same noise alone or inside any map (TRAPS.md).
@@ -40,8 +40,8 @@ import torch
 
 from core.optim import (ROWWISE_OPTIMIZERS, RowwiseOptimizer, build_scheduler, make_optimizer, optimizer_info,
                         schedule_values, validate_hparams)
-from core.outcomes import OutcomeRules, OutcomeTracker, classify, outcome_labels
-from core.rng import normals, randint, row_keys
+from core.trajectories.outcomes import OutcomeRules, OutcomeTracker, classify, outcome_labels
+from core.trajectories.rng import normals, randint, row_keys
 
 __all__ = ["Racer", "Trajectory", "TrajectoryRun", "run_trajectory", "MapResult", "run_map",
            "replay_row", "VELOCITY_STATE"]
@@ -507,7 +507,7 @@ def run_map(surface, racer: Racer, starts, steps: int, row_hparams: dict | None 
 
     Notes
     -----
-    A row that diverges or converges (:mod:`core.outcomes`) is frozen: its step is multiplied by 0
+    A row that diverges or converges (:mod:`core.trajectories.outcomes`) is frozen: its step is multiplied by 0
     from then on, so the map costs the same per step but ``final_xy`` is where the row ended.
     Memory is O(N) (a few (N, 2) buffers), not O(N * steps).
     """
