@@ -152,8 +152,8 @@ def bench_norm2(repeats: int) -> tuple[float, float]:
 
 def bench_map_threads(quick: bool) -> tuple[float, float]:
     """A 10,000-row Adam map (2,000 in quick mode) with torch's default threads vs one thread."""
-    from core.trajectories import Racer, run_map
     from core.surfaces import get_surface
+    from core.trajectories import Racer, run_map
 
     n, steps = (2000, 100) if quick else (10_000, 300)
     surface = get_surface("rosenbrock")

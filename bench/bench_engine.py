@@ -32,8 +32,8 @@ import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from core.trajectories import Racer, TrajectoryRun, run_map, run_trajectory  # noqa: E402
 from core.surfaces import get_surface  # noqa: E402
+from core.trajectories import Racer, TrajectoryRun, run_map, run_trajectory  # noqa: E402
 
 
 def single_loop(surface, starts, steps: int, lr: float) -> tuple[float, np.ndarray]:

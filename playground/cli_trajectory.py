@@ -121,8 +121,8 @@ def _surface(args):
 
 
 def _racer(args):
-    from core.trajectories import Racer
     from core.optim import optimizer_info
+    from core.trajectories import Racer
 
     name = optimizer_info(args.optimizer).name  # unknown name -> ValueError listing the valid ones
     hp = {}

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.trajectories import Racer, TrajectoryRun, replay_row, run_map, run_trajectory
 from core.optim import make_optimizer, optimizer_info, schedule_values
 from core.surfaces import get_surface
+from core.trajectories import Racer, TrajectoryRun, replay_row, run_map, run_trajectory
 
 TORCH_NAMES = ["sgd", "adam", "adamw", "adamax", "nadam", "radam", "rmsprop", "adagrad", "adadelta",
                "asgd", "rprop"]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.trajectories import Racer, run_map
 from core.optim import ROWWISE_OPTIMIZERS, make_optimizer, optimizer_info
 from core.surfaces import get_surface
+from core.trajectories import Racer, run_map
 from playground.cli import main
 from playground.cli_trajectory import HPARAM_FLAGS
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import torch
 
-from core.optim.torch_optim import TORCH_CLASSES, TORCH_INFOS
 from core.optim.specs import HParam, OptimizerInfo, check_value
 from core.optim.textbook import TEXTBOOK_CLASSES
 from core.optim.textbook_info import TEXTBOOK_INFOS
+from core.optim.torch_optim import TORCH_CLASSES, TORCH_INFOS
 
 __all__ = ["HParam", "OptimizerInfo", "list_optimizers", "optimizer_info", "validate_hparams",
            "make_optimizer", "OPTIMIZER_NAMES"]

@@ -9,8 +9,8 @@ import math
 
 import torch
 
-from core.surfaces.formula_parser import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, compile_formula, run_program, uses_xy
 from core.surfaces.base import DTYPE, Surface
+from core.surfaces.formula_parser import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, compile_formula, run_program, uses_xy
 
 START_GRID = 60  # cells per side of the view searched for a finite start
 
