@@ -127,7 +127,7 @@ def bench_translucent(repeats: int) -> tuple[float, float]:
 
 def bench_rng(repeats: int) -> tuple[float, float]:
     """Uniforms for one racer row: the vectorised int64 torch ops vs the Python-int path (same bits)."""
-    from core import rng
+    from core.trajectories import rng
 
     keys = rng.row_keys(0, [3])
 
@@ -141,8 +141,8 @@ def bench_rng(repeats: int) -> tuple[float, float]:
 
 
 def bench_norm2(repeats: int) -> tuple[float, float]:
-    """Squared norms of (10000, 2) rows: a dim-1 sum vs two column products (core.outcomes)."""
-    from core.outcomes import _norm2
+    """Squared norms of (10000, 2) rows: a dim-1 sum vs two column products (core.trajectories.outcomes)."""
+    from core.trajectories.outcomes import _norm2
 
     v = torch.randn(10_000, 2, dtype=torch.float64)
     assert torch.allclose((v * v).sum(1), _norm2(v))
@@ -152,8 +152,8 @@ def bench_norm2(repeats: int) -> tuple[float, float]:
 
 def bench_map_threads(quick: bool) -> tuple[float, float]:
     """A 10,000-row Adam map (2,000 in quick mode) with torch's default threads vs one thread."""
-    from core.engine import Racer, run_map
     from core.surfaces import get_surface
+    from core.trajectories import Racer, run_map
 
     n, steps = (2000, 100) if quick else (10_000, 300)
     surface = get_surface("rosenbrock")

@@ -5,7 +5,7 @@ Full mode (the target; about 20 s on 2 cores)::
     python bench/bench_engine.py
 
 runs N = 10,000 Adam trajectories (lr 0.01) x 1,000 steps on Rosenbrock in map mode
-(``core.engine.run_map``, outcome tracking included), and, in the same process, a sample of 20
+(``core.trajectories.run_map``, outcome tracking included), and, in the same process, a sample of 20
 single trajectories x 1,000 steps stepped by a plain loop of ``torch.optim.Adam`` on a (1, 2)
 parameter (``surface.value_and_grad`` -> ``.grad`` -> ``opt.step()``, no recording, no outcome
 checks: the cheapest honest single-trajectory loop). The single-trajectory cost is extrapolated
@@ -32,8 +32,8 @@ import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from core.engine import Racer, TrajectoryRun, run_map, run_trajectory  # noqa: E402
 from core.surfaces import get_surface  # noqa: E402
+from core.trajectories import Racer, TrajectoryRun, run_map, run_trajectory  # noqa: E402
 
 
 def single_loop(surface, starts, steps: int, lr: float) -> tuple[float, np.ndarray]:

@@ -18,11 +18,11 @@ def items(kind: str) -> list[tuple[str, str]]:
 
         return list_surfaces()
     if kind == "optimizers":
-        from core.optimizers import list_optimizers
+        from core.optim import list_optimizers
 
         return list_optimizers()
     if kind == "schedules":
-        from core.schedules import list_schedules
+        from core.optim import list_schedules
 
         return list_schedules()
     from playground.scenes import list_scenes, scene_lesson

@@ -121,8 +121,8 @@ def _surface(args):
 
 
 def _racer(args):
-    from core.engine import Racer
-    from core.optimizers import optimizer_info
+    from core.optim import optimizer_info
+    from core.trajectories import Racer
 
     name = optimizer_info(args.optimizer).name  # unknown name -> ValueError listing the valid ones
     hp = {}
@@ -136,7 +136,7 @@ def _racer(args):
                   batch_size=_int(args.batch_size, "--batch-size", 1) if args.batch_size is not None else None,
                   seed=_int(args.seed, "--seed", 0) if args.seed is not None else 0)
     if racer.schedule is not None:
-        from core.schedules import parse_schedule
+        from core.optim import parse_schedule
 
         parse_schedule(racer.schedule)
     return racer
@@ -148,7 +148,7 @@ def _num(v: float) -> str:
 
 # ----------------------------------------------------------------------------- commands
 def run(args) -> int:
-    from core.engine import run_trajectory
+    from core.trajectories import run_trajectory
 
     steps = _int(args.steps, "--steps", 0)
     surface = _surface(args)
@@ -193,7 +193,7 @@ def grid_starts(domain, nx: int, ny: int):
 
 
 def run_basin(args) -> int:
-    from core.engine import run_map
+    from core.trajectories import run_map
 
     steps = _int(args.steps, "--steps", 0)
     nx, ny = parse_grid(args.grid)

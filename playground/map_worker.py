@@ -1,4 +1,4 @@
-"""Run map computations (``core.engine.run_map``) off the GUI thread.
+"""Run map computations (``core.trajectories.run_map``) off the GUI thread.
 
 A :class:`MapWorker` is a QObject moved to its own QThread; it calls one job function
 ``job(progress, stop) -> result`` and reports progress and the result by queued signals. A

@@ -1,6 +1,6 @@
 """Maps of many runs at once: basins of attraction, and a hyperparameter map.
 
-Both maps call ``core.engine.run_map`` in a worker thread (``playground.map_worker``) and show
+Both maps call ``core.trajectories.run_map`` in a worker thread (``playground.map_worker``) and show
 progress; both can be cancelled, and a change of context while a map runs restarts it.
 
 * **Basins**: one run per cell of a grid of starts over the surface's domain (cell centres; the cell
@@ -37,7 +37,7 @@ def numeric_hparams(optimizer: str) -> list[tuple[str, float, float, float, bool
     Floats come as themselves; the pair ``betas`` is split into ``beta1`` and ``beta2`` (the engine's
     per-row keys). Bools and other pairs are left out.
     """
-    from core.optimizers import optimizer_info
+    from core.optim import optimizer_info
 
     out = []
     for hp in optimizer_info(optimizer).hparams.values():
@@ -281,7 +281,7 @@ class MapsPanel(QWidget):
         self.hparam_view.set_theme(theme)
 
     def set_context(self, surface_spec: str, racer, start, steps: int) -> None:
-        """Set what the maps run: the surface, the selected racer (``core.engine.Racer``), the start
+        """Set what the maps run: the surface, the selected racer (``core.trajectories.Racer``), the start
         used by the hyperparameter map, and the number of steps.
 
         A map that is computing is cancelled and restarted with the new context (after
@@ -318,7 +318,7 @@ class MapsPanel(QWidget):
         """Start the basin map now (cancelling one in progress)."""
         if self._racer is None:
             return
-        from core.engine import run_map
+        from core.trajectories import run_map
 
         n = int(self.basin_res.value())
         surface, racer, steps = self._surface, self._racer, self._steps
@@ -340,7 +340,7 @@ class MapsPanel(QWidget):
         """Start the hyperparameter map now (cancelling one in progress)."""
         if self._racer is None:
             return
-        from core.engine import run_map
+        from core.trajectories import run_map
 
         try:
             xkey, ykey, xv, yv, xlog, ylog = self._hparam_grid()
@@ -391,7 +391,7 @@ class MapsPanel(QWidget):
         """Do what a click on basin cell (row, col) does: emit sigReplayStart and replay the start."""
         if self._basin_ctx is None or self.basin_result is None:
             return
-        from core.engine import run_map
+        from core.trajectories import run_map
 
         surface, racer, steps, xs, ys, starts = self._basin_ctx
         k = int(row) * len(xs) + int(col)

@@ -202,7 +202,7 @@ class _Rows:
 
     def trajectory(self, diverged_at, converged_at, outcome, labels):
         """A Trajectory of views of the rows so far (rows already received never change)."""
-        from core.engine import Trajectory
+        from core.trajectories import Trajectory
 
         n = self.n
         return Trajectory(self.xy[:n], self.loss[:n], self.lr[:n], self.grad[:n], self.vel[:n],

@@ -12,7 +12,7 @@ CHUNK = 25  # steps per racer between updates: small enough that the first frame
 
 def make_runs(surface, racers, start, total_steps: int = 1000):
     """One ``TrajectoryRun`` per racer (a racer that cannot be built raises ValueError)."""
-    from core.engine import TrajectoryRun
+    from core.trajectories import TrajectoryRun
 
     return [TrajectoryRun(surface, r, tuple(start), total_steps=max(int(total_steps), 1)) for r in racers]
 

@@ -18,7 +18,7 @@ A scene::
     label = "Adam"
     color = "#D55E00"               # optional
     hparams = { lr = 0.05 }
-    schedule = "exp:k=0.01"         # optional: a core.schedules spec
+    schedule = "exp:k=0.01"         # optional: a core.optim.schedules spec
     grad_noise = 0.0                # optional
     batch_size = 8                  # optional (data surface)
     seed = 0                        # optional
@@ -70,7 +70,7 @@ def _tomlable(hp: dict) -> dict:
 
 def validate_racer(r, where: str = "racer") -> dict:
     """Check one racer table; return it with every field filled in (hparams complete)."""
-    from core.optimizers import optimizer_info, validate_hparams
+    from core.optim import optimizer_info, validate_hparams
 
     if not isinstance(r, dict):
         raise ValueError(f"{where} must be a table, got {r!r}")
@@ -104,7 +104,7 @@ def validate_racer(r, where: str = "racer") -> dict:
     sched = r.get("schedule") or ""
     _text(f"{where}.schedule", sched)
     if sched.strip():
-        from core.schedules import parse_schedule
+        from core.optim import parse_schedule
 
         try:
             parse_schedule(sched)

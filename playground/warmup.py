@@ -21,5 +21,5 @@ def warm_up() -> None:
     for opt in (torch.optim.SGD([p], lr=0.1, momentum=0.9), torch.optim.Adam([p])):
         p.grad = torch.ones_like(p)
         opt.step()
-    import core.engine  # noqa: F401
+    import core.trajectories  # noqa: F401
     _WARM = True

@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from core.engine import Racer, run_trajectory
 from core.surfaces import get_surface
+from core.trajectories import Racer, run_trajectory
 from playground.cli import main
 
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from core.curvature import (
+from core.trajectories import (
     best_gd_lr,
     best_gd_rate,
     best_heavy_ball,
@@ -119,8 +119,8 @@ def test_measured_rate_edge_cases():
 
 # -- the panel, on real surfaces ---------------------------------------------------------------
 def test_panel_on_valley_predicts_and_measures_gd_rate(qtbot):
-    from core.engine import Racer, run_trajectory
     from core.surfaces import get_surface
+    from core.trajectories import Racer, run_trajectory
     from widgets.curvature_panel import CurvaturePanel
 
     s = get_surface("valley:kappa=20,angle=30")

@@ -1,4 +1,4 @@
-"""core.engine: trajectories equal hand loops of torch.optim; maps equal trajectories; replay is exact."""
+"""core.trajectories.engine: trajectories equal hand loops of torch.optim; maps equal trajectories; replay is exact."""
 from __future__ import annotations
 
 import threading
@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.engine import Racer, TrajectoryRun, replay_row, run_map, run_trajectory
-from core.optimizers import make_optimizer, optimizer_info
-from core.schedules import schedule_values
+from core.optim import make_optimizer, optimizer_info, schedule_values
 from core.surfaces import get_surface
+from core.trajectories import Racer, TrajectoryRun, replay_row, run_map, run_trajectory
 
 TORCH_NAMES = ["sgd", "adam", "adamw", "adamax", "nadam", "radam", "rmsprop", "adagrad", "adadelta",
                "asgd", "rprop"]
@@ -35,7 +34,7 @@ def rosen():
 
 def _hand_loop(surface, name, hp, start, steps, schedule=None):
     """The plain torch.optim loop that run_trajectory must reproduce."""
-    from core.schedules import build_scheduler
+    from core.optim import build_scheduler
 
     p = torch.tensor([start], dtype=torch.float64, requires_grad=True)
     opt = make_optimizer(name, [p], **hp)
@@ -75,7 +74,7 @@ def test_map_rows_equal_trajectories(rosen, name):
 
 
 def _no_freeze():
-    from core.outcomes import OutcomeRules
+    from core.trajectories import OutcomeRules
 
     # only a non-finite value ends a run
     return OutcomeRules(tol_grad=0.0, tol_step=0.0, far_widths=float("inf"), loss_factor=float("inf"))

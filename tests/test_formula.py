@@ -1,4 +1,4 @@
-"""core.formula: the restricted parser (accepted forms, rejected forms with positions, evaluation)."""
+"""core.surfaces.formula: the restricted parser (accepted forms, rejected forms with positions, evaluation)."""
 from __future__ import annotations
 
 import math
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.formula import MAX_DEPTH, MAX_LENGTH, compile_formula, formula_surface
 from core.surfaces import get_surface
+from core.surfaces.formula import MAX_DEPTH, MAX_LENGTH, compile_formula, formula_surface
 
 F64 = torch.float64
 PTS = torch.tensor([[0.3, -1.7], [1.25, 0.5], [-2.0, 2.5], [0.0, 0.7]], dtype=F64)

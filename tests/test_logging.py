@@ -40,12 +40,12 @@ def test_setup_follows_a_new_home(home, tmp_path_factory, monkeypatch):
 
 
 def test_cli_internal_error_logs_the_traceback(home, capsys, monkeypatch):
-    import core.engine
+    import core.trajectories
 
     def broken(*args, **kwargs):
         raise RuntimeError("engine broke\nsecond line")
 
-    monkeypatch.setattr(core.engine, "run_trajectory", broken)
+    monkeypatch.setattr(core.trajectories, "run_trajectory", broken)
     status = main(["trajectory", "--surface", "bowl", "--optimizer", "sgd", "--steps", "3"])
     out, err = capsys.readouterr()
     path = home / applog.LOG_FILE

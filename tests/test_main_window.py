@@ -62,7 +62,7 @@ def test_close_waits_for_a_stubborn_map_job_and_saves_settings(qtbot, monkeypatc
     import threading
     import time
 
-    import core.engine
+    import core.trajectories
     from PySide6.QtCore import QThread
 
     from playground import map_worker
@@ -80,7 +80,7 @@ def test_close_waits_for_a_stubborn_map_job_and_saves_settings(qtbot, monkeypatc
             time.sleep(0.005)
         raise RuntimeError("late")
 
-    monkeypatch.setattr(core.engine, "run_map", stubborn_run_map)
+    monkeypatch.setattr(core.trajectories, "run_map", stubborn_run_map)
     w = MainWindow()
     qtbot.addWidget(w)
     w.show()

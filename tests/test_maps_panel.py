@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
-from core.engine import Racer
+from core.trajectories import Racer
 from playground.optimizer_maps import MapsPanel, default_axes, numeric_hparams, row_hparams_for
 
 

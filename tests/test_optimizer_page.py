@@ -211,7 +211,7 @@ def test_live_results_match_the_synchronous_path(live_page, qtbot):
 
 
 def test_bad_racer_in_subprocess_is_reported(live_page, qtbot):
-    from core.engine import Racer
+    from core.trajectories import Racer
 
     live_page._racer.set_job(live_page._gen, live_page._surface, [Racer("no-such-optimizer")], (0.0, 0.0), 10)
     qtbot.waitUntil(lambda: (live_page._pull(), live_page.error.isVisibleTo(live_page))[1], timeout=15000)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.optim_torch import TORCH_CLASSES
-from core.optimizers import list_optimizers, make_optimizer, optimizer_info, validate_hparams
+from core.optim import list_optimizers, make_optimizer, optimizer_info, validate_hparams
+from core.optim.torch_optim import TORCH_CLASSES
 
 TORCH_NAMES = ["sgd", "adam", "adamw", "adamax", "nadam", "radam", "rmsprop", "adagrad", "adadelta", "asgd", "rprop"]
 TEXTBOOK_NAMES = ["momentum-ema", "nesterov-lookahead", "rmsprop-lecture", "adagrad-lecture", "adam-nobias", "newton"]

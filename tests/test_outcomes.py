@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.engine import Racer, run_map, run_trajectory
-from core.outcomes import OutcomeRules, classify, outcome_labels
 from core.surfaces import formula_surface, get_surface
+from core.trajectories import OutcomeRules, Racer, classify, outcome_labels, run_map, run_trajectory
 
 
 def test_labels():

@@ -1,15 +1,15 @@
-"""core.rng: the Python-int path for a few rows gives the same bits as the torch path for many."""
+"""core.trajectories.rng: the Python-int path for a few rows gives the same bits as the torch path for many."""
 from __future__ import annotations
 
 import pytest
 import torch
 
-from core import rng
+from core.trajectories import rng
 
 
 @pytest.fixture
 def torch_only(monkeypatch):
-    """Run core.rng with its small-row path switched off (every call through int64 torch ops)."""
+    """Run core.trajectories.rng with its small-row path switched off (every call through int64 torch ops)."""
     monkeypatch.setattr(rng, "SMALL", 0)
 
 

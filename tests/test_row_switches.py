@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.engine import Racer, run_map
-from core.optimizers import make_optimizer, optimizer_info
-from core.rowwise import ROWWISE_OPTIMIZERS
+from core.optim import ROWWISE_OPTIMIZERS, make_optimizer, optimizer_info
 from core.surfaces import get_surface
+from core.trajectories import Racer, run_map
 from playground.cli import main
 from playground.cli_trajectory import HPARAM_FLAGS
 
@@ -28,7 +27,7 @@ SWITCHES = [
 
 
 def test_the_cases_cover_every_switch_of_the_registry():
-    from core.optimizers import list_optimizers
+    from core.optim import list_optimizers
 
     every = {(name, k) for name, _ in list_optimizers()
              for k, spec in optimizer_info(name).hparams.items() if spec.kind == "bool"}

@@ -1,5 +1,5 @@
-"""Row-wise updates equal torch.optim (or core.textbook) run alone on each row: bit for bit in float64
-(the contract asks 1e-9; the fused-op choices in core.rowwise make them identical)."""
+"""Row-wise updates equal torch.optim (or core.optim.textbook) run alone on each row: bit for bit in float64
+(the contract asks 1e-9; the fused-op choices in core.optim.rowwise make them identical)."""
 from __future__ import annotations
 
 import itertools
@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.optimizers import make_optimizer, validate_hparams
-from core.rowwise import ROWWISE_OPTIMIZERS, RowwiseOptimizer
+from core.optim import ROWWISE_OPTIMIZERS, RowwiseOptimizer, make_optimizer, validate_hparams
 
 STEPS = 40
 

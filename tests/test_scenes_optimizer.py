@@ -73,8 +73,8 @@ def test_broken_file_message_names_the_file(tmp_path):
 
 def _scene_runs(name: str, start=None):
     """Each racer of bundled scene ``name`` run through the engine as the page runs it."""
-    from core.engine import Racer, run_trajectory
     from core.surfaces import get_surface
+    from core.trajectories import Racer, run_trajectory
 
     sc = scene_optimizer.validate(scenes.load_scene(name))
     surface = get_surface(sc["surface"])

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.schedules import (build_scheduler, format_schedule, list_schedules, parse_schedule,
-                            schedule_values)
+from core.optim import build_scheduler, format_schedule, list_schedules, parse_schedule, schedule_values
 
 LR0 = 0.1
 T = np.arange(201)

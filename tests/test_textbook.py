@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.optimizers import make_optimizer, optimizer_info
-from core.textbook import AdagradLecture, AdamNoBias, MomentumEMA, NesterovLookahead, Newton, RMSpropLecture
+from core.optim import make_optimizer, optimizer_info
+from core.optim.textbook import AdagradLecture, AdamNoBias, MomentumEMA, NesterovLookahead, Newton, RMSpropLecture
 
 # f(w) = 1/2 w^T A w - b^T w, minimum at A^-1 b; gradient A w - b.
 A = np.array([[3.0, 0.5], [0.5, 1.0]])

@@ -163,7 +163,7 @@ def test_schedule_tooltip_examples_are_valid():
     """The examples a tooltip offers are what people type first: each must parse."""
     import re
 
-    from core.schedules import parse_schedule
+    from core.optim import parse_schedule
     from widgets.racer_panel import SCHEDULE_TIP
 
     examples = re.findall(r"'([^']+)'", SCHEDULE_TIP)

@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from core.curvature import (
+from core.trajectories import (
     best_gd_lr,
     best_gd_rate,
     best_heavy_ball,
@@ -61,10 +61,10 @@ class CurvaturePanel(QWidget):
 
     Shows the eigenvalues :math:`\\lambda_{min} \\le \\lambda_{max}` with signs and directions, the
     verdict (saddle / bowl / hilltop / flat) and, for a bowl, :math:`\\kappa`. On a quadratic (the
-    Hessian is the same everywhere) it adds the theory of ``core.curvature``: the best gradient-descent
-    learning rate :math:`2/(\\lambda_{max}+\\lambda_{min})` with rate :math:`(\\kappa-1)/(\\kappa+1)`, the
-    best heavy ball, and for each racer given to :meth:`set_measured` the predicted rate beside the
-    measured one.
+    Hessian is the same everywhere) it adds the theory of ``core.trajectories.curvature``: the best
+    gradient-descent learning rate :math:`2/(\\lambda_{max}+\\lambda_{min})` with rate
+    :math:`(\\kappa-1)/(\\kappa+1)`, the best heavy ball, and for each racer given to :meth:`set_measured`
+    the predicted rate beside the measured one.
 
     Parameters
     ----------
@@ -135,7 +135,7 @@ class CurvaturePanel(QWidget):
         racer_label : str
             Row name; calling again with the same label replaces the row.
         loss : array_like (T+1,)
-            The racer's loss per step. The rate is ``core.curvature.measured_rate`` with the surface's
+            The racer's loss per step. The rate is ``core.trajectories.measured_rate`` with the surface's
             ``f_min`` (0 if unknown): :math:`\\sqrt{\\text{loss ratio}}` per step, geometric mean over
             the tail.
         lr, momentum : float, optional

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QSlider,
                                QWidget)
 
-from core.optimizers import optimizer_info, validate_hparams
+from core.optim import optimizer_info, validate_hparams
 from widgets.field_errors import style_error_label
 
 SLIDER_STEPS = 400

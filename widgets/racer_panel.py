@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from core.lectures import cited_in
-from core.optimizers import list_optimizers, optimizer_info, validate_hparams
+from core.optim import list_optimizers, optimizer_info, validate_hparams
 from widgets.hparam_editor import HParamEditor
 from widgets.theme import LIGHT, Theme
 from widgets.field_errors import mark_field, style_error_label
@@ -22,7 +22,7 @@ def _check_schedule(spec: str) -> None:
     """Raise ValueError if ``spec`` is not a schedule core understands (empty = constant lr)."""
     if not spec.strip():
         return
-    from core.schedules import parse_schedule
+    from core.optim import parse_schedule
 
     parse_schedule(spec)
 

@@ -23,7 +23,7 @@ LIVE_FIELDS = ("lr", "l1", "l2", "dropout", "augment")
 
 def _optimizer_names() -> list[str]:
     try:
-        from core.optimizers import list_optimizers
+        from core.optim import list_optimizers
 
         return [n for n, _ in list_optimizers() if n != "newton"]  # newton needs a 2-D surface
     except ImportError:  # pragma: no cover - registry not installed
@@ -33,7 +33,7 @@ def _optimizer_names() -> list[str]:
 def _parse_schedule(text: str):
     if not text or text == "none":
         return None
-    from core.schedules import parse_schedule
+    from core.optim import parse_schedule
 
     parse_schedule(text)  # raises ValueError with the reason
     return text
@@ -361,7 +361,7 @@ class TrainingControls(QScrollArea):
     # -- slots -----------------------------------------------------------------
     def _check_lr(self, lr: float) -> None:
         """The optimizer's own range for lr (what the trainer would refuse at Play), lr > 0."""
-        from core.optimizers import optimizer_info
+        from core.optim import optimizer_info
 
         try:
             spec = optimizer_info(self._values["optimizer"]).hparams.get("lr")

@@ -40,8 +40,8 @@ from .augment import parse_augment
 from .config import MEMORY_LIMIT_BYTES, TrainConfig, memory_estimate, parse_layers, parse_split, validate
 from .controls import TrainControls
 from .data import load_data, make_dataset, read_csv
-from .diagnostics import (GradCheck, Verdict, bias_variance, diagnose, gradient_check, gradient_check_config,
-                          nan_message)
+from .diagnostics import Verdict, bias_variance, diagnose, nan_message
+from .gradcheck import GradCheck, gradient_check, gradient_check_config
 from .init import DESCRIPTIONS as INIT_DESCRIPTIONS
 from .lr_range import LRRange, lr_range_test
 from .metrics import DataView, LayerStats, Metrics, Snapshot

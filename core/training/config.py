@@ -11,6 +11,8 @@ import math
 import numbers
 from dataclasses import dataclass, field
 
+from .augment import parse_augment
+
 CLASSIFICATION_DATASETS = ("circles", "xor", "gaussian", "spiral", "moons", "blobs")
 REGRESSION_DATASETS = ("plane", "multigauss", "sine")
 DATASETS = CLASSIFICATION_DATASETS + REGRESSION_DATASETS
@@ -414,7 +416,5 @@ def validate(config: TrainConfig) -> None:
     if c.optimizer == "newton":
         raise ValueError("optimizer 'newton' needs the exact Hessian of a 2-parameter surface; "
                          "it cannot train a network (choose another optimizer)")
-    from .augment import parse_augment  # late import: augment imports this module
-
     parse_augment(c.augment)
     _check_memory(c)

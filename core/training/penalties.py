@@ -75,7 +75,7 @@ def weight_decay_kind(optimizer: str, hparams: dict | None = None) -> str:
     hparams = hparams or {}
     name = optimizer.strip().lower()
     try:  # the registry knows which optimizers take weight_decay at all
-        from core.optimizers import optimizer_info
+        from core.optim import optimizer_info
 
         if "weight_decay" not in optimizer_info(name).hparams:
             return "none"

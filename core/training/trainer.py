@@ -57,13 +57,13 @@ def resolve_batch_size(config: TrainConfig, n_train: int, has_bn: bool) -> int:
 
 
 def make_optimizer_for(config: TrainConfig, model: MLP) -> torch.optim.Optimizer:
-    """``core.optimizers.make_optimizer`` with the config's lr, hparams and weight decay.
+    """``core.optim.make_optimizer`` with the config's lr, hparams and weight decay.
 
     Weight decay acts on the Linear weights only, like the L1/L2 penalties: biases, BatchNorm and
     PReLU parameters sit in a second parameter group with ``weight_decay=0``. So SGD with
     ``weight_decay=λ`` takes the same steps as SGD with ``l2=λ``.
     """
-    from core.optimizers import make_optimizer
+    from core.optim import make_optimizer
 
     hp = dict(config.hparams)
     hp["lr"] = float(config.lr)
@@ -84,10 +84,10 @@ def make_optimizer_for(config: TrainConfig, model: MLP) -> torch.optim.Optimizer
 
 
 def make_scheduler(config: TrainConfig, optimizer, steps_per_epoch: int):
-    """``core.schedules.build_scheduler`` over epochs or iterations (None without a schedule)."""
+    """``core.optim.build_scheduler`` over epochs or iterations (None without a schedule)."""
     if not config.schedule:
         return None
-    from core.schedules import build_scheduler
+    from core.optim import build_scheduler
 
     total = config.epochs if config.schedule_per == "epoch" else config.epochs * steps_per_epoch
     return build_scheduler(config.schedule, optimizer, max(int(total), 1))

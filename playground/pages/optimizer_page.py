@@ -431,7 +431,7 @@ class OptimizerPage(QWidget):
 
     # -- racing ------------------------------------------------------------------------
     def _engine_racers(self) -> list:
-        from core.engine import Racer
+        from core.trajectories import Racer
 
         batch = self.chooser.batch_size() if getattr(self._surface, "stochastic", False) else None
         out = []

@@ -270,7 +270,7 @@ class TrainingPage(QWidget):
         values["grid_size"] = 100
         values["neuron_grid"] = NEURON_GRID if self._wants_neuron_maps() else 0
         config = scene_training.values_to_config(values)
-        from core.optimizers import validate_hparams
+        from core.optim import validate_hparams
 
         # The optimizer's own ranges here, not at Play in the trainer ("adam: lr must be in [0, 1000]").
         validate_hparams(config.optimizer, **{**dict(config.hparams or {}), "lr": config.lr})

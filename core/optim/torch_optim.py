@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from core.optim_types import HParam, OptimizerInfo
+from core.optim.specs import HParam, OptimizerInfo
 
 # name -> torch class; stepped by torch.optim itself.
 TORCH_CLASSES = {

@@ -3,10 +3,10 @@ r"""The trajectory engine: optimizers racing on a 2-D surface, one path or a map
 Two modes share one definition of a step and of an outcome:
 
 * :class:`TrajectoryRun` / :func:`run_trajectory` step the REAL ``torch.optim`` optimizer (from
-  :func:`core.optimizers.make_optimizer`) on a (1, 2) or (N, 2) parameter whose ``.grad`` is the
+  :func:`core.optim.make_optimizer`) on a (1, 2) or (N, 2) parameter whose ``.grad`` is the
   surface gradient, with the real scheduler stepped once per step, and record everything per step.
 * :func:`run_map` steps N starts together and records only what a map needs. Optimizers in
-  :data:`core.rowwise.ROWWISE_OPTIMIZERS` use the vectorised row-wise update (hyperparameters may
+  :data:`core.optim.rowwise.ROWWISE_OPTIMIZERS` use the vectorised row-wise update (hyperparameters may
   differ per row); the others step torch.optim on one tensor per group of rows that share their
   hyperparameter values.
 
@@ -16,7 +16,7 @@ One step :math:`t = 1, 2, \dots` of one row:
     g_{t-1} = \nabla L(x_{t-1}) + \sigma\, \xi_{t}, \qquad
     x_t = \mathrm{update}(x_{t-1}, g_{t-1}, \mathrm{lr}_t)
 
-with :math:`\xi_t \sim N(0, I)` drawn from the counter-based generator ``core.rng`` keyed by
+with :math:`\xi_t \sim N(0, I)` drawn from the counter-based generator ``core.trajectories.rng`` keyed by
 ``(seed, row_id, t)`` (``grad_noise`` :math:`\sigma`), or, on a stochastic surface with
 ``batch_size`` B, :math:`g` the mean over B sample indices drawn (with replacement) from the same
 keys. A row therefore sees the same noise alone or inside any map (docs/traps.md).
@@ -38,18 +38,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from core.optimizers import make_optimizer, optimizer_info, validate_hparams
-from core.outcomes import OutcomeRules, OutcomeTracker, classify, outcome_labels
-from core.rng import normals, randint, row_keys
-from core.rowwise import ROWWISE_OPTIMIZERS, RowwiseOptimizer
-from core.schedules import build_scheduler, schedule_values
+from core.optim import (ROWWISE_OPTIMIZERS, RowwiseOptimizer, build_scheduler, make_optimizer, optimizer_info,
+                        schedule_values, validate_hparams)
+from core.trajectories.outcomes import OutcomeRules, OutcomeTracker, classify, outcome_labels
+from core.trajectories.rng import normals, randint, row_keys
 
 __all__ = ["Racer", "Trajectory", "TrajectoryRun", "run_trajectory", "MapResult", "run_map",
            "replay_row", "VELOCITY_STATE"]
 
 F64 = torch.float64
 
-#: Optimizer state shown as "velocity" (torch.optim / core.textbook state key). sgd and rmsprop
+#: Optimizer state shown as "velocity" (torch.optim / core.optim.textbook state key). sgd and rmsprop
 #: have it only with momentum > 0. Others (adagrad, adadelta, asgd, rprop, rmsprop-lecture,
 #: adagrad-lecture, newton) keep no first-moment state: their velocity is NaN.
 VELOCITY_STATE = {"sgd": "momentum_buffer", "rmsprop": "momentum_buffer", "adam": "exp_avg",
@@ -64,11 +63,11 @@ class Racer:
     Attributes
     ----------
     optimizer : str
-        Registry name (``core.optimizers.list_optimizers``).
+        Registry name (``core.optim.list_optimizers``).
     hparams : dict
         Only the hyperparameters to set; the rest take the optimizer's defaults.
     schedule : str or None
-        Learning-rate schedule spec (``core.schedules``), None for a constant rate.
+        Learning-rate schedule spec (``core.optim.schedules``), None for a constant rate.
     grad_noise : float
         :math:`\\sigma` of the Gaussian noise added to every gradient component.
     batch_size : int or None
@@ -112,10 +111,10 @@ class _Gradients:
         self.keys = row_keys(racer.seed, row_ids) if (self.sigma or self.batch) else None  # (N,)
         self.fast = None
         if fast and not self.batch:
-            # The closed form (f, df/dx, df/dy) of core.surface_base, called on the two coordinate
+            # The closed form (f, df/dx, df/dy) of core.surfaces.base, called on the two coordinate
             # columns: skips the (N, 2) re-stacking. Only where value_and_grad is the base version, so
             # this is exactly what value_and_grad computes.
-            from core.surface_base import Surface
+            from core.surfaces import Surface
 
             if type(surface).value_and_grad is Surface.value_and_grad and hasattr(surface, "_vg"):
                 self.fast = surface._vg
@@ -508,7 +507,7 @@ def run_map(surface, racer: Racer, starts, steps: int, row_hparams: dict | None 
 
     Notes
     -----
-    A row that diverges or converges (:mod:`core.outcomes`) is frozen: its step is multiplied by 0
+    A row that diverges or converges (:mod:`core.trajectories.outcomes`) is frozen: its step is multiplied by 0
     from then on, so the map costs the same per step but ``final_xy`` is where the row ended.
     Memory is O(N) (a few (N, 2) buffers), not O(N * steps).
     """

@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from core.surface_base import ParamSpec, Surface, polish
+from core.surfaces.base import ParamSpec, Surface, polish
 
 _SQRT2 = math.sqrt(2.0)
 

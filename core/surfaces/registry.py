@@ -1,17 +1,17 @@
 """Registry of the 2D loss surfaces: look-up by spec string, listing, parameter ranges.
 
 A spec is ``name`` or ``name:key=value,key=value`` (``"valley:kappa=100,angle=30"``),
-or ``formula:<expression>`` for a user-typed function (see :mod:`core.formula`).
+or ``formula:<expression>`` for a user-typed function (see :mod:`core.surfaces.formula`).
 """
 from __future__ import annotations
 
-from core.data_surface import DataSurface
-from core.formula import formula_surface
-from core.surface_base import ParamSpec, Surface
-from core.surface_catalog import (BowlSurface, DecoySurface, MonkeySurface, PlateauSurface,
-                                  RosenbrockSurface, SaddleSurface, ValleySurface)
-from core.surface_multimodal import (AckleySurface, BealeSurface, CamelSurface, HimmelblauSurface,
-                                     RastriginSurface)
+from core.surfaces.base import ParamSpec, Surface
+from core.surfaces.catalog import (BowlSurface, DecoySurface, MonkeySurface, PlateauSurface,
+                                   RosenbrockSurface, SaddleSurface, ValleySurface)
+from core.surfaces.data_surface import DataSurface
+from core.surfaces.formula import formula_surface
+from core.surfaces.multimodal import (AckleySurface, BealeSurface, CamelSurface, HimmelblauSurface,
+                                      RastriginSurface)
 
 __all__ = ["ParamSpec", "Surface", "formula_surface", "get_surface", "list_surfaces",
            "parse_spec", "surface_params"]

@@ -4,7 +4,7 @@ torch.optim keeps one value of each hyperparameter per parameter group. A map of
 every row has its own momentum (or lr, betas, eps ...) needs the same update with per-row values:
 each hyperparameter here is either a Python scalar or a tensor of shape (N, 1) that broadcasts over
 the two coordinates. The updates follow torch's single-tensor code paths operation by operation
-(``torch/optim/sgd.py``, ``adam.py``, ``rmsprop.py``, and ``core/textbook.py`` for the lecture
+(``torch/optim/sgd.py``, ``adam.py``, ``rmsprop.py``, and ``core/optim/textbook.py`` for the lecture
 forms), so that row ``i`` equals torch.optim run alone with row ``i``'s values (tested to 1e-9 in
 float64; most rows agree bit for bit).
 
@@ -37,7 +37,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from core.optimizers import optimizer_info
+from core.optim.registry import optimizer_info
 
 __all__ = ["ROWWISE_OPTIMIZERS", "RowwiseOptimizer", "row_flags", "row_values"]
 
@@ -296,7 +296,7 @@ class RowwiseOptimizer:
         x.copy_(torch.where(mom > 0, x, x_plain))
         return torch.where(mom > 0, u, plain)
 
-    # ---------------------------------------------------------------- lecture forms (core/textbook.py)
+    # ---------------------------------------------------------------- lecture forms (core/optim/textbook.py)
     def _momentum_ema(self, x, g, lr, act):
         beta = self.hp["momentum"]
         v = self._zeros("velocity", x)
@@ -348,7 +348,7 @@ class RowwiseOptimizer:
         d = d.squeeze(-1)  # (N, 2)
         tiny = torch.finfo(F64).eps * A.square().sum((-2, -1))  # (N,)
         bad = (info != 0) | (torch.linalg.det(A).abs() <= tiny) | ~torch.isfinite(d).all(-1)  # (N,)
-        d = torch.where(bad[:, None], g, d)  # singular rows take a gradient step (as core.textbook.Newton)
+        d = torch.where(bad[:, None], g, d)  # singular rows take a gradient step (as core.optim.textbook.Newton)
         return self._apply(x, d, lr, act)
 
 

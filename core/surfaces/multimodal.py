@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from core.surface_base import Surface, polish
+from core.surfaces.base import Surface, polish
 
 _TWO_PI = 2.0 * math.pi
 

@@ -1,7 +1,7 @@
 """Plain records describing an optimizer and its hyperparameters, and the value checker.
 
-Shared by the torch registry (``core.optim_torch``), the textbook forms (``core.textbook_info``) and
-the public entry points in ``core.optimizers``. No torch import here.
+Shared by the torch registry (``core.optim.torch_optim``), the textbook forms (``core.optim.textbook_info``) and
+the public entry points in ``core.optim``. No torch import here.
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ class OptimizerInfo:
     description : str
         One line, for ``list optimizers``.
     textbook : bool
-        True for the lecture forms written by hand in ``core.textbook``.
+        True for the lecture forms written by hand in ``core.optim.textbook``.
     hparams : dict[str, HParam]
         In the order a form should show them.
     rule_torch : str

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from core.surface_base import DTYPE, ParamSpec, Surface, as_points
+from core.surfaces.base import DTYPE, ParamSpec, Surface, as_points
 
 # The data follow y = TRUE_W x + TRUE_B + noise.
 TRUE_W, TRUE_B = 2.0, -1.0

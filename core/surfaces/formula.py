@@ -1,6 +1,6 @@
 """User-typed surfaces: ``formula_surface("x^2 + 3*y^2")``.
 
-The text goes through the restricted parser in :mod:`core.formula_parser`
+The text goes through the restricted parser in :mod:`core.surfaces.formula_parser`
 (never ``eval``); gradients and Hessians come from autograd.
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ import math
 
 import torch
 
-from core.formula_parser import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, compile_formula, run_program, uses_xy
-from core.surface_base import DTYPE, Surface
+from core.surfaces.base import DTYPE, Surface
+from core.surfaces.formula_parser import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, compile_formula, run_program, uses_xy
 
 START_GRID = 60  # cells per side of the view searched for a finite start
 

@@ -25,7 +25,7 @@ import re
 import torch
 import torch.nn.functional as F
 
-from core.surface_base import DTYPE
+from core.surfaces.base import DTYPE
 
 MAX_LENGTH = 500
 MAX_DEPTH = 50

@@ -1,6 +1,6 @@
 r"""Learning-rate schedules, run by torch.optim.lr_scheduler.
 
-Grammar (see ``core.schedule_grammar``): ``NAME[:key=value,...]``, with a warm-up chained in front
+Grammar (see ``core.optim.schedule_grammar``): ``NAME[:key=value,...]``, with a warm-up chained in front
 by ``+``: ``warmup:steps=50+cosine:T_max=500``. ``lr0`` below is the optimizer's lr when the
 schedule is built (``--lr``); ``t`` counts optimizer steps from 0, and a value is the lr *used by*
 step ``t``.
@@ -32,8 +32,8 @@ import numpy as np
 import torch
 from torch.optim import lr_scheduler as L
 
-from core.schedule_grammar import (SCHEDULE_NAMES, SCHEDULES, ScheduleKey, format_schedule,
-                                   parse_schedule, schedule_keys)
+from core.optim.schedule_grammar import (SCHEDULE_NAMES, SCHEDULES, ScheduleKey, format_schedule, parse_schedule,
+                                         schedule_keys)
 
 __all__ = ["list_schedules", "parse_schedule", "format_schedule", "schedule_keys", "ScheduleKey",
            "build_scheduler", "schedule_values", "Scheduler", "SCHEDULE_NAMES"]
@@ -137,7 +137,7 @@ def build_scheduler(spec: str | None, optimizer: torch.optim.Optimizer, total_st
     Parameters
     ----------
     spec : str or None
-        See :mod:`core.schedule_grammar`; ``None`` means ``constant``.
+        See :mod:`core.optim.schedule_grammar`; ``None`` means ``constant``.
     optimizer : torch.optim.Optimizer
         Its current lr of each group is ``lr0`` (the peak for cyclic and onecycle). Any optimizer:
         momentum and betas are never touched.

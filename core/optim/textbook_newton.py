@@ -6,7 +6,7 @@ from collections.abc import Callable
 import torch
 from torch.optim import Optimizer
 
-from core.textbook_base import _call_closure, _check
+from core.optim.textbook_base import _call_closure, _check
 
 
 class Newton(Optimizer):

@@ -1,8 +1,8 @@
-"""Registry specs of the lecture forms in ``core.textbook``: hyperparameters, rules, nearest torch form."""
+"""Registry specs of the lecture forms in ``core.optim.textbook``: hyperparameters, rules, nearest torch form."""
 from __future__ import annotations
 
-from core.optim_torch import betas_spec, eps_spec, lr_spec, momentum_spec
-from core.optim_types import HParam, OptimizerInfo
+from core.optim.specs import HParam, OptimizerInfo
+from core.optim.torch_optim import betas_spec, eps_spec, lr_spec, momentum_spec
 
 _BETA_HELP = "How much of the previous velocity is kept each step (the lecture's beta); 0.9 is typical."
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from core.textbook_base import _betas, _call_closure, _check
-from core.textbook_newton import Newton
+from core.optim.textbook_base import _betas, _call_closure, _check
+from core.optim.textbook_newton import Newton
 
 
 class MomentumEMA(Optimizer):

@@ -1,7 +1,7 @@
 """The optimizer registry: 11 torch.optim optimizers and 6 lecture forms behind one API.
 
 Names are torch's class names in lower case (``sgd``, ``adam``, ... ``rprop``) plus the textbook
-forms of ``core.textbook`` (``momentum-ema``, ``nesterov-lookahead``, ``rmsprop-lecture``,
+forms of ``core.optim.textbook`` (``momentum-ema``, ``nesterov-lookahead``, ``rmsprop-lecture``,
 ``adagrad-lecture``, ``adam-nobias``, ``newton``). Hyperparameters keep torch's names.
 
 >>> opt = make_optimizer("sgd", [w], lr=0.1, momentum=0.9, nesterov=True)   # a torch.optim.SGD
@@ -15,10 +15,10 @@ from typing import Any
 
 import torch
 
-from core.optim_torch import TORCH_CLASSES, TORCH_INFOS
-from core.optim_types import HParam, OptimizerInfo, check_value
-from core.textbook import TEXTBOOK_CLASSES
-from core.textbook_info import TEXTBOOK_INFOS
+from core.optim.specs import HParam, OptimizerInfo, check_value
+from core.optim.textbook import TEXTBOOK_CLASSES
+from core.optim.textbook_info import TEXTBOOK_INFOS
+from core.optim.torch_optim import TORCH_CLASSES, TORCH_INFOS
 
 __all__ = ["HParam", "OptimizerInfo", "list_optimizers", "optimizer_info", "validate_hparams",
            "make_optimizer", "OPTIMIZER_NAMES"]
@@ -101,7 +101,7 @@ def make_optimizer(name: str, params: Iterable[torch.Tensor] | torch.Tensor, *,
     Returns
     -------
     torch.optim.Optimizer
-        The torch.optim class itself for torch names, a ``core.textbook`` class otherwise.
+        The torch.optim class itself for torch names, a ``core.optim.textbook`` class otherwise.
         ``nesterov-lookahead`` must be stepped with ``step(closure)``.
     """
     info = _lookup(name)
