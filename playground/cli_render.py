@@ -1,17 +1,9 @@
 """``optimizer-playground render SCENE --steps N --out FILE.png``: a page rendered offscreen to PNG."""
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import sys
-
-# scene["page"] -> module with render_scene(scene, size, theme, steps=None, epochs=None) -> QImage
-RENDERERS = {
-    "optimizer": "playground.pages.optimizer_page",
-    "training": "playground.pages.training_page",
-}
-
 
 def register(sub) -> None:
     p = sub.add_parser("render", help="render a scene to a PNG, offscreen",
@@ -58,20 +50,13 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def renderer(kind: str):
-    """The ``render_scene`` function for page kind ``kind`` (ValueError if that page has none)."""
-    module = RENDERERS.get(kind)
-    if module is None:
-        raise ValueError(f"cannot render {kind!r} scenes")
+    """The ``render_scene`` function of page kind ``kind``, from the page registry."""
+    from playground.pages import page_kind
+
     try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            raise ValueError(f"cannot render {kind!r} scenes: this version has no {kind} page") from None
-        raise
-    fn = getattr(mod, "render_scene", None)
-    if fn is None:
-        raise ValueError(f"cannot render {kind!r} scenes: {module} has no render_scene")
-    return fn
+        return page_kind(kind).render_function()
+    except ValueError as exc:
+        raise ValueError(f"cannot render {kind!r} scenes: {exc}") from None
 
 
 def run(args) -> int:

@@ -1,7 +1,6 @@
 """The main window: one tab per page, a menu for scenes and themes."""
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
 
 from playground import scenes
-from playground.pages import PAGES
+from playground.pages import PAGE_KINDS
 from playground.settings import settings
 from widgets.theme import THEMES, get_theme
 from widgets.theme_apply import palette
@@ -35,16 +34,10 @@ class MainWindow(QMainWindow):
         self._theme = get_theme(theme or str(st.value("theme", "light")))
         self.tabs = QTabWidget(documentMode=True)
         self.pages: dict[str, object] = {}
-        for kind, title, module, cls in PAGES:
-            try:
-                mod = importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                if exc.name == module:
-                    continue  # page not built yet
-                raise
-            page = getattr(mod, cls)(theme=self._theme)
-            self.pages[kind] = page
-            self.tabs.addTab(page, title)
+        for pk in PAGE_KINDS:
+            page = pk.view_class()(theme=self._theme)
+            self.pages[pk.kind] = page
+            self.tabs.addTab(page, pk.title)
         if not self.pages:
             self.tabs.addTab(QLabel("No pages yet.", alignment=Qt.AlignCenter), "Welcome")
         self.tabs.currentChanged.connect(self._on_tabs_changed)

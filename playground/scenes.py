@@ -1,28 +1,21 @@
 """Scene files: versioned TOML describing a page's whole set-up.
 
-Every scene has ``version = 1`` and ``page = "<kind>"``. The page kind picks a
-validator module (``VALIDATORS``), so later pages add their own kinds to the
-same format. Bundled scenes live in ``assets/scenes`` (installed as
+Every scene has ``version = 1`` and ``page = "<kind>"``. The page kind picks its
+schema from the one page registry (``playground.pages.PAGE_KINDS``), so later pages
+add their own kinds to the same format. Bundled scenes live in ``assets/scenes`` (installed as
 ``playground.assets``).
 """
 from __future__ import annotations
 
-import importlib
 import tomllib
 from pathlib import Path
 
 import tomli_w
 
+from playground.pages import page_kind
 from playground.resources import assets_dir
 
 SCENE_VERSION = 1
-
-# page kind -> module with ``validate(scene: dict) -> dict`` (raises ValueError).
-VALIDATORS = {
-    "optimizer": "playground.scene_optimizer",
-    "training": "playground.scene_training",
-}
-
 
 def _bundled_dir():
     return assets_dir() / "scenes"
@@ -65,15 +58,12 @@ def parse_scene(text: str, source: str = "<scene>") -> dict:
     version = data.get("version")
     if version != SCENE_VERSION:
         raise ValueError(f"{source}: 'version' must be {SCENE_VERSION}, got {version!r}")
-    kind = data.get("page")
-    if kind not in VALIDATORS:
-        raise ValueError(f"{source}: 'page' must be one of {', '.join(VALIDATORS)}, got {kind!r}")
     try:
-        module = importlib.import_module(VALIDATORS[kind])
-    except ModuleNotFoundError:
-        raise ValueError(f"{source}: this version cannot open {kind!r} scenes yet") from None
+        pk = page_kind(data.get("page"))
+    except ValueError as exc:
+        raise ValueError(f"{source}: {exc}") from None
     try:
-        return module.validate(data)
+        return pk.validate(data)
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{source}: {exc}") from None
 

@@ -1,16 +1,74 @@
-"""The app's pages. Each is a QWidget that follows ``Page`` below.
+"""The app's pages, declared once.
 
-``PAGES`` lists (scene kind, tab title, module, class). The main window imports
-each lazily, so a later page (search, classroom) plugs in by adding one row.
+Each page kind is one :class:`PageKind`: its scene kind, its tab title, its view (a QWidget that
+follows :class:`Page`), the module that validates its scenes and the function that renders a scene
+headlessly. The main window, scene loading and ``render`` all read :data:`PAGE_KINDS`, so a new page
+(search, classroom) is one package plus one entry here. Names are strings and imported on first use,
+so listing a page costs nothing until it is opened.
 """
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from typing import Protocol
 
-PAGES = (
-    ("optimizer", "Optimizers", "playground.pages.optimizer_page", "OptimizerPage"),
-    ("training", "Training", "playground.pages.training_page", "TrainingPage"),
+
+@dataclass(frozen=True)
+class PageKind:
+    """One kind of page.
+
+    Attributes
+    ----------
+    kind : str
+        The scene's ``page = "..."`` value.
+    title : str
+        The tab's title.
+    view : str
+        ``"module:Class"`` of the page widget (follows :class:`Page`).
+    schema : str
+        Module with ``validate(scene: dict) -> dict`` (ValueError naming the key) for its scenes.
+    renderer : str
+        ``"module:function"``: ``render_scene(scene, size, theme, steps=None, epochs=None) -> QImage``.
+    """
+
+    kind: str
+    title: str
+    view: str
+    schema: str
+    renderer: str
+
+    def view_class(self):
+        """The page widget's class (imports its module)."""
+        return _load(self.view)
+
+    def validate(self, scene: dict) -> dict:
+        """``scene`` checked and completed by this kind's schema module."""
+        return importlib.import_module(self.schema).validate(scene)
+
+    def render_function(self):
+        """The headless renderer (imports its module)."""
+        return _load(self.renderer)
+
+
+def _load(ref: str):
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+PAGE_KINDS: tuple[PageKind, ...] = (
+    PageKind("optimizer", "Optimizers", "playground.pages.optimizer_page:OptimizerPage",
+             "playground.scene_optimizer", "playground.pages.optimizer_page:render_scene"),
+    PageKind("training", "Training", "playground.pages.training_page:TrainingPage",
+             "playground.scene_training", "playground.pages.training_page:render_scene"),
 )
+
+
+def page_kind(kind: str) -> PageKind:
+    """The :class:`PageKind` called ``kind``; ValueError naming the kinds there are."""
+    for pk in PAGE_KINDS:
+        if pk.kind == kind:
+            return pk
+    raise ValueError(f"'page' must be one of {', '.join(pk.kind for pk in PAGE_KINDS)}, got {kind!r}")
 
 
 class Page(Protocol):
