@@ -19,11 +19,11 @@ from __future__ import annotations
 import torch
 from torch.optim import Optimizer
 
-from core.optim.textbook_base import _betas, _call_closure, _check
+from core.optim.textbook_base import ElementwiseOptimizer, _betas, _check
 from core.optim.textbook_newton import Newton
 
 
-class MomentumEMA(Optimizer):
+class MomentumEMA(ElementwiseOptimizer):
     r"""Momentum as an exponential moving average of gradients ("Hyperparameters and Regularization"; Dif, "Deep Learning").
 
     .. math::
@@ -45,21 +45,12 @@ class MomentumEMA(Optimizer):
         _check("momentum value", momentum, 0.0, 1.0, high_open=True)
         super().__init__(params, dict(lr=lr, momentum=momentum))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = _call_closure(closure)
-        for group in self.param_groups:
-            lr, beta = group["lr"], group["momentum"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if "velocity" not in state:
-                    state["velocity"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                v = state["velocity"]
-                v.mul_(beta).add_(p.grad, alpha=1.0 - beta)
-                p.add_(v, alpha=-lr)
-        return loss
+    STATE = ("velocity",)
+
+    def update(self, p, grad, group, state):
+        v = state["velocity"]
+        v.mul_(group["momentum"]).add_(grad, alpha=1.0 - group["momentum"])
+        p.add_(v, alpha=-group["lr"])
 
 
 class NesterovLookahead(Optimizer):
@@ -120,7 +111,7 @@ class NesterovLookahead(Optimizer):
         return loss
 
 
-class RMSpropLecture(Optimizer):
+class RMSpropLecture(ElementwiseOptimizer):
     r"""RMSProp as in the "Hyperparameters and Regularization" notes, with eps inside the square root.
 
     .. math::
@@ -144,24 +135,15 @@ class RMSpropLecture(Optimizer):
         _check("epsilon value", eps, 0.0)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = _call_closure(closure)
-        for group in self.param_groups:
-            lr, rho, eps = group["lr"], group["alpha"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if "square_avg" not in state:
-                    state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                s = state["square_avg"]
-                s.mul_(rho).addcmul_(p.grad, p.grad, value=1.0 - rho)
-                p.addcdiv_(p.grad, s.add(eps).sqrt_(), value=-lr)
-        return loss
+    STATE = ("square_avg",)
+
+    def update(self, p, grad, group, state):
+        s, rho = state["square_avg"], group["alpha"]
+        s.mul_(rho).addcmul_(grad, grad, value=1.0 - rho)
+        p.addcdiv_(grad, s.add(group["eps"]).sqrt_(), value=-group["lr"])
 
 
-class AdagradLecture(Optimizer):
+class AdagradLecture(ElementwiseOptimizer):
     r"""Adagrad as in Kira's lecture, with eps inside the square root.
 
     .. math::
@@ -183,24 +165,15 @@ class AdagradLecture(Optimizer):
         _check("epsilon value", eps, 0.0)
         super().__init__(params, dict(lr=lr, eps=eps))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = _call_closure(closure)
-        for group in self.param_groups:
-            lr, eps = group["lr"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if "sum" not in state:
-                    state["sum"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                G = state["sum"]
-                G.addcmul_(p.grad, p.grad)
-                p.addcdiv_(p.grad, G.add(eps).sqrt_(), value=-lr)
-        return loss
+    STATE = ("sum",)
+
+    def update(self, p, grad, group, state):
+        G = state["sum"]
+        G.addcmul_(grad, grad)
+        p.addcdiv_(grad, G.add(group["eps"]).sqrt_(), value=-group["lr"])
 
 
-class AdamNoBias(Optimizer):
+class AdamNoBias(ElementwiseOptimizer):
     r"""Adam without bias correction, as in "Hyperparameters and Regularization" (second moment as intended).
 
     .. math::
@@ -227,23 +200,13 @@ class AdamNoBias(Optimizer):
         _check("epsilon value", eps, 0.0)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = _call_closure(closure)
-        for group in self.param_groups:
-            lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if "exp_avg" not in state:
-                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                m, s = state["exp_avg"], state["exp_avg_sq"]
-                m.mul_(b1).add_(p.grad, alpha=1.0 - b1)
-                s.mul_(b2).addcmul_(p.grad, p.grad, value=1.0 - b2)
-                p.addcdiv_(m, s.sqrt().add_(eps), value=-lr)
-        return loss
+    STATE = ("exp_avg", "exp_avg_sq")
+
+    def update(self, p, grad, group, state):
+        (b1, b2), m, s = group["betas"], state["exp_avg"], state["exp_avg_sq"]
+        m.mul_(b1).add_(grad, alpha=1.0 - b1)
+        s.mul_(b2).addcmul_(grad, grad, value=1.0 - b2)
+        p.addcdiv_(m, s.sqrt().add_(group["eps"]), value=-group["lr"])
 
 
 TEXTBOOK_CLASSES = {

@@ -1,11 +1,11 @@
-"""Constructor checks shared by the textbook optimizers (torch.optim's style of ValueError)."""
+"""What the textbook optimizers share: torch.optim-style constructor checks and the elementwise step loop."""
 from __future__ import annotations
 
 import math
 import numbers
 
 import torch
-
+from torch.optim import Optimizer
 
 
 def _check(name: str, value, low: float, high: float = math.inf, high_open: bool = False) -> None:
@@ -32,3 +32,32 @@ def _call_closure(closure):
         return None
     with torch.enable_grad():
         return closure()
+
+
+class ElementwiseOptimizer(Optimizer):
+    """A textbook optimizer whose update is elementwise, written as :meth:`update` on one tensor.
+
+    ``step`` does what every such torch optimizer does: call the closure (with gradients on), skip a
+    parameter without ``.grad``, create the zero state buffers named in :attr:`STATE` on the first step,
+    and hand each parameter to :meth:`update` under ``no_grad``.
+    """
+
+    STATE: tuple[str, ...] = ()
+
+    def update(self, p: torch.Tensor, grad: torch.Tensor, group: dict, state: dict) -> None:
+        """Change ``p`` in place from ``grad``, the group's hyperparameters and the buffers in ``state``."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = _call_closure(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                for name in self.STATE:
+                    if name not in state:
+                        state[name] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                self.update(p, p.grad, group, state)
+        return loss
