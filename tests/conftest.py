@@ -97,3 +97,30 @@ def surface_view(qtbot):
     v.set_surface(get_surface("valley:kappa=10"))
     qtbot.waitExposed(v)
     return v
+
+
+@pytest.fixture
+def optimizer_page(qtbot):
+    """A shown 1280 x 720 OptimizerPage computing on this thread (no racer subprocess)."""
+    from playground.pages.optimizer_page import OptimizerPage
+
+    p = OptimizerPage(threaded=False)
+    qtbot.addWidget(p)
+    p.resize(1280, 720)
+    p.show()
+    yield p
+    p.shutdown()
+
+
+@pytest.fixture
+def training_page(qtbot):
+    """A shown 1280 x 720 TrainingPage in the light theme; shut down (trainer process too) afterwards."""
+    from playground.pages.training_page import TrainingPage
+    from widgets.theme import LIGHT
+
+    p = TrainingPage(theme=LIGHT)
+    qtbot.addWidget(p)
+    p.resize(1280, 720)
+    p.show()
+    yield p
+    p.shutdown()

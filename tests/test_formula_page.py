@@ -5,17 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from playground.pages.optimizer_page import OptimizerPage
 
 
 @pytest.fixture
-def page(qtbot):
-    p = OptimizerPage(threaded=False)
-    qtbot.addWidget(p)
-    p.resize(1280, 720)
-    p.show()
-    yield p
-    p.shutdown()
+def page(optimizer_page):
+    return optimizer_page
 
 
 def _type_formula(page, qtbot, text):

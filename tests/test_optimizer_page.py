@@ -12,13 +12,8 @@ from playground.pages.optimizer_page import OptimizerPage
 
 
 @pytest.fixture
-def page(qtbot):
-    p = OptimizerPage(threaded=False)
-    qtbot.addWidget(p)
-    p.resize(1280, 720)
-    p.show()
-    yield p
-    p.shutdown()
+def page(optimizer_page):
+    return optimizer_page
 
 
 @pytest.fixture

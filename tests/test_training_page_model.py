@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-from widgets.theme import LIGHT
 
 
 def _scene(**model):
@@ -18,15 +17,8 @@ def _scene(**model):
 
 
 @pytest.fixture
-def page(qtbot):
-    from playground.pages.training_page import TrainingPage
-
-    p = TrainingPage(theme=LIGHT)
-    qtbot.addWidget(p)
-    p.resize(1280, 720)
-    p.show()
-    yield p
-    p.shutdown()
+def page(training_page):
+    return training_page
 
 
 def _record(page, method_owner, name):

@@ -23,6 +23,13 @@ from core.optim.textbook_base import ElementwiseOptimizer, _betas, _check
 from core.optim.textbook_newton import Newton
 
 
+def _momentum_defaults(lr, momentum) -> dict:
+    """The checked defaults of both momentum forms (torch-style ValueError)."""
+    _check("learning rate", lr, 0.0)
+    _check("momentum value", momentum, 0.0, 1.0, high_open=True)
+    return dict(lr=lr, momentum=momentum)
+
+
 class MomentumEMA(ElementwiseOptimizer):
     r"""Momentum as an exponential moving average of gradients ("Hyperparameters and Regularization"; Dif, "Deep Learning").
 
@@ -41,9 +48,7 @@ class MomentumEMA(ElementwiseOptimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.9):
-        _check("learning rate", lr, 0.0)
-        _check("momentum value", momentum, 0.0, 1.0, high_open=True)
-        super().__init__(params, dict(lr=lr, momentum=momentum))
+        super().__init__(params, _momentum_defaults(lr, momentum))
 
     STATE = ("velocity",)
 
@@ -77,9 +82,7 @@ class NesterovLookahead(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.9):
-        _check("learning rate", lr, 0.0)
-        _check("momentum value", momentum, 0.0, 1.0, high_open=True)
-        super().__init__(params, dict(lr=lr, momentum=momentum))
+        super().__init__(params, _momentum_defaults(lr, momentum))
 
     @torch.no_grad()
     def step(self, closure=None):
