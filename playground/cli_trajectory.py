@@ -173,12 +173,10 @@ def run(args) -> int:
 
 def _check_start(surface, start) -> None:
     """Refuse a start where the loss or its gradient is not finite (every step would be 'diverged at 0')."""
-    import torch
-
-    loss, grad = surface.value_and_grad(torch.tensor([start], dtype=torch.float64))
-    if not (torch.isfinite(loss).all() and torch.isfinite(grad).all()):
+    if not bool(surface.finite_at([start])[0]):
         raise ValueError(f"--start {start[0]!r},{start[1]!r}: the loss or its gradient is not finite there "
-                         f"(f = {float(loss[0])!r}); pick a start inside the surface's domain {surface.domain}")
+                         f"(f = {float(surface.f([start])[0])!r}); pick a start inside the surface's domain "
+                         f"{surface.domain}")
 
 
 def grid_starts(domain, nx: int, ny: int):

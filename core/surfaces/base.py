@@ -187,6 +187,11 @@ class Surface:
         value, gx, gy = vg
         return value, torch.stack((gx, gy), dim=1)
 
+    def finite_at(self, xy) -> Tensor:
+        """(N,) bool: where f and its gradient are finite at ``xy`` (N, 2), a start a racer can leave."""
+        value, grad = self.value_and_grad(xy)
+        return torch.isfinite(value) & torch.isfinite(grad).all(1)
+
     def value_and_grad_autograd(self, xy) -> tuple[Tensor, Tensor]:
         """Reference path: value and gradient through torch autograd (float64).
 

@@ -47,14 +47,13 @@ class FormulaSurface(Surface):
         xs = torch.linspace(x0, x1, START_GRID + 1, dtype=DTYPE)
         gx, gy = torch.meshgrid(xs, torch.linspace(y0, y1, START_GRID + 1, dtype=DTYPE), indexing="xy")
         pts = torch.cat([torch.tensor([[sx, sy]], dtype=DTYPE), torch.stack((gx.ravel(), gy.ravel()), 1)])  # (1+G, 2)
-        value, grad = self.value_and_grad(pts)
-        ok = torch.isfinite(value) & torch.isfinite(grad).all(1)  # (1+G,)
+        ok = self.finite_at(pts)  # (1+G,)
         if ok[0]:
             return (float(sx), float(sy))
         if not ok.any():
             where = f"x in [{x0:g}, {x1:g}], y in [{y0:g}, {y1:g}]"
             raise ValueError(f"the formula is not finite anywhere in the view {where} "
-                             f"(f({sx:g}, {sy:g}) = {float(value[0]):g})")
+                             f"(f({sx:g}, {sy:g}) = {float(self.f(pts[:1])[0]):g})")
         d2 = ((pts - pts[0]) ** 2).sum(1).masked_fill(~ok, math.inf)
         k = int(torch.argmin(d2))
         return (round(float(pts[k, 0]), 6), round(float(pts[k, 1]), 6))

@@ -226,6 +226,14 @@ def per_layer(value, n_layers: int, what: str) -> list:
     return [value] * n_layers
 
 
+def check_neuron_grid(value) -> int:
+    """``value`` as the G of the per-unit heatmaps: 0 (off) or 2..100; ValueError naming the field."""
+    g = int(value)
+    if g != 0 and not 2 <= g <= 100:
+        raise ValueError(f"neuron_grid: must be 0 (off) or between 2 and 100 (got {value})")
+    return g
+
+
 def parse_activation(spec: str) -> tuple[str, float | None]:
     """``"leaky-relu:0.1"`` -> ("leaky-relu", 0.1); ``"relu"`` -> ("relu", None)."""
     name, _, arg = spec.strip().lower().partition(":")
@@ -411,8 +419,7 @@ def validate(config: TrainConfig) -> None:
         raise ValueError("report_every and snapshot_every must be >= 0")
     if not 2 <= int(c.grid_size) <= 1000:
         raise ValueError(f"grid size must be between 2 and 1000 (got {c.grid_size})")
-    if int(c.neuron_grid) != 0 and not 2 <= int(c.neuron_grid) <= 100:
-        raise ValueError(f"neuron_grid: must be 0 (off) or between 2 and 100 (got {c.neuron_grid})")
+    check_neuron_grid(c.neuron_grid)
     if c.optimizer == "newton":
         raise ValueError("optimizer 'newton' needs the exact Hessian of a 2-parameter surface; "
                          "it cannot train a network (choose another optimizer)")

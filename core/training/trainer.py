@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .augment import augment_batch, parse_augment
-from .config import CLASSIFICATION_DATASETS, TrainConfig, validate
+from .config import CLASSIFICATION_DATASETS, TrainConfig, check_neuron_grid, validate
 from .controls import TrainControls
 from .data import Prepared, load_data
 from .diagnostics import LossHistory, diagnose, nan_message, noise_floor
@@ -207,10 +207,7 @@ class _Run:
                 elif key == "augment":
                     self.aug_ops = parse_augment(value)
                 elif key == "neuron_grid":
-                    value = int(value)
-                    if value != 0 and not 2 <= value <= 100:
-                        raise ValueError(f"neuron_grid must be 0 (off) or between 2 and 100 (got {value})")
-                    self.neuron_grid = value
+                    self.neuron_grid = check_neuron_grid(value)
             except ValueError as exc:
                 self.note = f"ignored {key} change: {exc}"
         return snap

@@ -41,14 +41,6 @@ DEFAULT_SCENE = {
 }
 
 
-def _finite_at(surface, xy) -> bool:
-    """True if f and its gradient are finite at ``xy`` (a start the racers can leave)."""
-    import torch
-
-    value, grad = surface.value_and_grad(torch.tensor([xy], dtype=torch.float64))
-    return bool(torch.isfinite(value).all() and torch.isfinite(grad).all())
-
-
 def _fallback(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -665,7 +657,7 @@ class OptimizerPage(QWidget):
             name, title, text = self._scene_lesson
             self.lesson.set_lesson(*((title, text) if surface.name == name else surface_lesson(surface)))
         moved = tuple(surface.domain) != tuple(self.surface_view.domain()) and surface.name != self._surface.name
-        if moved or not _finite_at(surface, self._start):  # from where f is inf or NaN every run ends at step 0
+        if moved or not bool(surface.finite_at([self._start])[0]):  # from where f is inf or NaN every run ends at step 0
             self._start = tuple(surface.start)
             self.surface_view.set_start(*self._start)
         # The surface is painted first; the racers, curves and readouts follow on the next turn of

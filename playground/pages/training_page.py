@@ -9,6 +9,7 @@ stall and the trainer's speed against the bare loop).
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import numpy as np
@@ -16,9 +17,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
+from core.optim import validate_hparams
 from core.training import config as cfg
 from core.training.data import load_data
 from playground import scene_training
+from playground.settings import settings
 from widgets.confusion_view import ConfusionView
 from widgets.decision_view import DecisionView
 from widgets.field_errors import ERROR_COLOR
@@ -53,8 +56,6 @@ SPEED_KEY = "training/speed"  # QSettings: epochs per second, 0 = as fast as it 
 
 def _saved_speed() -> float | None:
     """The training speed the user chose last time (None: as fast as it goes)."""
-    from playground.settings import settings
-
     try:
         eps = float(settings().value(SPEED_KEY, 0.0))
     except (TypeError, ValueError):
@@ -248,8 +249,6 @@ class TrainingPage(QWidget):
 
         The trainer process waits between steps; this page only tells it the pace.
         """
-        from playground.settings import settings
-
         self._speed = float(epochs_per_s) if epochs_per_s else None
         self.run_bar.set_speed(self._speed)
         settings().setValue(SPEED_KEY, self._speed or 0.0)
@@ -270,8 +269,6 @@ class TrainingPage(QWidget):
         values["grid_size"] = 100
         values["neuron_grid"] = NEURON_GRID if self._wants_neuron_maps() else 0
         config = scene_training.values_to_config(values)
-        from core.optim import validate_hparams
-
         # The optimizer's own ranges here, not at Play in the trainer ("adam: lr must be in [0, 1000]").
         validate_hparams(config.optimizer, **{**dict(config.hparams or {}), "lr": config.lr})
         return config
@@ -445,8 +442,6 @@ class TrainingPage(QWidget):
             return
         self.set_points([(float(a), float(b), float(c)) for (a, b), c in zip(X, labels)])
         if self._prepared is not None:
-            import os
-
             self._set_status(f"Loaded {len(X)} points from {os.path.basename(path)}. Press Play to train on them.")
 
     def _on_decision_point_clicked(self, x: float, y: float) -> None:
