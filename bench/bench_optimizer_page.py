@@ -236,9 +236,9 @@ def main(argv=None) -> int:
     runs = args.runs or (1 if args.quick else 3)
     args.steps = args.steps or (1000 if args.quick else 3000)
 
-    from playground import scene_optimizer
+    from playground.pages.optimizer import scene as scene_optimizer
     from playground.app import make_app
-    from playground.pages.optimizer_page import OptimizerPage
+    from playground.pages.optimizer.page import OptimizerPage
 
     app = make_app()
     page = OptimizerPage()

@@ -55,7 +55,7 @@ SCENE = {"version": 1, "page": "training", "title": "Benchmark", "lesson": "2-16
 
 
 def _config():
-    from playground import scene_training
+    from playground.pages.training import scene as scene_training
 
     values = scene_training.scene_to_values(scene_training.validate(SCENE))
     # What TrainingPage.config() sets; the reference scene shows the diagram, so its heatmaps too.
@@ -134,7 +134,7 @@ def gui_run(seconds: float) -> dict:
     from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer
 
     from playground.app import make_app
-    from playground.pages.training_page import TrainingPage
+    from playground.pages.training.page import TrainingPage
 
     app = make_app()
     page = TrainingPage()

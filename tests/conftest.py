@@ -102,7 +102,7 @@ def surface_view(qtbot):
 @pytest.fixture
 def optimizer_page(qtbot):
     """A shown 1280 x 720 OptimizerPage computing on this thread (no racer subprocess)."""
-    from playground.pages.optimizer_page import OptimizerPage
+    from playground.pages.optimizer.page import OptimizerPage
 
     p = OptimizerPage(threaded=False)
     qtbot.addWidget(p)
@@ -115,7 +115,7 @@ def optimizer_page(qtbot):
 @pytest.fixture
 def training_page(qtbot):
     """A shown 1280 x 720 TrainingPage in the light theme; shut down (trainer process too) afterwards."""
-    from playground.pages.training_page import TrainingPage
+    from playground.pages.training.page import TrainingPage
     from widgets.theme import LIGHT
 
     p = TrainingPage(theme=LIGHT)

@@ -215,7 +215,7 @@ def test_step_labels_do_not_overlap_at_99999_steps(qtbot, width):
 
 def test_step_labels_apart_on_the_page_at_1280x720(qtbot):
     from playground import scenes
-    from playground.pages.optimizer_page import OptimizerPage
+    from playground.pages.optimizer.page import OptimizerPage
 
     page = OptimizerPage(threaded=False)
     qtbot.addWidget(page)
@@ -235,7 +235,7 @@ def test_step_labels_apart_on_the_page_at_1280x720(qtbot):
 
 # -- 8. the scene docstring's example is a scene the parser accepts ------------------------------------
 def test_scene_docstring_example_parses():
-    from playground import scene_optimizer
+    from playground.pages.optimizer import scene as scene_optimizer
 
     block = scene_optimizer.__doc__.split("::", 1)[1].split("Every error")[0]
     scene = scene_optimizer.validate(tomllib.loads(textwrap.dedent(block)))
@@ -244,7 +244,7 @@ def test_scene_docstring_example_parses():
 
 # -- 4 on the page, and 3's switch ---------------------------------------------------------------------
 def test_page_lesson_follows_the_chosen_surface(qtbot):
-    from playground.pages.optimizer_page import OptimizerPage
+    from playground.pages.optimizer.page import OptimizerPage
 
     page = OptimizerPage(threaded=False)
     qtbot.addWidget(page)

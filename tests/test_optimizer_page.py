@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from playground import scene_optimizer, scenes
-from playground.pages.optimizer_page import OptimizerPage
+from playground import scenes
+from playground.pages.optimizer import scene as scene_optimizer
+from playground.pages.optimizer.page import OptimizerPage
 
 
 @pytest.fixture

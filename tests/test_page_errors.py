@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from playground import log as applog
-from playground.pages.optimizer_page import OptimizerPage
+from playground.pages.optimizer.page import OptimizerPage
 
 
 @pytest.fixture

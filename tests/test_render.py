@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from playground import scenes
-from playground.pages import optimizer_page
+from playground.pages.optimizer import page as optimizer_page
 
 REPO = Path(__file__).resolve().parents[1]
 OPTIMIZER_SCENES = [n for n in scenes.list_scenes() if scenes.load_scene(n)["page"] == "optimizer"]
@@ -121,7 +121,7 @@ def test_cli_render_is_the_same_image_each_run_and_quiet(tmp_path, scene, flags)
 
 def test_render_has_no_timings(qapp):
     """The page's developer timings are off in a render (they made two renders differ)."""
-    from playground.pages.optimizer_page import OptimizerPage
+    from playground.pages.optimizer.page import OptimizerPage
 
     page = OptimizerPage(threaded=False)
     try:

@@ -31,8 +31,8 @@ def test_a_saved_scene_says_its_kind(tmp_path):
 
 
 def _page_for(kind, qtbot):
-    from playground.pages.optimizer_page import OptimizerPage
-    from playground.pages.training_page import TrainingPage
+    from playground.pages.optimizer.page import OptimizerPage
+    from playground.pages.training.page import TrainingPage
 
     page = OptimizerPage(threaded=False) if kind == "optimizer" else TrainingPage()
     qtbot.addWidget(page)

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from playground import scene_optimizer, scenes
+from playground import scenes
+from playground.pages.optimizer import scene as scene_optimizer
 
 OPTIMIZER_SCENES = ["saddle-escape", "ill-conditioned-valley", "lr-too-large", "lr-decay", "input-normalization",
                     "input-normalization-on", "rosenbrock-race", "decoy-minimum", "nesterov-vs-momentum",

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from playground import scene_training, scenes
+from playground import scenes
+from playground.pages.training import scene as scene_training
 
 TRAIN_SCENES = [n for n in scenes.list_scenes() if n.startswith("train-")]
 REQUIRED = {"train-init-zeros", "train-init-constant", "train-init-too-small", "train-init-too-large",
@@ -26,7 +27,7 @@ def test_bundled_scene_is_valid(name):
 
 
 def test_page_round_trip(qtbot):
-    from playground.pages.training_page import TrainingPage
+    from playground.pages.training.page import TrainingPage
 
     page = TrainingPage()
     qtbot.addWidget(page)
@@ -125,7 +126,8 @@ def test_batchnorm_scene_shows_its_lesson_and_the_advice_agrees():
     import dataclasses
 
     from core.training import train
-    from playground import scene_training, scenes
+    from playground import scenes
+    from playground.pages.training import scene as scene_training
 
     cfg = scene_training.values_to_config(scene_training.scene_to_values(scenes.load_scene("train-batchnorm")))
     results = {}

@@ -223,7 +223,7 @@ def test_unitless_axes_keep_their_scale_across_switches(qtbot):
 
 def test_a_diverged_racer_keeps_its_legend_note_across_a_switch(qtbot):
     from playground import scenes
-    from playground.pages.optimizer_page import OptimizerPage
+    from playground.pages.optimizer.page import OptimizerPage
 
     page = OptimizerPage(theme=LIGHT, threaded=False)
     qtbot.addWidget(page)

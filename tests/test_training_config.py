@@ -5,7 +5,7 @@ import pytest
 
 from core.training import TrainConfig, train, validate
 from core.training.config import MEMORY_LIMIT_BYTES, memory_estimate
-from playground import scene_training
+from playground.pages.training import scene as scene_training
 
 
 @pytest.mark.parametrize("field, value, message", [

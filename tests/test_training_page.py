@@ -12,7 +12,7 @@ SPAWN_MS = 60000  # the trainer subprocess imports torch first
 
 @pytest.fixture
 def page(qtbot):
-    from playground.pages.training_page import TrainingPage
+    from playground.pages.training.page import TrainingPage
 
     p = TrainingPage(theme=LIGHT)
     qtbot.addWidget(p)

@@ -19,7 +19,7 @@ def _scene(epochs=5000):
 
 @pytest.fixture
 def page(qtbot):
-    from playground.pages.training_page import TrainingPage
+    from playground.pages.training.page import TrainingPage
 
     p = TrainingPage(theme=LIGHT)
     qtbot.addWidget(p)
@@ -73,7 +73,7 @@ def test_slow_speed_paces_the_epochs(page, qtbot):
 
 
 def test_speed_is_remembered_and_explained(qtbot):
-    from playground.pages.training_page import TrainingPage
+    from playground.pages.training.page import TrainingPage
 
     a = TrainingPage(theme=LIGHT)
     qtbot.addWidget(a)
@@ -90,7 +90,7 @@ def test_speed_is_remembered_and_explained(qtbot):
 
 
 def test_unknown_saved_speed_falls_back_to_max(qtbot):
-    from playground.pages.training_page import SPEED_KEY, TrainingPage
+    from playground.pages.training.page import SPEED_KEY, TrainingPage
     from playground.settings import settings
 
     settings().setValue(SPEED_KEY, 2.5)  # not a choice of the control

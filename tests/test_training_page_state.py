@@ -10,7 +10,7 @@ from widgets.theme import LIGHT
 
 @pytest.fixture
 def page(qtbot):
-    from playground.pages.training_page import TrainingPage
+    from playground.pages.training.page import TrainingPage
 
     p = TrainingPage(theme=LIGHT)
     qtbot.addWidget(p)

@@ -72,7 +72,7 @@ def test_curves_ghost_and_modes(qtbot):
 
 @pytest.mark.parametrize("name", TRAIN_SCENES)
 def test_render_bundled_scene(name, qtbot):
-    from playground.pages.training_page import TrainingPage, render_scene
+    from playground.pages.training.page import TrainingPage, render_scene
 
     scene = scenes.load_scene(name)
     page = TrainingPage(theme=LIGHT)
@@ -139,7 +139,7 @@ def test_diagram_links_grouped_and_masked(qtbot):
 
 
 def test_page_draws_one_view_per_frame_while_training(qtbot):
-    from playground.pages.training_page import TrainingPage
+    from playground.pages.training.page import TrainingPage
 
     page = TrainingPage(theme=LIGHT)
     qtbot.addWidget(page)

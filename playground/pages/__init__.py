@@ -56,10 +56,10 @@ def _load(ref: str):
 
 
 PAGE_KINDS: tuple[PageKind, ...] = (
-    PageKind("optimizer", "Optimizers", "playground.pages.optimizer_page:OptimizerPage",
-             "playground.scene_optimizer", "playground.pages.optimizer_page:render_scene"),
-    PageKind("training", "Training", "playground.pages.training_page:TrainingPage",
-             "playground.scene_training", "playground.pages.training_page:render_scene"),
+    PageKind("optimizer", "Optimizers", "playground.pages.optimizer.page:OptimizerPage",
+             "playground.pages.optimizer.scene", "playground.pages.optimizer.page:render_scene"),
+    PageKind("training", "Training", "playground.pages.training.page:TrainingPage",
+             "playground.pages.training.scene", "playground.pages.training.page:render_scene"),
 )
 
 

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSpinBox, QSplitter,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from playground import scene_optimizer
+from playground.pages.optimizer import scene as scene_optimizer
 from playground.racer_process import RacerProcess
 from playground.racer_worker import compute_all
 from widgets.curves_view import CurvesView

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidg
 from core.optim import validate_hparams
 from core.training import config as cfg
 from core.training.data import load_data
-from playground import scene_training
+from playground.pages.training import scene as scene_training
 from playground.settings import settings
 from widgets.confusion_view import ConfusionView
 from widgets.decision_view import DecisionView

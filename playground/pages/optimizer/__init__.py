@@ -1,0 +1,1 @@
+"""The Optimizers page: its scene schema (``scene``), its view (``page``) and its headless renderer."""
