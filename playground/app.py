@@ -11,7 +11,7 @@ def make_app():
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from playground.log import APP_NAME, ORG_NAME
+    from playground.home import APP_NAME, ORG_NAME
 
     app = QApplication.instance()
     if app is None:

@@ -16,33 +16,17 @@ import logging.handlers
 import os
 from pathlib import Path
 
-from playground.settings import HOME_ENV
+from playground.home import data_dir
 
-__all__ = ["APP_NAME", "ORG_NAME", "LOG_FILE", "data_dir", "log_path", "setup_logging", "close_logging",
+__all__ = ["LOG_FILE", "data_dir", "log_path", "setup_logging", "close_logging",
            "details_hint"]
 
-APP_NAME = "Optimizer Playground"
-ORG_NAME = "OptimizerPlayground"
 LOG_FILE = "optimizer-playground.log"
 MAX_BYTES = 1_000_000  # per file; the log is for a bug report, not an archive
 BACKUPS = 3
 FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 
 _handler: logging.Handler | None = None
-
-
-def data_dir() -> Path:
-    """The app's data folder: ``$OPTIMIZER_PLAYGROUND_HOME``, else Qt's AppDataLocation."""
-    home = os.environ.get(HOME_ENV)
-    if home:
-        return Path(home)
-    from PySide6.QtCore import QCoreApplication, QStandardPaths
-
-    if QCoreApplication.instance() is None:  # the CLI: name the app as make_app() does (the path has the names)
-        QCoreApplication.setOrganizationName(ORG_NAME)
-        QCoreApplication.setApplicationName(APP_NAME)
-    where = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(where) if where else Path.home() / ".optimizer-playground"
 
 
 def log_path() -> Path:

@@ -7,23 +7,20 @@ never touch a user's real settings.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from PySide6.QtCore import QSettings
 
-ORG = "OptimizerPlayground"
-APP = "OptimizerPlayground"
-HOME_ENV = "OPTIMIZER_PLAYGROUND_HOME"
+from playground.home import ORG_NAME, home_override
+
+SETTINGS_APP = "OptimizerPlayground"  # the file name Qt derives from it: OptimizerPlayground.conf
 
 
 def settings() -> QSettings:
     """The app's QSettings: in ``$OPTIMIZER_PLAYGROUND_HOME/settings.ini`` when that is set."""
-    home = os.environ.get(HOME_ENV)
-    if home:
-        Path(home).mkdir(parents=True, exist_ok=True)
-        return QSettings(str(Path(home) / "settings.ini"), QSettings.IniFormat)
-    return QSettings(ORG, APP)
+    home = home_override()
+    if home is not None:
+        home.mkdir(parents=True, exist_ok=True)
+        return QSettings(str(home / "settings.ini"), QSettings.IniFormat)
+    return QSettings(ORG_NAME, SETTINGS_APP)
 
 
 def settings_path() -> str:
