@@ -18,7 +18,9 @@ from playground.resources import assets_dir
 
 SCENE_VERSION = 1
 # Every file the app reads says what it is in ``kind``; these are planned but not read yet.
-FUTURE_KINDS = ("session", "lesson", "space")
+FUTURE_KINDS = ("lesson", "space")
+#: Larger than any real scene (a scene of drawn points is tens of kB): refused before it is parsed.
+MAX_FILE_BYTES = 4_000_000
 
 
 def _bundled_dir():
@@ -45,6 +47,9 @@ def resolve(name_or_path: str) -> tuple[str, str]:
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists() or "/" in name_or_path:
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise ValueError(f"{path}: larger than any real scene or session "
+                                 f"(at most {MAX_FILE_BYTES // 1_000_000} MB)")
             return str(path), path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ValueError(f"{path}: no such scene file") from None
@@ -61,6 +66,9 @@ def parse_scene(text: str, source: str = "<scene>") -> dict:
         raise ValueError(f"{source}: not valid TOML: {exc}") from None
     kind = data.pop("kind", "scene")  # a file without a kind is a version-1 scene (every bundled one)
     if kind != "scene":
+        if kind == "session":
+            raise ValueError(f"{source}: a session file, not a scene (open it with File > Open session, "
+                             f"or `optimizer-playground gui FILE`)")
         if kind in FUTURE_KINDS:
             raise ValueError(f"{source}: this version cannot open {kind!r} files yet (only scenes)")
         raise ValueError(f"{source}: 'kind' must be 'scene', got {kind!r}")
