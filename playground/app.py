@@ -31,11 +31,12 @@ def make_app():
 
 def run_app(scene: str | None = None, quit_after_ms: int | None = None) -> int:
     """Open the window (optionally with a scene) and run the event loop."""
-    from playground import scenes
     from playground.log import setup_logging
 
     if scene is not None:
-        scenes.load_scene(scene)  # validate first: a bad scene exits 2 before any window opens
+        from playground.documents import read_document
+
+        read_document(scene)  # validate first: a bad scene or session exits 2 before any window opens
     app = make_app()
     path = setup_logging()
     logging.getLogger(__name__).info("app started; log file %s", path)
@@ -43,10 +44,10 @@ def run_app(scene: str | None = None, quit_after_ms: int | None = None) -> int:
 
     from playground.main_window import MainWindow
 
-    win = MainWindow()
+    win = MainWindow(autosave=True, restore=scene is None)
     _install_excepthook(win)
     if scene is not None:
-        win.open_scene(scene)
+        win.open_file(scene)
     win.show()
     if quit_after_ms is not None:
         QTimer.singleShot(quit_after_ms, win.close)

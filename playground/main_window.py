@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
 
 from playground import scenes
+from playground.documents import read_document
 from playground.pages import PAGE_KINDS
 from playground.settings import settings
 from widgets.theme import THEMES, get_theme
@@ -25,9 +26,13 @@ class MainWindow(QMainWindow):
     ----------
     theme : str
         "light" or "dark"; defaults to the remembered choice.
+    autosave : bool
+        Claim the home folder and autosave the session (the app; ``render``, scripts and tests leave it off).
+    restore : bool
+        With ``autosave``: reopen the last autosaved session (``gui`` with no file).
     """
 
-    def __init__(self, theme: str | None = None):
+    def __init__(self, theme: str | None = None, autosave: bool = False, restore: bool = False):
         super().__init__()
         self.setWindowTitle("Optimizer Playground")
         st = settings()
@@ -53,9 +58,28 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geom)
         else:
             self.resize(1280, 800)
-        self._fit_screen()
+        self.fit_screen()
+        from playground.session_controller import SessionController
 
-    def _fit_screen(self) -> None:
+        self.session = SessionController(self)
+        if autosave:
+            from playground.home import data_dir
+
+            note = self.session.start_autosave(data_dir(), restore=restore)
+            if note:
+                self.statusBar().showMessage(note, 15000)
+        self.tabs.currentChanged.connect(self.session.changed)
+
+    def current_kind(self) -> str | None:
+        """The kind of the page showing ("optimizer", "training")."""
+        current = self.tabs.currentWidget()
+        return next((k for k, p in self.pages.items() if p is current), None)
+
+    def theme_name(self) -> str:
+        """The name of the theme in use."""
+        return self._theme.name
+
+    def fit_screen(self) -> None:
         """No larger than the screen's free area: 1280x800 on a 1280x720 screen put the Play bar below
         its edge. The title bar is not part of the size, and is not known before the window shows."""
         screen = self.screen() or QGuiApplication.primaryScreen()
@@ -70,13 +94,18 @@ class MainWindow(QMainWindow):
     # -- menus -------------------------------------------------------------
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        open_act = QAction("&Open scene…", self, shortcut=QKeySequence.Open)
+        open_act = QAction("&Open scene or session…", self, shortcut=QKeySequence.Open)
+        open_act.setToolTip("Open a scene (one page's set-up) or a session (the whole app) from a .toml file.")
         open_act.triggered.connect(self._on_open_triggered)
         save_act = QAction("&Save scene…", self, shortcut=QKeySequence.Save)
         save_act.triggered.connect(self._on_save_triggered)
+        save_session_act = QAction("Save s&ession…", self, shortcut=QKeySequence("Ctrl+Shift+S"))
+        save_session_act.triggered.connect(self._on_save_session_triggered)
+        new_act = QAction("&New session", self, shortcut=QKeySequence.New)
+        new_act.triggered.connect(self._on_new_session_triggered)
         quit_act = QAction("&Quit", self, shortcut=QKeySequence.Quit)
         quit_act.triggered.connect(self.close)
-        file_menu.addActions([open_act, save_act])
+        file_menu.addActions([new_act, open_act, save_act, save_session_act])
         bundled = file_menu.addMenu("Bundled &scenes")
         for name in scenes.list_scenes():
             act = QAction(name, self)
@@ -103,25 +132,36 @@ class MainWindow(QMainWindow):
                 page.set_debug_timings(on)
 
     # -- scenes ------------------------------------------------------------
-    def open_scene(self, name_or_path: str) -> bool:
-        """Load a bundled scene name or a file; on error show it and keep the current state."""
+    def open_file(self, name_or_path: str, ask: bool = True) -> bool:
+        """Open a bundled scene name, or a scene or session file; on error say so and keep the current state.
+
+        ``ask``: show the error in a message box too (the status bar always has it).
+        """
         try:
-            scene = scenes.load_scene(name_or_path)
-            page = self.pages.get(scene["page"])
-            if page is None:
-                raise ValueError(f"{name_or_path}: this version has no {scene['page']!r} page")
-            page.load_scene(scene)
+            doc = read_document(name_or_path)
+            if doc.kind == "session":
+                self.session.apply(doc.data)
+                what = "session"
+            else:
+                page = self.pages.get(doc.data["page"])
+                if page is None:
+                    raise ValueError(f"{name_or_path}: this version has no {doc.data['page']!r} page")
+                page.load_scene(doc.data)
+                self.tabs.setCurrentWidget(page)
+                what = "scene"
         except ValueError as exc:
             self.statusBar().showMessage(str(exc), 10000)
-            QMessageBox.warning(self, "Could not open scene", str(exc))
+            if ask:
+                QMessageBox.warning(self, "Could not open the file", str(exc))
             return False
-        self.tabs.setCurrentWidget(page)
-        self.statusBar().showMessage(f"Opened scene {name_or_path}", 5000)
+        self.statusBar().showMessage(f"Opened {what} {name_or_path}", 5000)
         return True
+
+    open_scene = open_file  # a bundled scene is one kind of file
 
     def _on_open_triggered(self) -> None:
         start = str(settings().value("last_scene_dir", str(Path.home())))
-        path, _ = QFileDialog.getOpenFileName(self, "Open scene", start, "Scenes (*.toml)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open scene or session", start, "Scenes and sessions (*.toml)")
         if path:
             settings().setValue("last_scene_dir", str(Path(path).parent))
             self.open_scene(path)
@@ -142,6 +182,23 @@ class MainWindow(QMainWindow):
         settings().setValue("last_scene_dir", str(Path(path).parent))
         self.statusBar().showMessage(f"Saved {path}", 5000)
 
+    def _on_save_session_triggered(self) -> None:
+        start = str(settings().value("last_scene_dir", str(Path.home())))
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", start, "Sessions (*.toml)")
+        if not path:
+            return
+        try:
+            self.session.save(path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Could not save the session", str(exc))
+            return
+        settings().setValue("last_scene_dir", str(Path(path).parent))
+        self.statusBar().showMessage(f"Saved the session to {path}", 5000)
+
+    def _on_new_session_triggered(self) -> None:
+        self.session.fresh()
+        self.statusBar().showMessage("A new session: every page as a fresh start shows it.", 5000)
+
     # -- theme, pages, closing ---------------------------------------------
     def set_theme(self, name: str) -> None:
         self._theme = get_theme(name)
@@ -151,6 +208,8 @@ class MainWindow(QMainWindow):
             page.set_theme(self._theme)
         self._apply_palette()
         settings().setValue("theme", name)
+        if hasattr(self, "session"):
+            self.session.changed()
 
     def _apply_palette(self) -> None:
         # The menu bar, tab bar and status bar follow the theme too (they stayed light in the dark
@@ -195,6 +254,10 @@ class MainWindow(QMainWindow):
             st.sync()
         except Exception:  # noqa: BLE001 - closing goes on; the log has the details
             log.exception("saving the window's settings on close failed")
+        try:
+            self.session.close()  # the last autosave, then the lock goes: a clean exit
+        except Exception:  # noqa: BLE001 - closing goes on; the log has the details
+            log.exception("the last autosave on close failed")
         try:
             self.shutdown()
         except Exception:  # noqa: BLE001
