@@ -10,6 +10,22 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 # The app's settings, logs and data go to a temporary folder, for this process and every child it
 # starts: a test never touches the user's real settings (playground/settings.py).
 os.environ["OPTIMIZER_PLAYGROUND_HOME"] = tempfile.mkdtemp(prefix="op-home-")
+# And HOME is an empty folder for the whole run, checked empty at the end (pytest_sessionfinish): no test
+# writes into a user's home, whatever library it goes through. Caches (fontconfig, pip, torch) are not a
+# user's data: they go to a temporary XDG_CACHE_HOME. pip's own configuration (the package index on these
+# machines) stays readable through PIP_CONFIG_FILE.
+_REAL_HOME = os.path.expanduser("~")
+_pip_conf = os.path.join(_REAL_HOME, ".config", "pip", "pip.conf")
+if os.path.exists(_pip_conf):
+    os.environ.setdefault("PIP_CONFIG_FILE", _pip_conf)
+# pip runs `rustc --version` for its user agent; rustup then writes its settings under HOME: the tool
+# chains stay where they are installed.
+for _var, _dir in (("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo")):
+    if os.path.isdir(os.path.join(_REAL_HOME, _dir)):
+        os.environ.setdefault(_var, os.path.join(_REAL_HOME, _dir))
+TEST_HOME = tempfile.mkdtemp(prefix="op-user-home-")
+os.environ["HOME"] = TEST_HOME
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="op-cache-")
 
 import weakref  # noqa: E402
 
@@ -124,3 +140,13 @@ def training_page(qtbot):
     p.show()
     yield p
     p.shutdown()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if any test wrote into the (temporary, empty) HOME."""
+    written = sorted(os.path.relpath(os.path.join(d, f), TEST_HOME)
+                     for d, _dirs, files in os.walk(TEST_HOME) for f in files)
+    if written:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            f"FAILED: tests wrote into HOME ({TEST_HOME}): {', '.join(written[:10])}", red=True)
+        session.exitstatus = 1
