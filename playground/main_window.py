@@ -67,6 +67,9 @@ class MainWindow(QMainWindow):
 
             note = self.session.start_autosave(data_dir(), restore=restore)
             if note:
+                import logging
+
+                logging.getLogger(__name__).info("%s", note)
                 self.statusBar().showMessage(note, 15000)
         self.tabs.currentChanged.connect(self.session.changed)
 
