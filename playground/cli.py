@@ -29,7 +29,15 @@ class UsageError(Exception):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line on stderr and exit 2 (no usage block)."""
+    """An ArgumentParser whose errors are one line on stderr and exit 2 (no usage block).
+
+    Options must be spelled out (``allow_abbrev=False``): ``--step 5`` was taken as ``--steps 5``, and a
+    script written so would change meaning the day another option starting with ``--step`` is added.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401 - argparse override
         raise UsageError(message)

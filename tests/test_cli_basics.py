@@ -22,3 +22,13 @@ def test_python_m_playground_help():
     out = subprocess.run([sys.executable, "-m", "playground", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
     assert "optimizer-playground" in out.stdout
+
+
+def test_options_must_be_spelled_out_in_every_subcommand(capsys):
+    from playground.cli import build_parser, main
+
+    assert main(["render", "saddle-escape", "--step", "5", "--out", "x.png"]) == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --step 5" in err and err.count("\n") == 1
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert sub.choices and all(not p.allow_abbrev for p in sub.choices.values())
