@@ -184,7 +184,7 @@ def _render_widget(widget):
     """The widget painted into a fresh QImage of its logical size at device pixel ratio 1."""
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     QApplication.processEvents()  # pending layouts and resizes, so the image shows the widget's current state
     size = widget.size()
@@ -193,7 +193,9 @@ def _render_widget(widget):
     img = QImage(size, QImage.Format_ARGB32_Premultiplied)
     img.setDevicePixelRatio(1)
     img.fill(Qt.transparent)
-    widget.render(img)
+    # QWidget's own render (widget and children as on screen): QGraphicsView, and so every pyqtgraph
+    # view, overrides render() with a scene-painting one that takes a QPainter.
+    QWidget.render(widget, img)
     return img
 
 
