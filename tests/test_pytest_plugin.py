@@ -334,3 +334,56 @@ def test_the_playground_fixture_skips_with_a_reason_while_the_api_is_missing(pyt
 def test_the_playground_fixture_runs_a_scene_and_leaves_nothing_behind(pytester):
     pytester.makepyfile(test_pg=PLAYGROUND_TEST)
     run(pytester).assert_outcomes(passed=1)
+
+
+# A stand-in for playground.scripting (which other work adds), to test the fixture's own wiring: the
+# arguments from the marker, closing at teardown, and failing a test that leaves a thread behind.
+STAND_IN_CONFTEST = textwrap.dedent("""
+    import sys
+    import threading
+    import time
+    import types
+
+    class Playground:
+        made = []
+
+        def __init__(self, **kwargs):
+            self.kwargs, self.closed = kwargs, False
+            Playground.made.append(self)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.closed = True
+
+        def forget_a_thread(self):
+            threading.Thread(target=time.sleep, args=(4,), name="forgotten", daemon=True).start()
+
+    module = types.ModuleType("playground.scripting")
+    module.Playground = Playground
+    sys.modules["playground.scripting"] = module
+""")
+
+
+def test_the_playground_fixture_passes_marker_arguments_closes_and_fails_on_a_leftover_thread(pytester):
+    pytester.makeconftest(STAND_IN_CONFTEST)
+    pytester.makepyfile(test_pg=textwrap.dedent("""
+        import pytest
+        from playground.scripting import Playground
+
+        @pytest.mark.playground(size=(640, 360), theme="dark")
+        def test_a_marked(playground):
+            assert playground.kwargs == {"size": (640, 360), "theme": "dark"}
+            assert not playground.closed
+
+        def test_b_closed_afterwards(playground):
+            assert Playground.made[0].closed and playground.kwargs == {}
+
+        def test_c_leaves_a_thread(playground):
+            playground.forget_a_thread()
+    """))
+    r = run(pytester, "-v")
+    r.stdout.fnmatch_lines(["*test_a_marked PASSED*", "*test_b_closed_afterwards PASSED*",
+                            "*test_c_leaves_a_thread ERROR*",
+                            "*the playground left behind: thread 'forgotten'*"])
