@@ -291,6 +291,7 @@ DIFF_COLOUR = (255, 0, 255)       # differs by more than the threshold: magenta
 SMALL_DIFF_COLOUR = (255, 160, 0)  # differs, within the threshold: orange
 MASK_COLOUR = (70, 130, 230)       # masked, not compared: blue tint
 _BACKGROUND = (236, 236, 236)
+_MIN_PANEL = 240  # px: narrower images are enlarged in the picture
 _TEXT = (20, 20, 20)
 
 
@@ -302,7 +303,7 @@ def side_by_side(result: Any, golden: Any, threshold: int = DEFAULT_THRESHOLD,
     more than ``threshold`` in magenta, every smaller difference in orange and the masks tinted blue; a
     dashed magenta frame surrounds the region that differs, so a one-pixel change can be found at a glance.
     Images of different sizes are drawn at their own sizes; where only one of them has pixels the
-    difference panel is magenta.
+    difference panel is magenta. Images narrower than 240 pixels are enlarged by a whole factor.
 
     Returns
     -------
@@ -315,28 +316,34 @@ def side_by_side(result: Any, golden: Any, threshold: int = DEFAULT_THRESHOLD,
     w = max(r.shape[1], g.shape[1])
     diff_panel, changed = _difference_panel(r, g, (h, w), threshold, masks)
 
-    text_px = max(14, min(32, w // 40))  # legible when a viewer scales the three panels to fit a screen
+    # A small image is enlarged (whole pixels, nearest neighbour) so that its differences can be seen.
+    zoom = min(8, -(-_MIN_PANEL // w)) if w < _MIN_PANEL else 1
+    panels = [np.kron(p, np.ones((zoom, zoom, 1), np.uint8)) if zoom > 1 else p
+              for p in (_over_checker(r), _over_checker(g), diff_panel)]
+    shown = f" (shown x{zoom})" if zoom > 1 else ""
+    labels = [f"result {r.shape[1]}x{r.shape[0]}{shown}", f"golden {g.shape[1]}x{g.shape[0]}{shown}",
+              _difference_label(changed, threshold, bool(masks))]
+    pw, ph = w * zoom, h * zoom
+    text_px = max(16, min(48, pw // 32))  # legible when a viewer scales the three panels to fit a screen
     font = _font(text_px)
     pad = max(6, text_px // 2)
     label_h = text_px + 2 * pad
     gap = pad * 2
-    canvas = np.empty((label_h + h + pad, 3 * w + 4 * gap, 3), np.uint8)
+    slot = max(pw, *(int(np.ceil(_text_width(font, t))) for t in labels))  # a label never runs into the next
+    canvas = np.empty((label_h + ph + pad, 3 * slot + 4 * gap, 3), np.uint8)
     canvas[:] = _BACKGROUND
-    labels = [f"result {r.shape[1]}x{r.shape[0]}", f"golden {g.shape[1]}x{g.shape[0]}",
-              _difference_label(changed, threshold, bool(masks))]
-    for i, panel in enumerate((_over_checker(r), _over_checker(g), diff_panel)):
-        x0 = gap + i * (w + gap)
+    for i, panel in enumerate(panels):
+        x0 = gap + i * (slot + gap)
         canvas[label_h: label_h + panel.shape[0], x0: x0 + panel.shape[1]] = panel
     from PIL import Image, ImageDraw
 
     im = Image.fromarray(canvas)
     draw = ImageDraw.Draw(im)
-    for i, label in enumerate(labels):
-        draw.text((gap + i * (w + gap), pad), label, fill=_TEXT, font=font)
-    # Panel outlines: a white golden image on the light background would have no visible edge.
-    for i, (ph, pw) in enumerate((r.shape[:2], g.shape[:2], (h, w))):
-        x0 = gap + i * (w + gap)
-        draw.rectangle((x0 - 1, label_h - 1, x0 + pw, label_h + ph), outline=(150, 150, 150))
+    for i, (label, panel) in enumerate(zip(labels, panels)):
+        x0 = gap + i * (slot + gap)
+        draw.text((x0, pad), label, fill=_TEXT, font=font)
+        # An outline: a white image on the light background would have no visible edge.
+        draw.rectangle((x0 - 1, label_h - 1, x0 + panel.shape[1], label_h + panel.shape[0]), outline=(150, 150, 150))
     return np.asarray(im).copy()
 
 
@@ -397,6 +404,10 @@ def _difference_label(changed, threshold, masked) -> str:
     else:
         text = f"difference: {changed} px > {threshold}/255 (magenta)"
     return text + ("; blue: masked" if masked else "")
+
+
+def _text_width(font, text: str) -> float:
+    return font.getlength(text) if hasattr(font, "getlength") else 6 * len(text)
 
 
 def _font(size: int):

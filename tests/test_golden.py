@@ -190,7 +190,7 @@ def test_png_round_trip_is_exact_and_the_bytes_are_reproducible(tmp_path):
 # ----------------------------------------------------------------------------- the side-by-side picture
 
 def test_side_by_side_marks_the_differing_pixels_in_magenta(qapp):
-    result, expected = g.to_rgba(trail(qapp, dx=1)), g.to_rgba(trail(qapp))
+    result, expected = g.to_rgba(trail(qapp, dx=1, size=(400, 120))), g.to_rgba(trail(qapp, size=(400, 120)))
     pic = g.side_by_side(result, expected)
     assert pic.dtype == np.uint8 and pic.ndim == 3 and pic.shape[2] == 3
     h, w = expected.shape[:2]
@@ -220,6 +220,18 @@ def test_side_by_side_tints_masks_and_handles_a_size_mismatch():
     b = np.full((50, 60, 3), 255, np.uint8)
     pic = g.side_by_side(a, b)
     assert np.all(pic == g.DIFF_COLOUR, axis=2).sum() >= 10 * 60  # the rows only the golden image has
+    tint = np.rint(0.55 * 255 + 0.45 * np.array(g.MASK_COLOUR)).astype(np.uint8)  # over the pale white
     masked = g.side_by_side(a, a, masks=[(0, 0, 20, 20)])
-    plain = g.side_by_side(a, a)
-    assert masked.shape == plain.shape and not np.array_equal(masked, plain)
+    assert np.all(masked == tint, axis=2).sum() == (20 * 4) ** 2  # the 60-px image is shown x4
+    assert not np.all(g.side_by_side(a, a) == tint, axis=2).any()
+
+
+def test_side_by_side_enlarges_a_small_image_and_keeps_its_labels_apart():
+    a = np.full((30, 30, 3), 255, np.uint8)
+    b = a.copy()
+    b[10, 12] = (0, 0, 0)
+    pic = g.side_by_side(b, a)
+    assert pic.shape[1] > 3 * 240  # each panel at least 240 px wide (x8 here), labels included
+    magenta = np.all(pic == g.DIFF_COLOUR, axis=2)
+    # The one differing pixel shows as an 8 x 8 block (plus the dashed frame around it).
+    assert any(magenta[y: y + 8, x: x + 8].all() for y in range(pic.shape[0] - 8) for x in range(pic.shape[1] - 8))
