@@ -226,7 +226,10 @@ def playground(request: pytest.FixtureRequest):
                     f"does not have ({exc})")
     from playground.leak_watch import LeakWatch
 
-    request.getfixturevalue("qtbot")  # pytest-qt's QApplication, and its capture of Qt exceptions
+    try:
+        request.getfixturevalue("qtbot")  # pytest-qt's QApplication, and its capture of Qt exceptions
+    except pytest.FixtureLookupError:
+        pytest.fail("the playground fixture needs pytest-qt: pip install pytest-qt", pytrace=False)
     marker = request.node.get_closest_marker("playground")
     kwargs = dict(marker.kwargs) if marker else {}
     with LeakWatch() as watch:

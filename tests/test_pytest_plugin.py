@@ -93,6 +93,8 @@ def test_a_missing_golden_file_fails_with_the_command_that_creates_it(images):
     r.assert_outcomes(failed=1)
     text = r.stdout.str()
     assert "golden image" in text and "trail.png does not exist" in text
+    seen = re.search(r"Look at the result: (\S+)", text).group(1)
+    assert g.read_png(seen).shape == (60, 80, 4)  # what --golden-update would approve
     command = re.search(r"Create it with: (.+)$", text, re.M).group(1).strip()
     assert command == "pytest test_images.py::test_trail --golden-update"
     # The command does what it says.
@@ -387,3 +389,12 @@ def test_the_playground_fixture_passes_marker_arguments_closes_and_fails_on_a_le
     r.stdout.fnmatch_lines(["*test_a_marked PASSED*", "*test_b_closed_afterwards PASSED*",
                             "*test_c_leaves_a_thread ERROR*",
                             "*the playground left behind: thread 'forgotten'*"])
+
+
+def test_the_playground_fixture_without_pytest_qt_says_what_to_install(pytester):
+    pytester.makeconftest(STAND_IN_CONFTEST)
+    pytester.makepyfile(test_pg="def test_it(playground):\n    pass\n")
+    r = pytester.runpytest("-p", "playground.pytest_plugin", "-p", "no:cacheprovider",
+                           "-W", "ignore::pytest.PytestAssertRewriteWarning")
+    r.assert_outcomes(errors=1)
+    r.stdout.fnmatch_lines(["*the playground fixture needs pytest-qt: pip install pytest-qt*"])
