@@ -314,7 +314,7 @@ def side_by_side(result: Any, golden: Any, threshold: int = DEFAULT_THRESHOLD,
     masks = list(masks)
     h = max(r.shape[0], g.shape[0])
     w = max(r.shape[1], g.shape[1])
-    diff_panel, changed = _difference_panel(r, g, (h, w), threshold, masks)
+    diff_panel, changed, small = _difference_panel(r, g, (h, w), threshold, masks)
 
     # A small image is enlarged (whole pixels, nearest neighbour) so that its differences can be seen.
     zoom = min(8, -(-_MIN_PANEL // w)) if w < _MIN_PANEL else 1
@@ -322,7 +322,7 @@ def side_by_side(result: Any, golden: Any, threshold: int = DEFAULT_THRESHOLD,
               for p in (_over_checker(r), _over_checker(g), diff_panel)]
     shown = f" (shown x{zoom})" if zoom > 1 else ""
     labels = [f"result {r.shape[1]}x{r.shape[0]}{shown}", f"golden {g.shape[1]}x{g.shape[0]}{shown}",
-              _difference_label(changed, threshold, bool(masks))]
+              _difference_label(changed, threshold, bool(masks), small)]
     pw, ph = w * zoom, h * zoom
     text_px = max(16, min(48, pw // 32))  # legible when a viewer scales the three panels to fit a screen
     font = _font(text_px)
@@ -357,7 +357,7 @@ def _over_checker(a: np.ndarray) -> np.ndarray:
 
 
 def _difference_panel(r, g, shape, threshold, masks):
-    """(panel (H, W, 3) uint8, count of pixels over the threshold or None on a size mismatch)."""
+    """(panel (H, W, 3) uint8, pixels over the threshold (None on a size mismatch), any pixel under it)."""
     h, w = shape
     grey = np.full((h, w), 255.0, np.float32)
     base = g if g.shape[0] * g.shape[1] >= r.shape[0] * r.shape[1] else r
@@ -395,15 +395,15 @@ def _difference_panel(r, g, shape, threshold, masks):
         dash = 4 * t
         frame &= ((xx + yy) // dash) % 2 == 0
         panel[frame] = DIFF_COLOUR
-    return panel, (int(over.sum()) if (ch, cw) == (h, w) else None)
+    return panel, (int(over.sum()) if (ch, cw) == (h, w) else None), bool(small.any())
 
 
-def _difference_label(changed, threshold, masked) -> str:
+def _difference_label(changed, threshold, masked, small) -> str:
     if changed is None:
         text = "difference: sizes differ (magenta: only in one)"
     else:
         text = f"difference: {changed} px > {threshold}/255 (magenta)"
-    return text + ("; blue: masked" if masked else "")
+    return text + (f"; orange: <= {threshold}" if small else "") + ("; blue: masked" if masked else "")
 
 
 def _text_width(font, text: str) -> float:
