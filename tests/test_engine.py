@@ -1,4 +1,4 @@
-"""core.trajectories.engine: trajectories equal hand loops of torch.optim; maps equal trajectories; replay is exact."""
+"""core.trajectories: trajectories equal hand loops of torch.optim; maps equal trajectories; replay is exact."""
 from __future__ import annotations
 
 import threading
@@ -107,11 +107,38 @@ def test_velocity_is_the_momentum_state(rosen):
     assert np.isfinite(run_trajectory(rosen, Racer("adam", {"lr": 0.01}), START, 3).velocity).all()
 
 
-def test_incremental_run_equals_one_shot(rosen):
-    racer = Racer("adam", {"lr": 0.02})
-    run = TrajectoryRun(rosen, racer, START, total_steps=100)
-    assert run.advance(30) == 30 and run.advance(70) == 70
-    np.testing.assert_array_equal(run.trajectory().xy, run_trajectory(rosen, racer, START, 100).xy)
+CHUNKED = {  # noise, a closure (look-ahead gradient), a metric schedule, mini-batches, a Hessian
+    "adam-noise": ("rosenbrock", Racer("adam", {"lr": 0.02}, grad_noise=2.0, seed=4)),
+    "nesterov-lookahead": ("rosenbrock", Racer("nesterov-lookahead", {"lr": 0.002, "momentum": 0.9},
+                                               schedule="warmup:steps=10+cosine", grad_noise=0.5, seed=1)),
+    "rmsprop-plateau": ("rosenbrock", Racer("rmsprop", {"lr": 0.01, "momentum": 0.5},
+                                            schedule="plateau:patience=3,factor=0.5")),
+    "sgd-batch": ("data", Racer("sgd", {"lr": 0.05, "momentum": 0.9}, batch_size=4, grad_noise=0.1, seed=3)),
+    "newton": ("rosenbrock", Racer("newton", {"lr": 0.5})),
+}
+
+
+@pytest.mark.parametrize("key", CHUNKED)
+def test_incremental_run_equals_one_shot(key):
+    """Advancing a TrajectoryRun in uneven chunks (as the GUI worker does) gives run_trajectory's record bit for bit."""
+    surface_name, racer = CHUNKED[key]
+    surface = get_surface(surface_name)
+    start = (0.3, -0.2) if surface_name == "data" else START
+    run = TrajectoryRun(surface, racer, start, total_steps=120)
+    snaps = []
+    for n in (1, 7, 30, 82):
+        assert run.advance(n) == n
+        snaps.append(run.trajectory())
+    full = run_trajectory(surface, racer, start, 120)
+    assert len(full.xy) == 121
+    for f in ("xy", "loss", "lr", "grad", "velocity"):
+        np.testing.assert_array_equal(getattr(snaps[-1], f), getattr(full, f), err_msg=f"{key} {f}")
+        for snap in snaps[:-1]:  # every chunk's snapshot is a prefix of the one-shot record
+            np.testing.assert_array_equal(getattr(snap, f), getattr(full, f)[: len(snap.xy)], err_msg=f"{key} {f}")
+    assert (snaps[-1].outcome, snaps[-1].converged_at, snaps[-1].diverged_at) == \
+        (full.outcome, full.converged_at, full.diverged_at)
+    again = run_trajectory(surface, racer, start, 120)  # and a second run repeats it
+    np.testing.assert_array_equal(again.xy, full.xy)
 
 
 def test_record_grows_past_total_steps_and_snapshots_are_copies(rosen):

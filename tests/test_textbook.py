@@ -280,6 +280,32 @@ FACTORIES = {
 
 
 @pytest.mark.parametrize("name", list(FACTORIES))
+def test_one_base_step_for_all_six(name):
+    """All six step through TextbookOptimizer: a parameter without .grad stays put, step hooks run once per step."""
+    from core.optim.textbook_base import TextbookOptimizer
+
+    w = torch.tensor(W0, dtype=torch.float64, requires_grad=True)
+    idle = torch.tensor([0.3, -0.4], dtype=torch.float64, requires_grad=True)  # never gets a gradient
+    opt = FACTORIES[name]([w] if name == "newton" else [w, idle])  # newton takes one 2-D point tensor only
+    assert isinstance(opt, TextbookOptimizer)
+    calls = []
+    opt.register_step_pre_hook(lambda *_: calls.append("pre"))
+    opt.register_step_post_hook(lambda *_: calls.append("post"))
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_t(w)
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        assert torch.isfinite(opt.step(closure))
+    assert calls == ["pre", "post"] * 3
+    assert not np.array_equal(w.detach().numpy(), W0)
+    np.testing.assert_array_equal(idle.detach().numpy(), [0.3, -0.4])
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
 def test_state_dict_round_trip(name):
     _, opt, w = run(FACTORIES[name], steps=7)
     saved = copy.deepcopy(opt.state_dict())  # state_dict() holds references, as torch.save would not

@@ -17,9 +17,8 @@ How each relates to the nearest torch optimizer (tested in tests/test_textbook.p
 from __future__ import annotations
 
 import torch
-from torch.optim import Optimizer
 
-from core.optim.textbook_base import ElementwiseOptimizer, _betas, _check
+from core.optim.textbook_base import TextbookOptimizer, _betas, _call_closure, _check
 from core.optim.textbook_newton import Newton
 
 
@@ -30,7 +29,7 @@ def _momentum_defaults(lr, momentum) -> dict:
     return dict(lr=lr, momentum=momentum)
 
 
-class MomentumEMA(ElementwiseOptimizer):
+class MomentumEMA(TextbookOptimizer):
     r"""Momentum as an exponential moving average of gradients ("Hyperparameters and Regularization"; Dif, "Deep Learning").
 
     .. math::
@@ -58,7 +57,7 @@ class MomentumEMA(ElementwiseOptimizer):
         p.add_(v, alpha=-group["lr"])
 
 
-class NesterovLookahead(Optimizer):
+class NesterovLookahead(TextbookOptimizer):
     r"""Nesterov momentum as in Kira's lecture: take the gradient at the look-ahead point.
 
     .. math::
@@ -84,6 +83,13 @@ class NesterovLookahead(Optimizer):
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.9):
         super().__init__(params, _momentum_defaults(lr, momentum))
 
+    STATE = ("velocity",)
+
+    def update(self, p, grad, group, state):  # grad: taken at the look-ahead point by step()
+        v = state["velocity"]
+        v.mul_(group["momentum"]).add_(grad, alpha=-group["lr"])
+        p.add_(v)
+
     @torch.no_grad()
     def step(self, closure=None):
         if closure is None:
@@ -92,29 +98,18 @@ class NesterovLookahead(Optimizer):
         saved = []
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state[p]
-                if "velocity" not in state:
-                    state["velocity"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 saved.append((p, p.clone()))
-                p.add_(state["velocity"], alpha=group["momentum"])  # move to the look-ahead point
+                p.add_(self._state(p)["velocity"], alpha=group["momentum"])  # move to the look-ahead point
         try:
-            with torch.enable_grad():
-                loss = closure()
+            loss = _call_closure(closure)
         finally:
             for p, w in saved:  # back to w even if the closure raised
                 p.copy_(w)
-        for group in self.param_groups:
-            lr, beta = group["lr"], group["momentum"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                v = self.state[p]["velocity"]
-                v.mul_(beta).add_(p.grad, alpha=-lr)
-                p.add_(v)
+        super().step()  # the update with the look-ahead gradient left in .grad
         return loss
 
 
-class RMSpropLecture(ElementwiseOptimizer):
+class RMSpropLecture(TextbookOptimizer):
     r"""RMSProp as in the "Hyperparameters and Regularization" notes, with eps inside the square root.
 
     .. math::
@@ -146,7 +141,7 @@ class RMSpropLecture(ElementwiseOptimizer):
         p.addcdiv_(grad, s.add(group["eps"]).sqrt_(), value=-group["lr"])
 
 
-class AdagradLecture(ElementwiseOptimizer):
+class AdagradLecture(TextbookOptimizer):
     r"""Adagrad as in Kira's lecture, with eps inside the square root.
 
     .. math::
@@ -176,7 +171,7 @@ class AdagradLecture(ElementwiseOptimizer):
         p.addcdiv_(grad, G.add(group["eps"]).sqrt_(), value=-group["lr"])
 
 
-class AdamNoBias(ElementwiseOptimizer):
+class AdamNoBias(TextbookOptimizer):
     r"""Adam without bias correction, as in "Hyperparameters and Regularization" (second moment as intended).
 
     .. math::

@@ -1,4 +1,4 @@
-"""What the textbook optimizers share: torch.optim-style constructor checks and the elementwise step loop."""
+"""What the textbook optimizers share: torch.optim-style constructor checks and the step loop."""
 from __future__ import annotations
 
 import math
@@ -34,12 +34,14 @@ def _call_closure(closure):
         return closure()
 
 
-class ElementwiseOptimizer(Optimizer):
-    """A textbook optimizer whose update is elementwise, written as :meth:`update` on one tensor.
+class TextbookOptimizer(Optimizer):
+    """A textbook optimizer written as :meth:`update` on one parameter tensor.
 
     ``step`` does what every such torch optimizer does: call the closure (with gradients on), skip a
     parameter without ``.grad``, create the zero state buffers named in :attr:`STATE` on the first step,
-    and hand each parameter to :meth:`update` under ``no_grad``.
+    and hand each parameter to :meth:`update` under ``no_grad``. The update is elementwise for all but
+    Newton, which solves one 2x2 system per row of its (N, 2) parameter; Nesterov's look-ahead wraps
+    its gradient evaluation around this step.
     """
 
     STATE: tuple[str, ...] = ()
@@ -48,6 +50,14 @@ class ElementwiseOptimizer(Optimizer):
         """Change ``p`` in place from ``grad``, the group's hyperparameters and the buffers in ``state``."""
         raise NotImplementedError
 
+    def _state(self, p: torch.Tensor) -> dict:
+        """``self.state[p]`` with the :attr:`STATE` buffers created (zeros) where missing."""
+        state = self.state[p]
+        for name in self.STATE:
+            if name not in state:
+                state[name] = torch.zeros_like(p, memory_format=torch.preserve_format)
+        return state
+
     @torch.no_grad()
     def step(self, closure=None):
         loss = _call_closure(closure)
@@ -55,9 +65,5 @@ class ElementwiseOptimizer(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                state = self.state[p]
-                for name in self.STATE:
-                    if name not in state:
-                        state[name] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                self.update(p, p.grad, group, state)
+                self.update(p, p.grad, group, self._state(p))
         return loss

@@ -4,12 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch.optim import Optimizer
 
-from core.optim.textbook_base import _call_closure, _check
+from core.optim.textbook_base import TextbookOptimizer, _check
 
 
-class Newton(Optimizer):
+class Newton(TextbookOptimizer):
     r"""Damped Newton's method on 2-D points, one independent row per point.
 
     .. math::
@@ -48,27 +47,19 @@ class Newton(Optimizer):
             raise ValueError(f"newton works on 2D surfaces only: pass one tensor of shape (N, 2) or (2,), got {got}")
         self.hessian_fn = hessian_fn
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = _call_closure(closure)
-        for group in self.param_groups:
-            lr, damping = group["lr"], group["damping"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w = p.detach().reshape(-1, 2)  # (N, 2)
-                g = p.grad.reshape(-1, 2)  # (N, 2)
-                with torch.enable_grad():  # hessian_fn may differentiate twice through autograd
-                    H = self.hessian_fn(w.clone())
-                H = H.detach().to(w.dtype)
-                if H.shape != (w.shape[0], 2, 2):
-                    raise ValueError(f"newton: hessian_fn must return shape ({w.shape[0]}, 2, 2), got {tuple(H.shape)}")
-                A = H + damping * torch.eye(2, dtype=w.dtype, device=w.device)  # (N, 2, 2)
-                d, info = torch.linalg.solve_ex(A, g.unsqueeze(-1))
-                d = d.squeeze(-1)  # (N, 2)
-                tiny = torch.finfo(w.dtype).eps * A.square().sum((-2, -1))
-                bad = (info != 0) | (torch.linalg.det(A).abs() <= tiny) | ~torch.isfinite(d).all(-1)  # (N,)
-                d = torch.where(bad[:, None], g, d)
-                p.add_(d.reshape(p.shape), alpha=-lr)
-                self.state[p]["fallback"] = bad
-        return loss
+    def update(self, p, grad, group, state):
+        w = p.detach().reshape(-1, 2)  # (N, 2)
+        g = grad.reshape(-1, 2)  # (N, 2)
+        with torch.enable_grad():  # hessian_fn may differentiate twice through autograd
+            H = self.hessian_fn(w.clone())
+        H = H.detach().to(w.dtype)
+        if H.shape != (w.shape[0], 2, 2):
+            raise ValueError(f"newton: hessian_fn must return shape ({w.shape[0]}, 2, 2), got {tuple(H.shape)}")
+        A = H + group["damping"] * torch.eye(2, dtype=w.dtype, device=w.device)  # (N, 2, 2)
+        d, info = torch.linalg.solve_ex(A, g.unsqueeze(-1))
+        d = d.squeeze(-1)  # (N, 2)
+        tiny = torch.finfo(w.dtype).eps * A.square().sum((-2, -1))
+        bad = (info != 0) | (torch.linalg.det(A).abs() <= tiny) | ~torch.isfinite(d).all(-1)  # (N,)
+        d = torch.where(bad[:, None], g, d)
+        p.add_(d.reshape(p.shape), alpha=-group["lr"])
+        state["fallback"] = bad
