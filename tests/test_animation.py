@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from playground import cli, scenes
-from playground.exports.animation import AnimationSpec, ExportCancelled, export_animation
+from playground.exports.animation import AnimationExport, AnimationSpec, ExportCancelled, export_animation
 from playground.exports.gif_writer import GifWriter, frame_durations_ms
 from playground.exports.mp4_writer import INSTALL_HINT, Mp4Writer
 
@@ -74,6 +74,28 @@ def test_gif_writer_keeps_every_frame_and_its_duration(tmp_path):
     assert not list(tmp_path.glob("*.part"))
 
 
+def test_gif_gradients_keep_their_shades_and_still_parts_stay_still(tmp_path):
+    """A gradient (a loss surface) keeps its shades, and what does not move stays the same pixel for pixel
+    (Floyd-Steinberg dithering changes still pixels of this picture from one frame to the next)."""
+    w, h = 160, 120
+    ramp = np.linspace(20, 235, w)
+    base = np.stack([np.tile(ramp, (h, 1)), np.tile(ramp[::-1], (h, 1)), np.full((h, w), 128.0)], axis=2)
+    written = []
+    writer = GifWriter(tmp_path / "g.gif", (w, h), 30)
+    for i in range(6):
+        f = base.copy()
+        f[10:20, 10 + 8 * i: 20 + 8 * i] = (255, 255, 255)  # a small moving marker in the top rows
+        written.append(f.astype(np.uint8))
+        writer.append(written[-1])
+    writer.close()
+    frames, _d, _s = _read_gif(tmp_path / "g.gif")
+    still = slice(40, h)  # rows the marker never reaches
+    for a, b in zip(frames, frames[1:]):
+        assert np.array_equal(a[still], b[still])
+    err = np.abs(frames[3].astype(int) - written[3].astype(int))
+    assert err.mean() < 4 and err.max() <= 24
+
+
 def test_gif_writer_refuses_a_frame_of_the_wrong_size(tmp_path):
     writer = GifWriter(tmp_path / "a.gif", (64, 64), 30)
     with pytest.raises(ValueError, match=r"\(64, 64, 3\)"):
@@ -102,13 +124,23 @@ def test_optimizer_gif_is_deterministic(qapp, tmp_path):
 
 def test_progress_rises_to_one_and_cancel_leaves_nothing(qapp, tmp_path):
     seen = []
-    export_animation(_optimizer_spec(tmp_path, "p.gif"), progress=seen.append)
-    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) == 4
+    result = export_animation(_optimizer_spec(tmp_path, "p.gif"), progress=seen.append)
+    assert result.frames == 4
+    assert seen == sorted(seen) and seen[-1] == 1.0 and seen.count(1.0) == 1
     spec = _optimizer_spec(tmp_path, "c.gif")
-    with pytest.raises(ExportCancelled):
+    with pytest.raises(ExportCancelled, match="after 1 frames"):
         export_animation(spec, cancel=lambda: True)
     assert not Path(spec.out).exists()
     assert not list(tmp_path.glob("c.gif*"))
+
+
+def test_cancel_after_the_last_frame_leaves_nothing(qapp, tmp_path):
+    work = AnimationExport(_optimizer_spec(tmp_path, "e.gif"))
+    while work.frames < 4:  # every frame drawn; the encoder still has the file to write
+        next(work)
+    work.cancel()
+    assert not work.written
+    assert not list(tmp_path.glob("e.gif*"))
 
 
 # -- training page ----------------------------------------------------------------------------

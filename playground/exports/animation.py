@@ -5,11 +5,10 @@
     from playground.exports.animation import AnimationSpec, export_animation
 
     spec = AnimationSpec.for_scene(scene, "race.gif", steps=200, fps=30, size=(1280, 720))
-    export_animation(spec, progress=bar.setValue_fraction, cancel=lambda: dialog.wasCanceled())
+    export_animation(spec, progress=lambda done: print(f"{done:.0%}"))   # blocks until written
 
-:func:`iter_export` is the same work one frame per ``next()``, for a GUI that draws the frames between
-its own events (the pages are widgets: they are drawn on the GUI thread). Closing the generator early
-cancels: nothing is left at ``out``.
+:class:`AnimationExport` is the same work one frame per ``next()``, for a GUI that draws the frames
+between its own events (a QTimer calling ``next()``; Cancel calls ``cancel()``: nothing is left at ``out``).
 """
 from __future__ import annotations
 
@@ -143,31 +142,72 @@ def frame_source(spec: AnimationSpec) -> Iterator:
     return frame_sources.training_frames(spec.scene, spec.size, spec.theme, spec.epochs, spec.every)
 
 
-def iter_export(spec: AnimationSpec) -> Iterator[float]:
-    """Export ``spec`` one frame per ``next()``, yielding the fraction done (0 to 1).
+#: Share of the progress bar the frames take; the rest is the encoder finishing (a GIF's encoding pass).
+_FRAMES_SHARE = {"gif": 0.75, "mp4": 0.95}
 
-    Closing the generator before it ends (``.close()``, or an exception) writes nothing and removes any
-    partial file. The output appears at ``spec.out`` only once complete.
+
+class AnimationExport:
+    """Export ``spec`` step by step: iterate it for the fraction done, rising to 1.0 at the end.
+
+    Each ``next()`` draws one frame (on the calling thread, which must be the GUI thread: the pages are
+    widgets) and hands it to the encoder's own thread; once the frames are done, each ``next()`` waits at
+    most ``poll_s`` for the encoder to finish. :meth:`cancel` (or leaving a ``for`` loop over it with an
+    exception) stops: nothing is written. The output appears at ``spec.out`` only once complete.
+
+    Attributes
+    ----------
+    frames : int
+        Frames drawn so far.
+    written : bool
+        True once the file is complete.
     """
-    writer = (GifWriter if spec.format == "gif" else Mp4Writer)(spec.out, spec.size, spec.fps)
-    source = frame_source(spec)
-    finished = False
-    try:
-        for done, rgb in source:
-            writer.append(rgb)
-            yield done
-        source.close()
-        writer.close()
-        finished = True
-    finally:
-        source.close()
-        if not finished:
-            writer.abort()
+
+    def __init__(self, spec: AnimationSpec, poll_s: float = 0.05):
+        self.spec = spec
+        self.poll_s = float(poll_s)
+        self.frames = 0
+        self.written = False
+        self._steps = self._run()
+
+    def __iter__(self) -> Iterator[float]:
+        return self
+
+    def __next__(self) -> float:
+        return next(self._steps)
+
+    def cancel(self) -> None:
+        """Stop now; nothing is left at ``spec.out`` (safe to call after the end, and twice)."""
+        self._steps.close()
+
+    def _run(self) -> Iterator[float]:
+        from playground.exports.writer_thread import WriterThread
+
+        spec = self.spec
+        writer = (GifWriter if spec.format == "gif" else Mp4Writer)(spec.out, spec.size, spec.fps)
+        worker = WriterThread(writer)
+        share = _FRAMES_SHARE[spec.format]
+        source = frame_source(spec)
+        try:
+            for done, rgb in source:
+                worker.put(rgb)
+                self.frames += 1
+                yield share * done
+            source.close()  # the page goes before the encoder's last pass
+            worker.finish()
+            while not worker.wait(self.poll_s):
+                encoded = getattr(writer, "encoded", 0) / max(writer.frames, 1)
+                yield share + (1.0 - share) * encoded * 0.999  # 1.0 only once written
+            self.written = worker.written
+            yield 1.0
+        finally:
+            source.close()
+            if not self.written:
+                worker.abort()
 
 
 def export_animation(spec: AnimationSpec, progress: Callable[[float], None] | None = None,
                      cancel: Callable[[], bool] | None = None) -> ExportResult:
-    """Export ``spec``, calling ``progress(fraction)`` after each frame and stopping when ``cancel()`` is true.
+    """Export ``spec``, calling ``progress(fraction)`` as it goes and stopping when ``cancel()`` is true.
 
     Raises
     ------
@@ -175,18 +215,17 @@ def export_animation(spec: AnimationSpec, progress: Callable[[float], None] | No
         ``cancel()`` returned true; nothing was written.
     """
     t0 = time.perf_counter()
-    frames = 0
-    work = iter_export(spec)
+    work = AnimationExport(spec)
     try:
         for done in work:
-            frames += 1
             if progress is not None:
                 progress(done)
             if cancel is not None and cancel():
-                work.close()
-                raise ExportCancelled(f"export of {spec.out} cancelled after {frames} frames")
+                work.cancel()
+                raise ExportCancelled(f"export of {spec.out} cancelled after {work.frames} frames")
     finally:
-        work.close()
+        work.cancel()
     seconds = time.perf_counter() - t0
+    frames = work.frames
     log.info("animation %s: %d frames in %.1f s", spec.out, frames, seconds)
     return ExportResult(spec.out, frames, seconds)

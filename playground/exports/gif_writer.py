@@ -9,10 +9,12 @@ Two things Pillow's ``save(save_all=True)`` does are wrong for an animation of a
 - Pillow merges identical consecutive frames into one, whatever ``optimize`` or ``disposal`` say. This writer lays the file out itself with Pillow's GIF header and frame encoders
   (``GifImagePlugin.getheader`` / ``getdata``), so each frame given is one frame in the file.
 
-Every frame uses one global palette, made from frames sampled over the whole animation, and no dithering:
-a palette per frame, or error diffusion, makes still parts of the page shimmer from frame to frame. A frame
-is stored as the rectangle that changed since the previous one (an unchanged frame as one pixel), which
-keeps files of a page where little moves small.
+Every frame uses one global palette, made from frames sampled over the whole animation, and an ordered
+(Bayer) dither: a palette per frame, or error diffusion (Floyd-Steinberg), makes still parts of the page
+shimmer from frame to frame, since a change anywhere moves the diffused error below it; an ordered dither
+depends on the pixel's position only, so what stays still stays the same, and gradients (the loss surface,
+the decision surface) do not break into bands. A frame is stored as the rectangle that changed since the
+previous one (an unchanged frame as one pixel), which keeps files of a page where little moves small.
 """
 from __future__ import annotations
 
@@ -23,7 +25,27 @@ import numpy as np
 
 #: Browsers show a GIF frame shorter than 20 ms for 100 ms, so a GIF's frame rate stops at 50.
 MAX_GIF_FPS = 50
-_PALETTE_SAMPLES = 8  # frames sampled (evenly over the animation) to choose the 256 colours
+_PALETTE_SAMPLES = 32  # frames sampled (evenly over the animation) to choose the 256 colours
+_DITHER_AMPLITUDE = 12  # peak-to-peak, in 0-255 units: about the gap between neighbouring palette colours
+
+
+def _bayer(n: int = 8) -> np.ndarray:
+    """The n x n Bayer threshold matrix, scaled to (-0.5, 0.5)."""
+    b = np.zeros((1, 1))
+    while b.shape[0] < n:
+        b = np.block([[4 * b, 4 * b + 2], [4 * b + 3, 4 * b + 1]])
+    return (b + 0.5) / b.size - 0.5
+
+
+_BAYER = _bayer()
+
+
+def ordered_dither(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` plus the Bayer pattern (the same offset at the same pixel in every frame), as uint8."""
+    h, w, _ = rgb.shape
+    reps = (h // _BAYER.shape[0] + 1, w // _BAYER.shape[1] + 1)
+    offset = np.tile(_BAYER, reps)[:h, :w, None] * _DITHER_AMPLITUDE
+    return np.clip(rgb + offset, 0, 255).astype(np.uint8)
 
 
 def frame_durations_ms(n_frames: int, fps: int) -> list[int]:
@@ -69,6 +91,8 @@ class GifWriter:
         self.width, self.height = int(size[0]), int(size[1])
         self.fps = int(fps)
         self.frames = 0
+        #: Frames encoded so far by :meth:`close` (its progress).
+        self.encoded = 0
         self._raw = tempfile.TemporaryFile(prefix="playground-gif-")
 
     def append(self, rgb: np.ndarray) -> None:
@@ -82,12 +106,16 @@ class GifWriter:
         """Drop the frames; nothing is written."""
         self._raw.close()
 
-    def close(self) -> None:
-        """Write the GIF (ValueError if no frame was added)."""
+    def close(self, stop=None) -> bool:
+        """Write the GIF (ValueError if no frame was added); True once written.
+
+        ``stop()``, checked before each frame is encoded, ends the work early: nothing is written and
+        the result is False.
+        """
         try:
             if self.frames == 0:
                 raise ValueError("an animation needs at least one frame")
-            self._write()
+            return self._write(stop or (lambda: False))
         finally:
             self._raw.close()
 
@@ -100,11 +128,13 @@ class GifWriter:
         from PIL import Image
 
         picks = np.unique(np.linspace(0, self.frames - 1, min(_PALETTE_SAMPLES, self.frames)).round().astype(int))
-        mosaic = np.concatenate([frames[i, ::2, ::2] for i in picks], axis=0)  # every other pixel is plenty
-        return Image.fromarray(mosaic, "RGB").quantize(256, method=Image.Quantize.MEDIANCUT,
+        mosaic = np.concatenate([frames[i, ::4, ::4] for i in picks], axis=0)  # one pixel in 16 is plenty
+        # An octree, not median cut: median cut spends the colours where the pixels are (flat panels), and
+        # mapped a colour seen in one frame only (the untrained network's grey) to a far one.
+        return Image.fromarray(mosaic, "RGB").quantize(256, method=Image.Quantize.FASTOCTREE,
                                                        dither=Image.Dither.NONE)
 
-    def _write(self) -> None:
+    def _write(self, stop) -> bool:
         from PIL import GifImagePlugin, Image
 
         frames = self._frames()
@@ -114,7 +144,10 @@ class GifWriter:
         prev = None
         with open(tmp, "wb") as fp:
             for i in range(self.frames):
-                im = Image.fromarray(np.asarray(frames[i]), "RGB").quantize(palette=palette, dither=Image.Dither.NONE)
+                if stop():
+                    break
+                im = Image.fromarray(ordered_dither(np.asarray(frames[i])), "RGB").quantize(
+                    palette=palette, dither=Image.Dither.NONE)
                 idx = np.asarray(im)
                 if prev is None:
                     header, _used = GifImagePlugin.getheader(im, info={"loop": 0, "duration": durations[0]})
@@ -126,9 +159,14 @@ class GifWriter:
                 # disposal 1 ("leave in place"): a frame that is a changed rectangle draws over the last one.
                 fp.write(b"".join(GifImagePlugin.getdata(part, offset=box[:2], duration=durations[i], disposal=1)))
                 prev = idx
+                self.encoded = i + 1
             fp.write(b";")
         del frames
+        if self.encoded < self.frames:
+            os.remove(tmp)
+            return False
         os.replace(tmp, self.path)
+        return True
 
 
 def _changed_box(prev: np.ndarray, cur: np.ndarray) -> tuple[int, int, int, int]:

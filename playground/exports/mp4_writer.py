@@ -48,12 +48,11 @@ class Mp4Writer:
         self.frames = 0
         self._tmp = self.path + ".part.mp4"  # ffmpeg picks the container from the extension
         # macro_block_size 2: the default (16) pads 1080 to 1088 rows; 2 keeps the size asked for.
-        # One encoder thread: x264's frame threads need not give the same bytes run to run.
+        # No metadata and bit-exact muxing: the same frames give the same file (x264 itself is deterministic).
         self._gen = ffmpeg.write_frames(self._tmp, (self.width, self.height), fps=int(fps), codec="libx264",
                                         pix_fmt_in="rgb24", pix_fmt_out="yuv420p", macro_block_size=2,
                                         quality=8, ffmpeg_log_level="error",
-                                        output_params=["-threads", "1", "-map_metadata", "-1",
-                                                       "-fflags", "+bitexact"])
+                                        output_params=["-map_metadata", "-1", "-fflags", "+bitexact"])
         self._gen.send(None)  # starts ffmpeg
 
     def append(self, rgb: np.ndarray) -> None:
@@ -69,11 +68,16 @@ class Mp4Writer:
         if os.path.exists(self._tmp):
             os.remove(self._tmp)
 
-    def close(self) -> None:
-        """Finish the file (ValueError if no frame was added)."""
+    def close(self, stop=None) -> bool:
+        """Finish the file (ValueError if no frame was added); True once written.
+
+        ``stop`` is accepted for the same call as :meth:`GifWriter.close`: ffmpeg's last frames cannot be
+        cut short, the caller removes the file instead.
+        """
         self._gen.close()  # ffmpeg writes the index and exits
         if self.frames == 0:
             if os.path.exists(self._tmp):
                 os.remove(self._tmp)
             raise ValueError("an animation needs at least one frame")
         os.replace(self._tmp, self.path)
+        return True
