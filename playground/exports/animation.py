@@ -134,7 +134,7 @@ class ExportResult:
 
 
 def frame_source(spec: AnimationSpec) -> Iterator:
-    """The ``(done, rgb)`` frames of ``spec``'s page (needs a QApplication)."""
+    """The ``(done, rgb or None)`` steps of ``spec``'s page (needs a QApplication): see :mod:`.frame_sources`."""
     from playground.exports import frame_sources
 
     if spec.scene["page"] == "optimizer":
@@ -149,8 +149,9 @@ _FRAMES_SHARE = {"gif": 0.75, "mp4": 0.95}
 class AnimationExport:
     """Export ``spec`` step by step: iterate it for the fraction done, rising to 1.0 at the end.
 
-    Each ``next()`` draws one frame (on the calling thread, which must be the GUI thread: the pages are
-    widgets) and hands it to the encoder's own thread; once the frames are done, each ``next()`` waits at
+    Each ``next()`` does one step on the calling thread, which must be the GUI thread (the pages are
+    widgets): one frame drawn and handed to the encoder's own thread, or one epoch trained between two
+    frames; once the frames are done, each ``next()`` waits at
     most ``poll_s`` for the encoder to finish. :meth:`cancel` (or leaving a ``for`` loop over it with an
     exception) stops: nothing is written. The output appears at ``spec.out`` only once complete.
 
@@ -189,8 +190,9 @@ class AnimationExport:
         source = frame_source(spec)
         try:
             for done, rgb in source:
-                worker.put(rgb)
-                self.frames += 1
+                if rgb is not None:
+                    worker.put(rgb)
+                    self.frames += 1
                 yield share * done
             source.close()  # the page goes before the encoder's last pass
             worker.finish()

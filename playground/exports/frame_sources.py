@@ -2,8 +2,10 @@
 
 Each source builds its own offscreen page (never the one on screen), drives it through its public
 methods as the headless ``render_scene`` functions do, and yields ``(done, rgb)``: the fraction of the
-work done so far and the page as an exactly (height, width, 3) uint8 array (device pixel ratio 1).
-Both are deterministic: the same scene, size and theme give the same frames.
+work done so far and the page as an exactly (height, width, 3) uint8 array (device pixel ratio 1), or
+None for a step of work with no frame (an epoch between two grabs), so a GUI driving the source gets
+its events handled between epochs. Both are deterministic: the same scene, size and theme give the same
+frames.
 """
 from __future__ import annotations
 
@@ -105,10 +107,13 @@ def training_frames(scene: dict, size: tuple[int, int], theme: str, epochs: int,
         stop, controls = threading.Event(), TrainControls()
         for m in train(config, stop_event=stop, controls=controls):
             page.handle_metrics(m)
-            if m.snapshot is None or m.kind == "step" or (m.kind == "epoch" and m.epoch >= epochs):
-                continue  # the last epoch is drawn from the final report that follows it
-            _draw_now(page)
+            if m.kind == "step":
+                continue
             done = 1.0 if m.kind == "final" else m.epoch / epochs
+            if m.snapshot is None or (m.kind == "epoch" and m.epoch >= epochs):
+                yield done, None  # the last epoch is drawn from the final report that follows it
+                continue
+            _draw_now(page)
             yield done, qimage_to_rgb(page.render_image(w, h))
     finally:
         _dispose(page)

@@ -38,17 +38,20 @@ class WriterThread:
 
     def put(self, rgb) -> None:
         """Queue one frame (waits while the queue is full); re-raises the writer's error, if it had one."""
-        self._raise()
-        while not self._stop.is_set():
-            try:
-                self._queue.put(rgb, timeout=0.1)
-                return
-            except queue.Full:
-                self._raise()
+        self._offer(rgb)
 
     def finish(self) -> None:
         """No more frames: the writer closes (writes the file) once the queue is empty."""
-        self._queue.put(_END)
+        self._offer(_END)
+
+    def _offer(self, item) -> None:
+        self._raise()
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                self._raise()  # a writer that failed takes no more: its error, not a wait for ever
 
     def wait(self, timeout: float) -> bool:
         """Wait at most ``timeout`` seconds for the writer to end; True once it has (error re-raised)."""
