@@ -143,6 +143,32 @@ def test_cancel_after_the_last_frame_leaves_nothing(qapp, tmp_path):
     assert not list(tmp_path.glob("e.gif*"))
 
 
+def test_a_qtimer_drives_the_export_with_events_handled_between_steps(qtbot, tmp_path):
+    """How File > Export animation runs it: one step per timer tick, other events in between."""
+    from PySide6.QtCore import QTimer
+
+    work = AnimationExport(_training_spec(tmp_path, "t.gif"))
+    ticks, other = [], []
+    timer, heartbeat = QTimer(), QTimer()
+
+    def step():
+        try:
+            ticks.append(next(work))
+        except StopIteration:
+            timer.stop()
+            heartbeat.stop()
+
+    timer.timeout.connect(step)
+    heartbeat.timeout.connect(lambda: other.append(1))
+    timer.start(0)
+    heartbeat.start(0)
+    qtbot.waitUntil(lambda: not timer.isActive(), timeout=120_000)
+    assert work.written and work.frames == 3
+    assert len(ticks) > work.frames  # epochs between the grabs are steps of their own
+    assert len(other) >= len(ticks) - 1  # the event loop ran between the steps
+    assert len(_read_gif(tmp_path / "t.gif")[0]) == 3
+
+
 # -- training page ----------------------------------------------------------------------------
 def test_training_gif_frames_and_determinism(qapp, tmp_path):
     a = export_animation(_training_spec(tmp_path, "a.gif"))
