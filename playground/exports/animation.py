@@ -151,9 +151,9 @@ class AnimationExport:
 
     Each ``next()`` does one step on the calling thread, which must be the GUI thread (the pages are
     widgets): one frame drawn and handed to the encoder's own thread, or one epoch trained between two
-    frames; once the frames are done, each ``next()`` waits at
-    most ``poll_s`` for the encoder to finish. :meth:`cancel` (or leaving a ``for`` loop over it with an
-    exception) stops: nothing is written. The output appears at ``spec.out`` only once complete.
+    frames; once the frames are done, each ``next()`` waits at most ``poll_s`` for the encoder to
+    finish. :meth:`cancel` (or leaving a ``for`` loop over it with an exception) stops: nothing is
+    written. The output appears at ``spec.out`` only once complete.
 
     Attributes
     ----------
