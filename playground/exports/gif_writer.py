@@ -6,7 +6,8 @@ Two things Pillow's ``save(save_all=True)`` does are wrong for an animation of a
   33.3 ms (30 fps) became 30 ms and the animation ran fast. :func:`frame_durations_ms` spreads the
   rounding instead (30 fps: 30, 40, 30 ms...), so that frame ``i`` ends at ``round(100 (i + 1) / fps)``
   hundredths of a second and the whole lasts ``frames / fps`` seconds to the hundredth.
-- Pillow merges identical consecutive frames into one, whatever ``optimize`` or ``disposal`` say. This writer lays the file out itself with Pillow's GIF header and frame encoders
+- Pillow merges identical consecutive frames into one, whatever ``optimize`` or ``disposal`` say. This
+  writer lays the file out itself with Pillow's GIF header and frame encoders
   (``GifImagePlugin.getheader`` / ``getdata``), so each frame given is one frame in the file.
 
 Every frame uses one global palette, made from frames sampled over the whole animation, and an ordered
