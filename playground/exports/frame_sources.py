@@ -51,6 +51,7 @@ def optimizer_frames(scene: dict, size: tuple[int, int], theme: str, steps: int,
     w, h = int(size[0]), int(size[1])
     page = OptimizerPage(theme=get_theme(theme), threaded=False)
     try:
+        yield 0.0, None  # building the page and computing the race are a step each
         page.setAttribute(Qt.WA_DontShowOnScreen, True)
         page.load_scene({**scene, "steps": int(steps)})  # the race is as long as the animation
         page.resize(w, h)
@@ -97,6 +98,7 @@ def training_frames(scene: dict, size: tuple[int, int], theme: str, epochs: int,
     w, h = int(size[0]), int(size[1])
     page = TrainingPage(get_theme(theme))
     try:
+        yield 0.0, None  # building the page is a step of its own
         page.setAttribute(Qt.WA_DontShowOnScreen, True)
         page.resize(w, h)
         page.load_scene(scene)
