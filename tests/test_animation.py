@@ -219,11 +219,15 @@ def test_odd_size_is_refused_for_mp4(tmp_path):
         Mp4Writer(tmp_path / "x.mp4", (320, 181), 30)
 
 
-def test_mp4_without_the_extra_says_how_to_install_it(tmp_path, monkeypatch):
+def test_mp4_without_the_extra_says_how_to_install_it(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # import fails as if not installed
     with pytest.raises(ValueError) as err:
         _optimizer_spec(tmp_path, "x.mp4")
     assert INSTALL_HINT in str(err.value) and "\n" not in str(err.value)
+    assert cli.main(["animate", "saddle-escape", "--out", str(tmp_path / "x.mp4")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and 'pip install "optimizer-playground[video]"' in err
+    assert not list(tmp_path.iterdir())
 
 
 # -- the CLI --------------------------------------------------------------------------------------
