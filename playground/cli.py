@@ -20,6 +20,7 @@ SUBCOMMANDS = (
     "playground.cli_trajectory",
     "playground.cli_list",
     "playground.cli_render",
+    "playground.cli_animate",
     "playground.cli_train",
 )
 
