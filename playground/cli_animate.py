@@ -45,7 +45,7 @@ def _refuse_session(path: str) -> None:
 
 def run(args) -> int:
     from playground import scenes
-    from playground.cli_render import _close_app, parse_size, quiet_offscreen_noise
+    from playground.cli_render import close_app, parse_size, quiet_offscreen_noise
     from playground.exports.animation import AnimationSpec, export_animation
 
     size = parse_size(args.size)
@@ -71,6 +71,6 @@ def run(args) -> int:
     finally:
         if shown[0] >= 0:
             print(file=sys.stderr)
-        _close_app()
+        close_app()
     print(f"{result.path}: {result.frames} frames")
     return 0

@@ -83,12 +83,12 @@ def run(args) -> int:
     if not image.save(str(args.out), "PNG"):
         raise ValueError(f"cannot write {args.out}")
     del image
-    _close_app()
+    close_app()
     print(args.out)
     return 0
 
 
-def _close_app() -> None:
+def close_app() -> None:
     """Delete every widget before the interpreter exits (a crash at exit otherwise: docs/traps.md)."""
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
