@@ -88,7 +88,7 @@ class RacerProcess:
     """
 
     def __init__(self, on_error=None, idle_s: float | None = None):
-        self.host = WorkerHost("optimizer-playground-racers", nice=CHILD_NICE,
+        self.host = WorkerHost("optimizer-playground-racers", nice=CHILD_NICE, title="racer",
                                idle_s=IDLE_S if idle_s is None else idle_s, start=True)
         self.on_error = on_error
         self.busy_ms = 0.0

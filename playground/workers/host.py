@@ -52,10 +52,15 @@ class WorkerHost(ChildProcess):
         With no live job for this long, the child ends; the next job starts a new one.
     start : bool
         Spawn the child now (its torch import then happens before the first job comes).
+    title : str, optional
+        What the user's messages call the process ("the training process ended unexpectedly");
+        default ``name``.
     """
 
-    def __init__(self, name: str, *, nice: int = 0, idle_s: float = IDLE_S, start: bool = False):
+    def __init__(self, name: str, *, nice: int = 0, idle_s: float = IDLE_S, start: bool = False,
+                 title: str | None = None):
         super().__init__(child_main, name, args=(int(nice),))
+        self.title = title or name
         self.idle_s = float(idle_s)
         self.last_error: str | None = None  # why the latest job or command could not be sent
         self._jobs: dict[int, _Entry] = {}  # live jobs: submitted and not finished
@@ -86,8 +91,8 @@ class WorkerHost(ChildProcess):
             fresh = not self.alive
             self.ensure_started()
         except OSError as exc:
-            log.exception("could not start the %s process", self._name)
-            self.last_error = f"could not start the {self._name} process: {exc}"
+            log.exception("could not start the %s process", self.title)
+            self.last_error = f"could not start the {self.title} process: {exc}"
             return False
         if fresh:
             self._queue.clear()
@@ -317,7 +322,7 @@ class WorkerHost(ChildProcess):
             return
         self._end_child((), timeout=0.5)
         self._queue.clear()
-        text = f"the {self._name} process ended unexpectedly"
+        text = f"the {self.title} process ended unexpectedly"
         for job_id in list(self._jobs):
             self._local.append(Failed(job_id, text))
             self._local.append(Finished(job_id, "died"))
