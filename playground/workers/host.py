@@ -14,6 +14,7 @@ one line, ``Finished("died")``); the next job gets a fresh child.
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import time
 from dataclasses import dataclass
@@ -26,7 +27,9 @@ from playground.workers.messages import (Ack, Cancel, Command, Failed, Finished,
 
 log = logging.getLogger(__name__)
 
-IDLE_S = 30.0  # a host with no live job ends its child after this long
+#: A host with no live job ends its child after this long (s). The environment variable
+#: OPTIMIZER_PLAYGROUND_IDLE_S sets another default (benchmarks: see a host go away sooner).
+IDLE_S = float(os.environ.get("OPTIMIZER_PLAYGROUND_IDLE_S", "30") or 30)
 BUDGET_S = 0.004  # default time a poll() may spend reading the pipe
 TICK_MS = 250  # housekeeping: read what came, end an idle child, reap ended ones
 RETIRE_S = 2.0  # a child asked to quit that is still there after this long is terminated

@@ -92,7 +92,10 @@ class TrainJob(Job):
         self.batch.append(m)
         now = time.perf_counter()
         if m.snapshot is not None:
-            self.batch_snap, self.asked, self.last_snap = True, False, now
+            # Only the snapshot asked for gates the next request; the trainer's own (each epoch's
+            # end) go as they come, as with the old "want".
+            self.batch_snap = self.batch_snap or self.asked
+            self.asked, self.last_snap = False, now
         if m.kind != "step" or m.snapshot is not None or now - self.last_flush >= FLUSH_S:
             self._flush()
         if m.kind == "epoch":
