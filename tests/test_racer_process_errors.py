@@ -48,6 +48,7 @@ def test_a_child_traceback_is_logged_and_the_message_names_the_log(monkeypatch, 
     assert errors == [(3, "lr must be in [0, 1000]")]
     rp.host.dispatch(Finished(job, "died"))
     assert errors[-1] == (3, racer_process.DIED) and rp.host.live_jobs == ()
+    rp.shutdown()
 
 
 def test_a_racer_that_cannot_be_built_is_reported_in_one_line():

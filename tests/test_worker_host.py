@@ -214,3 +214,11 @@ def test_close_leaves_no_child_process():
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     h.close()  # twice is fine
+
+
+@pytest.mark.parametrize("text, want", [("", 30.0), ("7.5", 7.5), ("soon", 30.0), ("-1", 30.0), ("nan", 30.0)])
+def test_the_idle_time_can_be_set_from_the_environment(monkeypatch, text, want):
+    from playground.workers import host as worker_host
+
+    monkeypatch.setenv("OPTIMIZER_PLAYGROUND_IDLE_S", text)
+    assert worker_host._idle_default() == want

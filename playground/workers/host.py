@@ -29,7 +29,19 @@ log = logging.getLogger(__name__)
 
 #: A host with no live job ends its child after this long (s). The environment variable
 #: OPTIMIZER_PLAYGROUND_IDLE_S sets another default (benchmarks: see a host go away sooner).
-IDLE_S = float(os.environ.get("OPTIMIZER_PLAYGROUND_IDLE_S", "30") or 30)
+def _idle_default() -> float:
+    text = os.environ.get("OPTIMIZER_PLAYGROUND_IDLE_S", "")
+    try:
+        value = float(text) if text else 30.0
+    except ValueError:
+        value = -1.0
+    if not value > 0:  # also NaN
+        log.warning("OPTIMIZER_PLAYGROUND_IDLE_S=%r is not a number of seconds > 0; using 30", text)
+        return 30.0
+    return value
+
+
+IDLE_S = _idle_default()
 BUDGET_S = 0.004  # default time a poll() may spend reading the pipe
 TICK_MS = 250  # housekeeping: read what came, end an idle child, reap ended ones
 RETIRE_S = 2.0  # a child asked to quit that is still there after this long is terminated
@@ -155,6 +167,8 @@ class WorkerHost(ChildProcess):
 
         if QCoreApplication.instance() is None:
             return  # no event loop: poll() does the housekeeping
+        if self._proc is None and not self._retired and not self._local:
+            return  # nothing to look after
         if self._timer is None:
             self._timer = QTimer()
             self._timer.setObjectName(f"{self._name}-housekeeping")
