@@ -14,7 +14,7 @@ import math
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from playground.workers import host as hosts
+from playground.workers import shared as hosts
 from playground.workers.messages import Failed, Finished, Notice, Progress, Result
 
 log = logging.getLogger(__name__)
