@@ -222,3 +222,16 @@ def test_the_idle_time_can_be_set_from_the_environment(monkeypatch, text, want):
 
     monkeypatch.setenv("OPTIMIZER_PLAYGROUND_IDLE_S", text)
     assert worker_host._idle_default() == want
+
+
+def test_the_child_side_imports_no_qt():
+    """The child loads only what its jobs need: no Qt (nor torch before child_main imports it)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import playground.workers.child, playground.workers.jobs_racers, "
+            "playground.workers.jobs_training, playground.workers.jobs_call; "
+            "print(sorted(m for m in ('PySide6', 'pyqtgraph', 'widgets', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.stdout.strip() == "[]"
