@@ -1,6 +1,6 @@
-"""One spawned subprocess and its duplex pipe: the lifecycle the racer and trainer hosts share.
+"""One spawned subprocess and its duplex pipe: the lifecycle every worker host shares.
 
-Spawn (never fork: Qt and torch threads must not be copied), a child that says ``("ready",)`` once
+Spawn (never fork: Qt and torch threads must not be copied), a child that says it is ready once
 its imports are done, and an end that never hangs the GUI: a ready child is asked to quit and
 joined; one still importing torch, or stuck, is terminated (nothing of value is lost).
 """
@@ -13,19 +13,22 @@ log = logging.getLogger(__name__)
 
 
 class ChildProcess:
-    """Base of the GUI-side hosts (:class:`RacerProcess`, :class:`TrainProcess`).
+    """Base of the GUI-side host (:class:`playground.workers.host.WorkerHost`).
 
     Parameters
     ----------
-    target : callable(conn)
-        The child's entry point (module level, picklable); it sends ``("ready",)`` first.
+    target : callable(conn, *args)
+        The child's entry point (module level, picklable); it sends its "ready" message first.
     name : str
         The process name (shows in ``ps``).
+    args : tuple
+        More arguments for ``target`` (picklable).
     """
 
-    def __init__(self, target, name: str):
+    def __init__(self, target, name: str, args: tuple = ()):
         self._ctx = mp.get_context("spawn")
         self._child_entry = target
+        self._child_args = tuple(args)
         self._name = name
         self._proc = None
         self._conn = None
@@ -38,7 +41,7 @@ class ChildProcess:
         self._close_conn()
         parent, child = self._ctx.Pipe(duplex=True)
         self._conn = parent
-        self._proc = self._ctx.Process(target=self._child_entry, args=(child,), daemon=True, name=self._name)
+        self._proc = self._ctx.Process(target=self._child_entry, args=(child, *self._child_args), daemon=True, name=self._name)
         self._proc.start()
         child.close()
         self._ready = False
