@@ -90,7 +90,8 @@ def test_speed_is_remembered_and_explained(qtbot):
 
 
 def test_unknown_saved_speed_falls_back_to_max(qtbot):
-    from playground.pages.training.page import SPEED_KEY, TrainingPage
+    from playground.pages.training.page import TrainingPage
+    from playground.pages.training.run_bar_binding import SPEED_KEY
     from playground.settings import settings
 
     settings().setValue(SPEED_KEY, 2.5)  # not a choice of the control

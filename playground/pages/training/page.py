@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import weakref
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics, QImage
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from core.training.data import load_data
 from playground.pages.training import render
@@ -21,20 +20,17 @@ from playground.pages.training.controls_binding import ControlsBinding
 from playground.pages.training.frame import FrameLoop
 from playground.pages.training.model import RunStatus, TrainingModel
 from playground.pages.training.run import TrainerLink
-from playground.pages.training.run_bar_binding import RunBarBinding
+from playground.pages.training.labels import LessonLabel, StatusLabel
+from playground.pages.training.run_bar_binding import RunBarBinding, saved_speed
 from playground.pages.training.status import StatusLine, field_name, summary
 from playground.pages.training.view_scheduler import VIEWS, ViewScheduler
 from playground.pages.training.views import TrainingViews
-from playground.settings import settings
-from widgets.field_errors import ERROR_COLOR
-from widgets.network_diagram import MAX_LAYERS, MAX_UNITS
 from widgets.theme import LIGHT, Theme
 from widgets.theme_apply import palette
 from widgets.training_controls import LIVE_FIELDS, TrainingControls
-from widgets.training_controls_run import SPEEDS, RunBar
+from widgets.training_controls_run import RunBar
 
 NEURON_GRID = 20  # resolution of each neuron's little heatmap
-SPEED_KEY = "training/speed"  # QSettings: epochs per second, 0 = as fast as it goes
 
 
 def _weakly(method):
@@ -47,16 +43,6 @@ def _weakly(method):
         return None if bound is None else bound(*args)
 
     return call
-
-
-def _saved_speed() -> float | None:
-    """The training speed the user chose last time (None: as fast as it goes)."""
-    try:
-        eps = float(settings().value(SPEED_KEY, 0.0))
-    except (TypeError, ValueError):
-        return None
-    # Only a speed the control offers (a hand-edited file may hold anything).
-    return eps if eps > 0 and eps in {v for _t, v in SPEEDS} else None
 
 
 class TrainingPage(QWidget):
@@ -82,7 +68,7 @@ class TrainingPage(QWidget):
         self.theme = theme
         if model is None:
             model = TrainingModel()
-            model.speed = _saved_speed()
+            model.speed = saved_speed()
         self.model = model
         self.status_line = StatusLine(self.model)
         self.scheduler = ViewScheduler()
@@ -99,17 +85,12 @@ class TrainingPage(QWidget):
         t = self.theme
         self.controls = TrainingControls(t)
         self.run_bar = RunBar(t)
-        self.lesson = QLabel()
-        self.lesson.setWordWrap(True)
+        self.lesson = LessonLabel(t)
         self.views = TrainingViews(t)
         v = self.views
         self.decision, self.confusion, self.curves = v.decision, v.confusion, v.curves
         self.diagram, self.histograms = v.diagram, v.histograms
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        # Any width: a wrapped label's own minimum follows its text, and a long status widened the window.
-        self.status.setMinimumWidth(1)
+        self.status = StatusLabel(t)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.controls)
@@ -134,7 +115,7 @@ class TrainingPage(QWidget):
         rb.sigReset.connect(self.reset)
         rb.sigCompare.connect(self.keep_as_ghost)
         rb.sigLrRange.connect(self.lr_range_test)
-        self.run_bar_binding = RunBarBinding(rb, self.views, self.model, _weakly(self._on_speed))
+        self.run_bar_binding = RunBarBinding(rb, self.views, self.model, self.trainer.set_pace)
         self.set_theme(t)
 
     def _connect_model(self) -> None:
@@ -159,23 +140,13 @@ class TrainingPage(QWidget):
     def set_theme(self, theme: Theme) -> None:
         """Redraw every view with ``theme``."""
         self.theme = theme
-        for w in (self.controls, self.run_bar, self.views):
+        for w in (self.controls, self.run_bar, self.views, self.lesson, self.status):
             w.set_theme(theme)
         # Wide enough for the widest box plus the scroll bar: nothing clipped on the right. Here, not
         # once at build time: a theme with larger text switched in live cut the boxes on the right.
         self.controls.setFixedWidth(self.controls.widget().minimumSizeHint().width() + 24)
         self.setPalette(palette(theme))
         self.setAutoFillBackground(True)
-        font = QFont()
-        font.setPointSize(theme.font_pt)
-        self.status.setFont(font)
-        # Two lines, fixed: a status that wrapped to another line (or back) re-laid out the page,
-        # resized every view and repainted all of them in one long frame; a third line as a
-        # minimum took its height from the views, below their own minimum, at 1280x650.
-        self.status.setFixedHeight(2 * QFontMetrics(font).lineSpacing() + 2)
-        self.status.setAlignment(Qt.AlignLeft | Qt.AlignTop)
-        self._show_status()  # the text colour was the old theme's: dark on dark
-        self._refresh_lesson()
         self.scheduler.mark(*VIEWS)
         self.draw_frame()
 
@@ -345,10 +316,6 @@ class TrainingPage(QWidget):
         if self.show_data():
             self.status_line.say(f"Your dataset: {len(m.points)} points. Press Play to train on them.")
 
-    def _on_speed(self, speed: float | None) -> None:
-        settings().setValue(SPEED_KEY, speed or 0.0)
-        self.trainer.set_pace(speed)
-
     def _show_lr_range(self, *_args) -> None:
         r = self.model.lr_range
         if r is None:
@@ -357,20 +324,10 @@ class TrainingPage(QWidget):
             self.curves.show_lr_range(r.lrs, r.smoothed, r.suggested_lr)
 
     def _show_status(self, *_args) -> None:
-        color = ERROR_COLOR if self.model.status_error else self.theme.foreground
-        style = f"color: {color};"
-        if self.status.styleSheet() != style:  # a style sheet re-polishes the label: only on change
-            self.status.setStyleSheet(style)
-        self.status.setText(self.model.status_text)
+        self.status.set_status(self.model.status_text, self.model.status_error)
 
     def _refresh_lesson(self, *_args) -> None:
-        m = self.model
-        if m.title:
-            self.lesson.setText(f"<b style='font-size:{self.theme.title_pt}pt'>{m.title}</b>"
-                                f"<span style='font-size:{self.theme.font_pt}pt'> — {m.lesson}</span>")
-            self.lesson.show()
-        else:
-            self.lesson.hide()
+        self.lesson.set_lesson(self.model.title, self.model.lesson)
 
     # -- data and views ----------------------------------------------------------------
     def show_data(self, config=None) -> bool:
@@ -397,10 +354,8 @@ class TrainingPage(QWidget):
         self.trainer.set_controls(neuron_grid=NEURON_GRID if self._wants_neuron_maps() else 0)
 
     def _wants_neuron_maps(self) -> bool:
-        """Whether the diagram draws each unit's heatmap (the trainer computes them only then)."""
         m = self.model
-        return ("diagram" in m.views and len(m.layers) <= MAX_LAYERS
-                and all(int(w) <= MAX_UNITS for w in (len(m.features), *m.layers)))
+        return "diagram" in m.views and self.views.draws_unit_maps(len(m.features), m.layers)
 
     def _clear_run_views(self) -> None:
         """Forget the last run's results (curves, snapshot, histograms, matrix).
@@ -414,10 +369,6 @@ class TrainingPage(QWidget):
         self.views.clear_run(self._prepared.n_classes if self._prepared is not None else 2)
 
     # -- the frame ---------------------------------------------------------------------
-    def handle_message(self, kind: str, payload) -> None:
-        """Take one message of the trainer (metrics, pause, end, error, lr range result)."""
-        self.trainer.handle_message(kind, payload)
-
     def handle_metrics(self, m) -> None:
         """Fold one ``Metrics`` into the histories and mark the views to redraw (no redraw here)."""
         self.frame.handle_metrics(m)

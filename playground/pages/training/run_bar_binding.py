@@ -2,13 +2,27 @@
 
 Play, Pause, +1 epoch and the other buttons are actions (the page's methods); the x axis, the log
 loss, the held-out points and the speed are model fields (saved with a session), and the
-Play/Pause text and the busy bar follow the run status.
+Play/Pause text and the busy bar follow the run status. The speed is remembered (QSettings).
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 
 from playground.pages.training.model import RunStatus
+from playground.settings import settings
+from widgets.training_controls_run import SPEEDS
+
+SPEED_KEY = "training/speed"  # QSettings: epochs per second, 0 = as fast as it goes
+
+
+def saved_speed() -> float | None:
+    """The training speed the user chose last time (None: as fast as it goes)."""
+    try:
+        eps = float(settings().value(SPEED_KEY, 0.0))
+    except (TypeError, ValueError):
+        return None
+    # Only a speed the control offers (a hand-edited file may hold anything).
+    return eps if eps > 0 and eps in {v for _t, v in SPEEDS} else None
 
 
 @contextmanager
@@ -31,7 +45,7 @@ class RunBarBinding:
         Its curves (x axis, log loss) and decision plot (held-out points).
     model : TrainingModel
     on_speed : callable(float | None)
-        Called when ``model.speed`` changed (the page remembers it and paces the trainer).
+        Called when ``model.speed`` changed (after it is remembered): paces the trainer.
     """
 
     def __init__(self, run_bar, views, model, on_speed):
@@ -87,8 +101,10 @@ class RunBarBinding:
         self.views.decision.set_show_test(self.model.show_test)
 
     def show_speed(self, *_args) -> None:
-        self.run_bar.set_speed(self.model.speed)
-        self.on_speed(self.model.speed)
+        speed = self.model.speed
+        self.run_bar.set_speed(speed)
+        settings().setValue(SPEED_KEY, speed or 0.0)
+        self.on_speed(speed)
 
     def show_status(self, *_args) -> None:
         self.run_bar.set_running(self.model.status is RunStatus.RUNNING)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from widgets.confusion_view import ConfusionView
 from widgets.decision_view import DecisionView
 from widgets.layer_histograms import LayerHistograms
-from widgets.network_diagram import NetworkDiagram
+from widgets.network_diagram import MAX_LAYERS, MAX_UNITS, NetworkDiagram
 from widgets.theme import LIGHT, Theme
 from widgets.training_curves import TrainingCurves
 
@@ -52,6 +52,11 @@ class TrainingViews(QWidget):
         """Redraw every view with ``theme``."""
         for w in (self.decision, self.confusion, self.curves, self.diagram, self.histograms):
             w.set_theme(theme)
+
+    @staticmethod
+    def draws_unit_maps(n_inputs: int, layers) -> bool:
+        """Whether the diagram draws each unit's heatmap for this network (else it is summarized)."""
+        return len(layers) <= MAX_LAYERS and all(int(w) <= MAX_UNITS for w in (n_inputs, *layers))
 
     def show_views(self, views, multi_class: bool) -> None:
         """Show the views named in ``views`` (the confusion matrix always for more than two classes)."""
