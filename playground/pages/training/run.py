@@ -27,13 +27,19 @@ class TrainerLink:
         Where messages to the user go.
     on_metrics : callable(Metrics)
         Called with every epoch, step and final report, in order.
+    host : TrainProcess, optional
+        The trainer to drive (default: a TrainProcess started on the first run).
     """
 
-    def __init__(self, model, status, on_metrics):
+    def __init__(self, model, status, on_metrics, host=None):
         self.model = model
         self.status = status
         self.on_metrics = on_metrics
-        self._host = None
+        self._host = host
+        # Pauses sent whose "paused" reply has not come back. The trainer replies "paused" to a
+        # pause and also pauses by itself after +1 epoch: a reply that arrives after Play was
+        # pressed again is old news, and taking it for a pause showed Play while training went on.
+        self._pauses_sent = 0
 
     # -- the process --------------------------------------------------------------
     def _ensure_host(self):
@@ -71,6 +77,7 @@ class TrainerLink:
             self.status.say(f"Cannot train: {host.last_error}", error=True)
             return False
         host.set_pace(self.model.speed)
+        self._pauses_sent = 0
         self.model.run_id = run_id
         self.model.advance("start_paused" if paused else "start")
         self.model.busy = True  # until the first report arrives (a cold trainer imports torch first)
@@ -95,6 +102,7 @@ class TrainerLink:
         """Pause the running run (kept); False if nothing was training."""
         if self.model.status is RunStatus.RUNNING and self._host is not None:
             self._host.pause()
+            self._pauses_sent += 1
             self.model.advance("pause")
             return True
         return False
@@ -141,8 +149,12 @@ class TrainerLink:
                 m.run_data = payload.data  # what the run really trains on
             self.on_metrics(payload)
         elif kind == "paused":
-            m.advance("trainer_paused")
-            self.status.say(f"Paused after epoch {payload}. Play continues, +1 epoch trains one more.")
+            if self._pauses_sent:  # the reply to a pause: the status is already what the user chose
+                self._pauses_sent -= 1
+            else:  # +1 epoch is done
+                m.advance("trainer_paused")
+            if m.status is RunStatus.PAUSED:
+                self.status.say(f"Paused after epoch {payload}. Play continues, +1 epoch trains one more.")
         elif kind == "done":
             m.advance("done")
         elif kind == "error":
