@@ -252,18 +252,10 @@ class TrainingPage(QWidget):
         """The page drawn into a ``width`` x ``height`` QImage (device pixel ratio 1)."""
         return render.render_image(self, width, height)
 
-    # -- the user's points ---------------------------------------------------------
+    # -- the user's points (a script: model.set_points, controls_binding.load_csv) ---------
     def add_point(self, x: float, y: float, label: int) -> None:
         """Add one user point of class ``label``; the dataset becomes "your points"."""
         self.controls_binding.add_point(x, y, label)
-
-    def set_points(self, points) -> None:
-        """Replace the user points, [(x1, x2, label), ...], and train on them from now on."""
-        self.model.set_points(points)
-
-    def load_csv(self, path: str) -> bool:
-        """Take the points of a CSV file (x1, x2, label) as the dataset; False (said) if it cannot be read."""
-        return self.controls_binding.load_csv(path)
 
     # -- model -> widgets --------------------------------------------------------------
     def _on_model_loaded(self, announce: bool = True) -> None:
