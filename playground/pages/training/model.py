@@ -71,8 +71,9 @@ def _runtime(default=None):
 _DEFAULTS = scene_training.scene_to_values({})
 
 
-# Results hold numpy arrays: psygnal's default `==` on them is ambiguous, and they are replaced,
-# never edited, so identity says whether they changed.
+# Results hold numpy arrays. psygnal decides "changed" with `==`: on a dataclass of arrays that
+# compares whole grids elementwise, then raises (ambiguous truth value) and psygnal emits anyway.
+# Results are replaced, never edited, so identity says whether they changed.
 @evented(equality_operators={name: operator.is_ for name in ("snapshot", "metrics", "run_data", "lr_range")})
 @dataclass
 class TrainingModel:
