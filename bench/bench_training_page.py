@@ -153,13 +153,13 @@ def gui_run(seconds: float) -> dict:
         original(m)
 
     page.handle_metrics = spy
-    original_view = page._draw_view
+    original_view = page.views.draw
 
-    def spy_view(view):
+    def spy_view(view, *args, **kwargs):
         counts[view] = counts.get(view, 0) + 1
-        original_view(view)
+        return original_view(view, *args, **kwargs)
 
-    page._draw_view = spy_view
+    page.views.draw = spy_view
 
     views = {page.decision.viewport(), page.curves.viewport(), page.histograms.viewport(), page.diagram}
 
@@ -197,7 +197,7 @@ def gui_run(seconds: float) -> dict:
     while len(samples) < 3 and time.perf_counter() - t0 < 60:  # spawn + torch import + one epoch
         app.processEvents()
         time.sleep(0.002)
-    pid = page._host._proc.pid
+    pid = page.trainer_pid()
     frames0, counts0, tw = painted.frames, dict(counts), time.perf_counter()
     cpu_gui0, cpu_child0 = sum(os.times()[:2]), _cpu_seconds(pid)
     load = OtherLoad([pid])

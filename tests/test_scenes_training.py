@@ -34,7 +34,8 @@ def test_page_round_trip(qtbot):
     for name in ("train-dropout", "train-batchnorm", "train-init-constant", "train-early-stopping"):
         scene = scenes.load_scene(name)
         page.load_scene(scene)
-        assert page.scene() == scene
+        assert page.scene() == {"kind": "scene", **scene}  # a saved scene says what it is
+        assert page.model.to_scene() == page.scene()
     page.shutdown()
 
 

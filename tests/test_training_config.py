@@ -29,17 +29,46 @@ def test_a_bad_type_names_its_field(field, value, message):
 
 
 @pytest.mark.parametrize("table, key, value, message", [
-    ("optimizer", "lr", "x", "lr: must be a number, got 'x'"),
-    ("data", "noise", "x", "noise: must be a number, got 'x'"),
-    ("regularization", "dropout", ["x"], "dropout: must be a number"),
-    ("regularization", "l1", "x", "l1: must be a number, got 'x'"),
-    ("data", "points", [[1.0, 2.0, "a"], [0.0, 0.0, 1.0]], "points: entry 1 must be [x1, x2, label] numbers"),
+    ("optimizer", "lr", "x", "optimizer.lr: must be a number, got 'x'"),
+    ("data", "noise", "x", "data.noise: must be a number, got 'x'"),
+    ("regularization", "dropout", ["x"], "regularization.dropout: must be a number"),
+    ("regularization", "l1", "x", "regularization.l1: must be a number, got 'x'"),
+    ("data", "points", [[1.0, 2.0, "a"], [0.0, 0.0, 1.0]], "data.points: entry 1 must be [x1, x2, label] numbers"),
+    ("data", "split", "x", "data.split: bad split 'x'"),
+    ("data", "normalize", "x", "data.normalize: must be true or false, got 'x'"),
+    ("model", "init", "x", "model.init: unknown init 'x'"),
+    ("schedule", "per", "x", "schedule.per: schedule-per must be 'epoch' or 'iteration'"),
+    # Checked at load, not at Play in the trainer: the optimizer's own ranges and the schedule grammar.
+    ("optimizer", "hparams", {"betas": "x"}, "optimizer.hparams.betas: betas must be a pair of numbers"),
+    ("optimizer", "hparams", {"bogus": 1.0}, "optimizer.hparams.bogus: unknown hyperparameter 'bogus'"),
+    ("optimizer", "hparams", 3, "optimizer.hparams: must be a table"),
+    ("optimizer", "lr", 1e6, "optimizer.lr: lr must be in [0, 1000]"),
+    ("optimizer", "name", "nope", "optimizer.name: unknown optimizer 'nope'"),
+    ("schedule", "spec", "cosine(x)", "schedule.spec: unknown schedule 'cosine(x)'"),
+    ("schedule", "spec", "cosine:bogus=1", "schedule.spec: "),
 ])
 def test_a_bad_scene_value_names_its_key(table, key, value, message):
     scene = {"version": 1, "page": "training", "title": "t", "lesson": "l.", table: {key: value}}
     with pytest.raises(ValueError) as info:  # a ValueError, never a TypeError from deep inside
         scene_training.validate(scene)
     assert str(info.value).startswith(message)
+
+
+def test_sgd_momentum_must_be_a_number_at_load():
+    scene = {"version": 1, "page": "training", "title": "t", "lesson": "l.",
+             "optimizer": {"name": "sgd", "hparams": {"momentum": "x"}}}
+    with pytest.raises(ValueError) as info:
+        scene_training.validate(scene)
+    assert str(info.value).startswith("optimizer.hparams.momentum: momentum must be a number in [0, 1)")
+    scene["optimizer"]["hparams"] = {"momentum": 0.9, "nesterov": True}
+    assert scene_training.validate(scene)["optimizer"]["hparams"] == {"momentum": 0.9, "nesterov": True}
+
+
+def test_a_saved_scene_says_its_kind_and_only_scene_is_read():
+    scene = {"kind": "scene", "version": 1, "page": "training", "title": "t", "lesson": "l."}
+    assert "kind" not in scene_training.validate(scene)  # the file format's key, not a setting
+    with pytest.raises(ValueError, match="^kind: "):
+        scene_training.validate({**scene, "kind": "session"})
 
 
 def test_a_network_too_big_for_memory_is_refused_with_its_size_and_the_limit():
@@ -73,8 +102,10 @@ def test_the_usual_networks_pass():
 
 
 @pytest.mark.parametrize("table, key, value, message", [
-    ("optimizer", "name", 3, "[optimizer] name: must be a text, got 3"),
-    ("schedule", "spec", 5, "[schedule] spec: must be a text, got 5"),
+    ("optimizer", "name", 3, "optimizer.name: must be a text, got 3"),
+    ("schedule", "spec", 5, "schedule.spec: must be a text, got 5"),
+    ("data", "noise", "x", "data.noise: must be a number, got 'x'"),
+    ("optimizer", "lr", "x", "optimizer.lr: must be a number, got 'x'"),
 ])
 def test_a_scene_key_spelled_unlike_its_field_is_named_as_in_the_scene(table, key, value, message):
     scene = {"version": 1, "page": "training", "title": "t", "lesson": "l.", table: {key: value}}

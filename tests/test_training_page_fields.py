@@ -108,10 +108,10 @@ def test_formula_font_kept_after_bad_then_good(qtbot):
     chooser.combo.setCurrentText(CUSTOM)
     size = chooser.formula.fontInfo().pointSizeF()
     chooser.formula.setText("x^2 + (")
-    chooser._on_formula_entered()
+    chooser.formula.returnPressed.emit()
     assert chooser.error.isVisibleTo(chooser)
     chooser.formula.setText("x^2 + 3*y^2")
-    chooser._on_formula_entered()
+    chooser.formula.returnPressed.emit()
     assert not chooser.error.isVisibleTo(chooser)
     assert chooser.formula.fontInfo().pointSizeF() == size
 

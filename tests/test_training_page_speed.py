@@ -63,11 +63,11 @@ def test_slow_speed_paces_the_epochs(page, qtbot):
     assert seen <= 10.0 * elapsed + 2, f"{seen} epochs in {elapsed:.2f} s at 10 epochs/s"
     assert seen >= 5, f"only {seen} epochs in {elapsed:.2f} s at 10 epochs/s"
     # Faster again mid-run: the same run catches up at once (no restart).
-    run = page._host.run_id
+    run = page.model.run_id
     page.set_speed(None)
     t1, e1 = time.perf_counter(), _last_epoch(page)
     qtbot.waitUntil(lambda: _last_epoch(page) >= e1 + 30, timeout=10000)
-    assert page._host.run_id == run
+    assert page.model.run_id == run
     assert time.perf_counter() - t1 < 2.0, "max speed must not stay paced (paced, 30 epochs take 3 s)"
     page.pause()
 
@@ -90,7 +90,8 @@ def test_speed_is_remembered_and_explained(qtbot):
 
 
 def test_unknown_saved_speed_falls_back_to_max(qtbot):
-    from playground.pages.training.page import SPEED_KEY, TrainingPage
+    from playground.pages.training.page import TrainingPage
+    from playground.pages.training.run_bar_binding import SPEED_KEY
     from playground.settings import settings
 
     settings().setValue(SPEED_KEY, 2.5)  # not a choice of the control

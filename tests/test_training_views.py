@@ -63,16 +63,16 @@ def test_curves_ghost_and_modes(qtbot):
     c.history.append("epoch", epoch=0, step=0, examples=0, train_loss=float("nan"), val_loss=1.0)
     c.set_log_y(True)
     c.set_x_mode("examples")
-    x, _ = c._items["g_train_loss"].getData()
+    x, _ = c.curve("g_train_loss").getData()
     assert list(x) == [0, 320, 640, 960, 1280]
-    assert c._items["g_train_loss"].opts["pen"].style() != c._items["train_loss"].opts["pen"].style()
+    assert c.curve("g_train_loss").opts["pen"].style() != c.curve("train_loss").opts["pen"].style()
     with pytest.raises(ValueError):
         c.set_x_mode("minutes")
 
 
 @pytest.mark.parametrize("name", TRAIN_SCENES)
 def test_render_bundled_scene(name, qtbot):
-    from playground.pages.training.page import TrainingPage, render_scene
+    from playground.pages.training import TrainingPage, render_scene
 
     scene = scenes.load_scene(name)
     page = TrainingPage(theme=LIGHT)
@@ -91,7 +91,7 @@ def test_render_bundled_scene(name, qtbot):
         x0, y0 = top_left.x() + geo.width() // 4, top_left.y() + geo.height() // 4
         region = a[y0: y0 + geo.height() // 2, x0: x0 + geo.width() // 2]
         assert region.size and region.std() > 5  # the heatmap and points are drawn in colour
-        assert page._snapshot is not None
+        assert page.model.snapshot is not None
     finally:
         page.shutdown()
         page.close()
@@ -139,6 +139,7 @@ def test_diagram_links_grouped_and_masked(qtbot):
 
 
 def test_page_draws_one_view_per_frame_while_training(qtbot):
+    from playground.pages.training.model import RunStatus
     from playground.pages.training.page import TrainingPage
 
     page = TrainingPage(theme=LIGHT)
@@ -147,25 +148,39 @@ def test_page_draws_one_view_per_frame_while_training(qtbot):
         page.resize(W, H)
         page.load_scene(scenes.load_scene(TRAIN_SCENES[0]))
         page.train_synchronously(epochs=1)
-        drawn = []
-        original = page._draw_view
-        page._draw_view = lambda v: (drawn.append(v), original(v))
-        page._state = "running"
-        page._drawn_at.clear()
-        page._dirty = {"decision", "curves", "diagram", "histograms"}
-        for _ in range(4):
-            page._draw_frame()
-        assert sorted(drawn) == ["curves", "decision", "diagram", "histograms"]  # one each, one per frame
-        page._dirty = {"diagram"}
-        page._draw_frame()
-        assert len(drawn) == 4 and page._dirty == {"diagram"}  # drawn a moment ago: not due yet
-        page._state = "paused"
-        page._dirty = {"decision", "curves"}
-        page._draw_frame()
-        assert not page._dirty  # paused: everything at once
+        assert page.model.snapshot is not None
+        page.model.status = RunStatus.RUNNING  # as if the trainer ran: nothing else changes
+        page.scheduler.forget_timing()
+        page.scheduler.mark("decision", "curves", "diagram", "histograms")
+        drawn = [page.draw_frame() for _ in range(4)]
+        assert all(len(d) == 1 for d in drawn)  # one per frame
+        assert sorted(v for d in drawn for v in d) == ["curves", "decision", "diagram", "histograms"]  # one each
+        page.scheduler.mark("diagram")
+        assert page.draw_frame() == set() and page.scheduler.pending == {"diagram"}  # drawn a moment ago: not due
+        page.model.status = RunStatus.PAUSED
+        page.scheduler.mark("decision", "curves")
+        assert page.draw_frame() == {"decision", "curves", "diagram"}  # paused: everything at once
+        assert not page.scheduler.pending
     finally:
-        page._state = "idle"
         page.shutdown()
+
+
+def test_view_scheduler_picks_the_due_view_that_waited_longest():
+    from playground.pages.training.view_scheduler import ViewScheduler
+
+    s = ViewScheduler({"decision": 0.1, "curves": 0.5})
+    s.drawn_at.update({"decision": 9.0, "curves": 8.8})
+    s.mark("decision", "curves")
+    assert s.take(True, now=9.05) == set()  # neither due
+    assert s.take(True, now=9.2) == {"decision"}  # only decision is due
+    assert s.take(True, now=9.21) == set() and s.pending == {"curves"}
+    s.mark("decision")
+    assert s.take(True, now=9.6) == {"curves"}  # both due: curves waited longer
+    s.mark("curves")
+    assert s.take(False, now=9.61) == {"decision", "curves"}  # not one at a time: all pending
+    s.mark("curves")
+    s.discard("curves")
+    assert s.take(False) == set()
 
 
 @pytest.mark.parametrize("theme", [LIGHT, DARK])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from playground.main_window import MainWindow
+from playground.pages.training.model import RunStatus
 
 FREE = (1280, 650)
 SPAWN_MS = 60000  # the trainer subprocess imports torch first
@@ -66,8 +67,8 @@ def test_training_status_and_lr_range_test_do_not_grow_the_window(window, qtbot)
     page = window.pages["training"]
     before = window.minimumSizeHint()
     page.one_epoch()  # a real run: the status line reports the epoch
-    qtbot.waitUntil(lambda: len(page.curves.history.column("epoch", "epoch")) >= 1 and page._state != "running",
-                    timeout=SPAWN_MS)
+    qtbot.waitUntil(lambda: len(page.curves.history.column("epoch", "epoch")) >= 1
+                    and page.model.status is not RunStatus.RUNNING, timeout=SPAWN_MS)
     qtbot.waitUntil(lambda: "poch" in page.status.text(), timeout=5000)
     _assert_fits(window, "after an epoch's status line")
     assert window.minimumSizeHint().width() <= before.width()  # the status never widens the window

@@ -282,6 +282,11 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                                 f"<span style='color:{c_val}'>━ validation</span>{ghost}",
                                 size=f"{t.font_pt}pt")
 
+    def curve(self, name: str):
+        """The plot item of one curve: "train_loss", "val_loss", "batch", "train_acc", "val_acc", "lr",
+        and the ghost's "g_train_loss" ... "g_lr" (what a test reads: ``getData()``, its pen)."""
+        return self._items[name]
+
     def set_x_mode(self, mode: str) -> None:
         """Plot against "epoch", "iteration" or "examples" seen."""
         if mode not in X_MODES:

@@ -59,7 +59,7 @@ PAGE_KINDS: tuple[PageKind, ...] = (
     PageKind("optimizer", "Optimizers", "playground.pages.optimizer.page:OptimizerPage",
              "playground.pages.optimizer.scene", "playground.pages.optimizer.page:render_scene"),
     PageKind("training", "Training", "playground.pages.training.page:TrainingPage",
-             "playground.pages.training.scene", "playground.pages.training.page:render_scene"),
+             "playground.pages.training.scene", "playground.pages.training.render:render_scene"),
 )
 
 

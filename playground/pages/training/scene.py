@@ -19,6 +19,7 @@ always has every key and round-trips through ``load_scene`` / ``scene``.
 """
 from __future__ import annotations
 
+from core.optim import parse_schedule, validate_hparams
 from core.training import config as cfg
 
 VIEWS = ("decision", "curves", "diagram", "histograms", "confusion")
@@ -125,14 +126,53 @@ def values_to_scene(values: dict, title: str = "", lesson: str = "", views=VIEWS
 
 
 def _scene_spelling(message: str) -> str:
-    """A config message that starts with a field the scene spells otherwise ("optimizer: ...")
-    names the scene's key instead ("[optimizer] name: ...")."""
+    """A config message that starts with a field ("optimizer: ...") names the scene's key instead,
+    table and all ("optimizer.name: ...", "data.noise: ...")."""
     field, sep, rest = message.partition(": ")
-    for table, keys in _TABLES.items():
-        for key, f in keys.items():
-            if sep and f == field and key != field:
-                return f"[{table}] {key}: {rest}"
+    if sep:
+        for table, keys in _TABLES.items():
+            for key, f in keys.items():
+                if f == field:
+                    return f"{table}.{key}: {rest}"
     return message
+
+
+def _check_optimizer(values: dict) -> None:
+    """[optimizer] hparams and lr in the optimizer's own ranges, the key named
+    ("optimizer.hparams.betas: betas must be a pair of numbers ..."): not at Play, in the trainer."""
+    name, hparams = values["optimizer"], values["hparams"]
+    if not isinstance(name, str):
+        return  # cfg.validate names it
+    if not isinstance(hparams, dict):
+        raise ValueError(f"optimizer.hparams: must be a table such as {{momentum = 0.9}}, got {hparams!r}")
+
+    def check(key: str, **given) -> None:
+        try:
+            validate_hparams(name, **given)
+        except ValueError as exc:
+            rest = str(exc).removeprefix(f"{name}: ")
+            raise ValueError(f"optimizer.{key}: {rest}") from None
+        except TypeError as exc:  # a value of a type the registry does not take at all
+            raise ValueError(f"optimizer.{key}: {exc}") from None
+
+    check("name")  # an unknown optimizer: the message lists the names
+    lr = values["lr"] if isinstance(values["lr"], (int, float)) and not isinstance(values["lr"], bool) else None
+    try:
+        validate_hparams(name, **hparams)
+    except (ValueError, TypeError):
+        for key, value in hparams.items():  # the key that is wrong on its own, else the combination
+            check(f"hparams.{key}", **{key: value})
+        check("hparams", **hparams)
+    if lr is not None:
+        check("lr", **hparams, lr=lr)
+
+
+def _check_schedule(spec) -> None:
+    if isinstance(spec, str) and spec:
+        try:
+            parse_schedule(spec)
+        except ValueError as exc:
+            raise ValueError(f"schedule.spec: {exc}") from None
 
 
 def validate(scene: dict) -> dict:
@@ -143,6 +183,10 @@ def validate(scene: dict) -> dict:
     ValueError
         Naming the first bad key or value.
     """
+    scene = dict(scene)
+    kind = scene.pop("kind", "scene")  # a saved scene says so; this schema reads scenes only
+    if kind != "scene":
+        raise ValueError(f"kind: a training scene has kind 'scene', got {kind!r}")
     _check_keys(scene, _TOP + tuple(_TABLES), "the scene")
     title = scene.get("title", "")
     lesson = scene.get("lesson", "")
@@ -154,11 +198,42 @@ def validate(scene: dict) -> dict:
     for key in ("epochs", "seed"):
         if key in scene and (not isinstance(scene[key], int) or isinstance(scene[key], bool)):
             raise ValueError(f"{key} must be an integer")
-    values = scene_to_values(scene)
-    if values["epochs"] < 1:
+    if "epochs" in scene and scene["epochs"] < 1:
         raise ValueError("epochs must be at least 1")
     try:
-        values_to_config(values)  # the trainer's own checks, one clear sentence each
+        values = _checked_values(scene)
     except ValueError as exc:
-        raise ValueError(_scene_spelling(str(exc))) from None
+        message = _scene_spelling(str(exc))
+        key = None if _named(message) else _culprit(scene)
+        raise ValueError(f"{key}: {message}" if key else message) from None
     return values_to_scene(values, title, lesson, views)
+
+
+def _checked_values(scene: dict) -> dict:
+    """TrainConfig values of a scene, through the trainer's own checks (one clear sentence each)."""
+    values = scene_to_values(scene)
+    if not isinstance(values["normalize"], bool):
+        raise ValueError(f"data.normalize: must be true or false, got {values['normalize']!r}")
+    values_to_config(values)
+    _check_optimizer(values)
+    _check_schedule(values["schedule"])
+    return values
+
+
+def _named(message: str) -> bool:
+    """The message already starts with a scene key ("data.noise: ...")."""
+    head = message.partition(": ")[0]
+    return any(head == table or head.startswith(f"{table}.") for table in _TABLES)
+
+
+def _culprit(scene: dict) -> str | None:
+    """The first key that fails on its own, as "table.key" (None: only the combination fails)."""
+    for table, keys in _TABLES.items():
+        t = scene.get(table, {})
+        for key in keys:
+            if isinstance(t, dict) and key in t:
+                try:
+                    _checked_values({table: {key: t[key]}})
+                except ValueError:
+                    return f"{table}.{key}"
+    return None
