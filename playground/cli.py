@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "playground.cli_list",
     "playground.cli_render",
     "playground.cli_train",
+    "playground.cli_export_script",
 )
 
 
