@@ -21,5 +21,12 @@ def source_of(obj, *, note: str = "") -> str:
 
 def section(title: str) -> str:
     """A comment line that starts a part of the script."""
-    return f"\n\n# {'-' * 4} {title} {'-' * max(4, 90 - len(title))}\n"
+    return f"\n# {'-' * 4} {title} {'-' * max(4, 90 - len(title))}\n"
 
+
+
+def tidy(text: str) -> str:
+    """At most two blank lines in a row (the pieces are joined with blank lines around each)."""
+    while "\n\n\n\n" in text:
+        text = text.replace("\n\n\n\n", "\n\n\n")
+    return text

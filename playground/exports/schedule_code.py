@@ -50,18 +50,31 @@ def needs_metric(spec: str | None) -> bool:
     return bool(spec) and parse_schedule(spec)[0][0] == "plateau"
 
 
-def scheduler_source(spec: str | None) -> str:
-    """Source defining ``make_scheduler(optimizer, total)`` (returns None without a schedule)."""
-    head = ["def make_scheduler(optimizer, total):"]
+def uses_onecycle(spec: str | None) -> bool:
+    return bool(spec) and any(name == "onecycle" for name, _ in parse_schedule(spec))
+
+
+def onecycle_source() -> str:
+    """The app's OneCycleLR that holds its final lr past its total (embedded once per script)."""
+    cls = textwrap.dedent(inspect.getsource(schedules._OneCycleHold)).replace("(L.OneCycleLR)",
+                                                                             "(lr_scheduler.OneCycleLR)")
+    cls = cls.replace("class _OneCycleHold", "class OneCycleHold")
+    return f"# From core.optim.schedules._OneCycleHold (unchanged but for its name).\n{cls}"
+
+
+def scheduler_source(spec: str | None, name: str = "make_scheduler", with_helpers: bool = True) -> str:
+    """Source defining ``name(optimizer, total)`` (returns None without a schedule); with
+    ``with_helpers`` the OneCycle class it needs comes first."""
+    head = [f"def {name}(optimizer, total):"]
     if not spec:
         return "\n".join(head + ['    """No schedule: the learning rate stays constant."""', "    return None"]) + "\n"
     parts = parse_schedule(spec)
     head.append(f'    """The schedule {spec!r} over `total` steps, as core.optim.schedules.build_scheduler '
                 'builds it."""')
     body = ["    lr0 = [float(g[\"lr\"]) for g in optimizer.param_groups]  # taken before any scheduler lowers it"]
-    name, kv = parts[0]
-    if name != "warmup":
-        expr, hold = _one(name, kv, "total")
+    part, kv = parts[0]
+    if part != "warmup":
+        expr, hold = _one(part, kv, "total")
         body.append(f"    return {expr}")
     else:
         steps = kv.get("steps")
@@ -74,9 +87,6 @@ def scheduler_source(spec: str | None) -> str:
     if not any("lr0" in line for line in body[1:]):
         body = body[1:]
     text = "\n".join(head + body) + "\n"
-    if hold:
-        cls = textwrap.dedent(inspect.getsource(schedules._OneCycleHold)).replace("(L.OneCycleLR)",
-                                                                                 "(lr_scheduler.OneCycleLR)")
-        cls = cls.replace("class _OneCycleHold", "class OneCycleHold")
-        text = f"# From core.optim.schedules._OneCycleHold (unchanged but for its name).\n{cls}\n\n{text}"
+    if hold and with_helpers:
+        text = onecycle_source() + "\n\n" + text
     return text

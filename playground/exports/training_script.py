@@ -16,7 +16,7 @@ from core.training.model import resolve_loss
 from core.training.penalties import weight_decay_kind
 
 from playground.exports import optimizer_code, schedule_code
-from playground.exports.embed import section, source_of
+from playground.exports.embed import section, source_of, tidy
 from playground.exports.training_pieces import LOOP, METRICS, MODEL
 
 _ACTIVATION = {"sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "relu": "nn.ReLU()", "elu": "nn.ELU()",
@@ -306,4 +306,4 @@ def training_script(name: str, scene: dict, config: TrainConfig, file_name: str 
              section("Optimizer and learning-rate schedule"), _optimizer(c),
              section("Metrics (as core.training.trainer reports them)"), METRICS.strip() + "\n",
              section("The loop (core.training.trainer._Run.run)"), LOOP.strip() + "\n"]
-    return "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+    return tidy("".join(p if p.endswith("\n") else p + "\n" for p in parts))
