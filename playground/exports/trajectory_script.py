@@ -161,7 +161,7 @@ def trajectory_script(name: str, scene: dict, *, steps: int | None = None, file_
     noisy = any(r.get("grad_noise") or r.get("batch_size") for r in racers)
     newton = any(optimizer_info(n).needs_hessian for n in names)
     textbook = [n for n in names if optimizer_info(n).textbook and not optimizer_info(n).needs_hessian]
-    title = scene.get("title") or Path(name).stem
+    title = scene.get("title") if scene.get("title") not in (None, "", "Untitled") else Path(name).stem
     out_csv = Path(file_name).stem + ".csv"
     notes = []
     if textbook or newton:
@@ -177,7 +177,7 @@ def trajectory_script(name: str, scene: dict, *, steps: int | None = None, file_
         "it: the surface's gradient goes into .grad of a (1, 2) float64 parameter, the optimizer steps, the "
         f"schedule steps. The paths are written as {written}: row 0 of a racer is its start, row t the point "
         "after t steps, its loss and the learning rate step t used. Floats are written in round-trip form.",
-        width=100)
+        width=100, break_on_hyphens=False)
     header = f'''#!/usr/bin/env python3
 """{title}: the racers of the Optimizer Playground scene {name!r}, stepped with torch.optim.
 
