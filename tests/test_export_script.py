@@ -290,6 +290,9 @@ def test_same_lines_as_the_train_command(exported, capsys):
     (["export-script", "train-dropout", "--out", "/sys/run.py"], "cannot write"),  # even for root
     (["export-script", "{tmp}/session.toml", "--out", "{tmp}/run.py"], "a session file"),
     (["export-script", "train-dropout", "--out", "{tmp}/run.py", "--epochs", "0"], "--epochs must be at least 1"),
+    (["export-script", "train-dropout", "--out", "{tmp}/run.py", "--steps", "5"], "--steps and --per-racer are for"),
+    (["export-script", "saddle-escape", "--out", "{tmp}/run.py", "--epochs", "5"], "--epochs is for training"),
+    (["export-script", "{tmp}", "--out", "{tmp}/run.py"], "cannot read"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, needle, tmp_path, capsys):
     (tmp_path / "session.toml").write_text('kind = "session"\nversion = 1\n', encoding="utf-8")

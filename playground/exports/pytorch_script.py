@@ -43,6 +43,11 @@ def export_script(name_or_path: str, *, epochs: int | None = None, steps: int | 
     scene = load_scene(name_or_path)
     name = name_or_path
     page = scene.get("page")
+    if page == "training" and (steps is not None or per_racer):
+        raise ValueError(f"{name_or_path}: a training scene; --steps and --per-racer are for optimizer scenes "
+                         "(use --epochs)")
+    if page == "optimizer" and epochs is not None:
+        raise ValueError(f"{name_or_path}: an optimizer scene; --epochs is for training scenes (use --steps)")
     if page == "training":
         from playground.exports.training_script import training_script
         from playground.pages.training.scene import scene_to_values, values_to_config
