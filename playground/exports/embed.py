@@ -21,7 +21,7 @@ def source_of(obj, *, note: str = "") -> str:
 
 def section(title: str) -> str:
     """A comment line that starts a part of the script."""
-    return f"\n# {'-' * 4} {title} {'-' * max(4, 90 - len(title))}\n"
+    return f"\n\n# {'-' * 4} {title} {'-' * max(4, 90 - len(title))}\n"
 
 
 
