@@ -40,8 +40,15 @@ def export_script(name_or_path: str, *, epochs: int | None = None, steps: int | 
     if _kind(name_or_path) == "session":
         raise ValueError(f"{name_or_path}: a session file; export-script takes a scene for now "
                          "(save the session's page as a scene first)")
-    scene = load_scene(name_or_path)
-    name = name_or_path
+    return scene_script(load_scene(name_or_path), name_or_path, epochs=epochs, steps=steps,
+                        file_name=file_name, per_racer=per_racer)
+
+
+def scene_script(scene: dict, name: str, *, epochs: int | None = None, steps: int | None = None,
+                 file_name: str = "run.py", per_racer: bool = False) -> str:
+    """The program text for a validated scene dict (what a page's model saves), named ``name`` in the
+    script's docstring; parameters and errors as :func:`export_script`."""
+    name_or_path = name
     page = scene.get("page")
     if page == "training" and (steps is not None or per_racer):
         raise ValueError(f"{name_or_path}: a training scene; --steps and --per-racer are for optimizer scenes "
