@@ -104,7 +104,7 @@ def training_frames(scene: dict, size: tuple[int, int], theme: str, epochs: int,
         page.load_scene(scene)
         page.show()
         config = page.config().replace(epochs=int(epochs), snapshot_every=int(every))
-        _show_data(page, config)
+        page.show_data(config)
         page.curves.reset()
         stop, controls = threading.Event(), TrainControls()
         for m in train(config, stop_event=stop, controls=controls):
@@ -115,21 +115,10 @@ def training_frames(scene: dict, size: tuple[int, int], theme: str, epochs: int,
             if m.snapshot is None or (m.kind == "epoch" and m.epoch >= epochs):
                 yield done, None  # the last epoch is drawn from the final report that follows it
                 continue
-            _draw_now(page)
+            page.draw_frame(force=True)
             yield done, qimage_to_rgb(page.render_image(w, h))
     finally:
         _dispose(page)
-
-
-# The training page is being split into a model and views in another branch; these two calls reach
-# the page's drawing through whichever name it has (public after the split).
-def _show_data(page, config) -> None:
-    (getattr(page, "show_data", None) or page._show_data)(config)
-
-
-def _draw_now(page) -> None:
-    draw = getattr(page, "draw_frame", None) or page._draw_frame
-    draw(force=True)
 
 
 def _dispose(page) -> None:
