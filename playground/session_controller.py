@@ -105,8 +105,9 @@ class SessionController:
         self.autosaver = Autosaver(self.claim.autosave, self.collect, parent=self.window)
         self.autosaver.sigFailed.connect(lambda text: self.window.statusBar().showMessage(text, 10000))
         for _kind, page in self._pages():
-            saved = set(page.model.state())
+            saved = set(type(page.model).saved_fields())
             page.model.events.all.connect(lambda info, saved=saved: self._on_model_event(info, saved))
+            page.model.loaded.connect(self.changed)  # a scene or session replaced many fields at once
         return note
 
     def _restore(self, path: Path, crashed: bool) -> str:

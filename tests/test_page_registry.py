@@ -35,7 +35,8 @@ def test_an_unknown_kind_is_named_with_the_kinds_there_are():
 
 def test_one_registry_entry_is_all_a_new_page_kind_needs(monkeypatch):
     """A new kind appears in scene loading and render by one PageKind (its modules reused here)."""
-    extra = pages.PageKind("extra", "Extra", "playground.pages.optimizer.page:OptimizerPage",
+    extra = pages.PageKind("extra", "Extra", "playground.pages.optimizer.model:OptimizerModel",
+                           "playground.pages.optimizer.page:OptimizerPage",
                            "tests_registry_schema", "playground.pages.optimizer.page:render_scene")
     import sys
     import types

@@ -23,6 +23,10 @@ class PageKind:
         The scene's ``page = "..."`` value.
     title : str
         The tab's title.
+    model : str
+        ``"module:Class"`` of the page's model (no Qt): the page's whole state as evented fields, with
+        ``load_scene(dict)``, ``to_scene()``, ``state()`` / ``set_state(dict)`` (its table in a session
+        file: the page's session schema, validated by ``set_state``) and ``saved_fields()``.
     view : str
         ``"module:Class"`` of the page widget (follows :class:`Page`).
     schema : str
@@ -33,9 +37,14 @@ class PageKind:
 
     kind: str
     title: str
+    model: str
     view: str
     schema: str
     renderer: str
+
+    def model_class(self):
+        """The page model's class (imports its module; no Qt)."""
+        return _load(self.model)
 
     def view_class(self):
         """The page widget's class (imports its module)."""
@@ -56,9 +65,11 @@ def _load(ref: str):
 
 
 PAGE_KINDS: tuple[PageKind, ...] = (
-    PageKind("optimizer", "Optimizers", "playground.pages.optimizer.page:OptimizerPage",
+    PageKind("optimizer", "Optimizers", "playground.pages.optimizer.model:OptimizerModel",
+             "playground.pages.optimizer.page:OptimizerPage",
              "playground.pages.optimizer.scene", "playground.pages.optimizer.page:render_scene"),
-    PageKind("training", "Training", "playground.pages.training.page:TrainingPage",
+    PageKind("training", "Training", "playground.pages.training.model:TrainingModel",
+             "playground.pages.training.page:TrainingPage",
              "playground.pages.training.scene", "playground.pages.training.render:render_scene"),
 )
 

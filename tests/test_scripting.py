@@ -1,0 +1,128 @@
+"""The scripting API: a course author drives the pages from Python and gets pictures and numbers."""
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing as mp
+
+import numpy as np
+import pytest
+
+from playground.scripting import Playground, Results
+
+TRAIN_DROPOUT_ARGV = ["train", "--dataset", "moons", "--n", "200", "--noise", "0.3", "--layers", "64,64",
+                      "--activation", "relu", "--init", "he-normal", "--dropout", "0.3", "--optimizer", "adam",
+                      "--lr", "0.01", "--batch-size", "32", "--epochs", "4", "--seed", "0"]
+
+
+def _pixels(image) -> np.ndarray:
+    from playground.golden import to_rgba
+
+    return to_rgba(image)
+
+
+def _rel(a, b) -> float:
+    if a is None or b is None:
+        return 0.0 if a is b else math.inf
+    return abs(a - b) / max(abs(b), 1e-12)
+
+
+def test_training_results_equal_the_train_command(qtbot, capsys):
+    from playground.cli import main
+
+    assert main(TRAIN_DROPOUT_ARGV) == 0
+    cli = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    with Playground(size=(960, 540)) as pg:
+        pg.open("train-dropout")
+        assert pg.kind == "training"
+        res = pg.run(epochs=4)
+    assert res.page == "training"
+    assert len(res.rows) == len(cli) - 1 and res.final["final"] is True
+    worst = 0.0
+    for got, want in zip(res.rows + [res.final], cli):
+        assert list(got) == list(want)
+        for key, w in want.items():
+            if isinstance(w, float):
+                worst = max(worst, _rel(got[key], w))
+            elif key != "layers":
+                assert got[key] == w, key
+    assert worst <= 1e-6
+
+
+def test_runs_are_deterministic_in_numbers_and_pixels(qtbot):
+    out = []
+    for _ in range(2):
+        with Playground(size=(800, 450)) as pg:
+            pg.open("train-dropout")
+            res = pg.run(epochs=3)
+            out.append((res.rows, res.final, _pixels(pg.grab())))
+    assert out[0][0] == out[1][0] and out[0][1] == out[1][1]
+    assert np.array_equal(out[0][2], out[1][2])
+
+
+def test_grab_is_exactly_the_size_and_parts_are_named(qtbot):
+    with Playground(size=(1000, 600), theme="dark") as pg:
+        pg.open("train-dropout")
+        img = pg.grab()
+        assert (img.width(), img.height()) == (1000, 600) and img.devicePixelRatio() == 1.0
+        assert "decision" in pg.parts() and "curves" in pg.parts()
+        part = pg.grab("decision")
+        assert 0 < part.width() < 1000 and 0 < part.height() < 600
+        with pytest.raises(ValueError, match="no part 'nope' on the training page; parts: "):
+            pg.grab("nope")
+
+
+def test_the_model_sets_anything_a_user_can(qtbot):
+    with Playground(size=(800, 450)) as pg:
+        pg.open("train-dropout")
+        pg.model.lr = 0.003
+        pg.model.epochs = 2
+        res = pg.run()
+        assert [r["lr"] for r in res.rows][-1] == pytest.approx(0.003)
+        assert len(res.rows) == 3  # epoch 0 (before training) and two epochs
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda pg: pg.open("no-such-scene"), "unknown scene 'no-such-scene'"),
+    (lambda pg: pg.open("/nowhere/x.toml"), "no such scene file"),
+    (lambda pg: pg.show_page("serch"), "'page' must be one of"),
+    (lambda pg: pg.run(epochs=-1), "epochs must be a whole number >= 0"),
+    (lambda pg: (pg.open("train-dropout"), pg.run(steps=5)), "steps= is for the optimizer page"),
+])
+def test_errors_a_script_can_catch(qtbot, call, message):
+    with Playground(size=(640, 360)) as pg:
+        with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+            call(pg)
+
+
+def test_bad_size_or_theme_is_refused():
+    with pytest.raises(ValueError, match="size must be between"):
+        Playground(size=(10, 10))
+    with pytest.raises(ValueError, match="theme must be one of"):
+        Playground(theme="neon")
+
+
+def test_results_racer_by_label_and_index():
+    rows = [{"racer": 0, "label": "sgd", "step": 0}, {"racer": 1, "label": "sgd", "step": 0},
+            {"racer": 2, "label": "Adam", "step": 0}, {"racer": 2, "label": "Adam", "step": 1}]
+    res = Results("optimizer", rows)
+    assert [r["step"] for r in res.racer("Adam")] == [0, 1]
+    assert res.racer(1) == [rows[1]]
+    with pytest.raises(ValueError, match="2 racers are labelled 'sgd': use an index"):
+        res.racer("sgd")
+    with pytest.raises(ValueError, match="no racer labelled 'GD'"):
+        res.racer("GD")
+    with pytest.raises(ValueError, match="no racer 7"):
+        res.racer(7)
+
+
+def test_leaving_the_block_leaves_no_child_and_the_session_reopens(qtbot, tmp_path):
+    path = tmp_path / "lesson.toml"
+    with Playground(size=(800, 450)) as pg:
+        pg.open("train-dropout")
+        pg.model.lr = 0.02
+        pg.save_session(path)
+    assert not [p for p in mp.active_children() if "resource_tracker" not in p.name]
+    with Playground(size=(800, 450)) as pg:
+        pg.open(str(path))
+        assert pg.kind == "training" and pg.model.lr == pytest.approx(0.02)
