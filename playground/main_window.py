@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
 
-from playground import scenes
+from playground import export_actions, scenes
 from playground.documents import read_document
 from playground.pages import PAGE_KINDS
 from playground.settings import settings
@@ -109,6 +109,15 @@ class MainWindow(QMainWindow):
         quit_act = QAction("&Quit", self, shortcut=QKeySequence.Quit)
         quit_act.triggered.connect(self.close)
         file_menu.addActions([new_act, open_act, save_act, save_session_act])
+        file_menu.addSeparator()
+        anim_act = QAction("Export &animation…", self)
+        anim_act.setToolTip("Save the current page's scene as a GIF or MP4, as it plays.")
+        anim_act.triggered.connect(lambda: export_actions.export_animation(self))
+        script_act = QAction("Export as &PyTorch script…", self)
+        script_act.setToolTip("Save the current page's set-up as a standalone Python program (torch and numpy only).")
+        script_act.triggered.connect(lambda: export_actions.export_script(self))
+        file_menu.addActions([anim_act, script_act])
+        self.animation_run = None  # the animation export in progress, if any
         bundled = file_menu.addMenu("Bundled &scenes")
         for name in scenes.list_scenes():
             act = QAction(name, self)
