@@ -218,9 +218,10 @@ class OptimizerPage(QWidget):
 
     def _make_maps(self):
         try:
-            from playground.optimizer_maps import MapsPanel
+            from playground.map_worker import MapJobRunner
+            from widgets.maps_panel import MapsPanel
 
-            panel = MapsPanel(theme=self._theme)
+            panel = MapsPanel(runner_factory=MapJobRunner, theme=self._theme)
             panel.sigReplayStart.connect(self._on_maps_replay_start)
             panel.sigAddRacer.connect(self._on_maps_add_racer)
             return panel

@@ -1,7 +1,9 @@
 """Maps of many runs at once: basins of attraction, and a hyperparameter map.
 
-Both maps call ``core.trajectories.run_map`` in a worker thread (``playground.map_worker``) and show
-progress; both can be cancelled, and a change of context while a map runs restarts it.
+Both maps run ``core.trajectories.run_map`` off the GUI thread, through a job runner the app injects
+(``runner_factory``: ``playground.map_worker.MapJobRunner`` or one with its API), and show progress;
+both can be cancelled, and a change of context while a map runs restarts it. Each job is a picklable
+``functools.partial`` (``core.trajectories.map_axes.make_map_job``): a runner may send it to a child process.
 
 * **Basins**: one run per cell of a grid of starts over the surface's domain (cell centres; the cell
   edges are the domain's edges), each cell coloured by its outcome (minimum k, elsewhere, diverged,
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
@@ -22,7 +25,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
-from playground.map_worker import MapJobRunner
+from core.trajectories.map_axes import (default_axes, hparams_with, make_map_job, numeric_hparams, racer_value,
+                                        recorded_path, row_hparams_for)
 from widgets.hparam_map_view import HparamMapView, axis_values
 from widgets.outcome_map_view import OutcomeMapView, cell_grid
 from widgets.theme import LIGHT, Theme
@@ -31,82 +35,22 @@ RESTART_DELAY_MS = 150
 METRICS = ("final loss", "steps to converge")
 
 
-def numeric_hparams(optimizer: str) -> list[tuple[str, float, float, float, bool]]:
-    """Hyperparameters a map can sweep: ``(key, default, low, high, log)``.
-
-    Floats come as themselves; the pair ``betas`` is split into ``beta1`` and ``beta2`` (the engine's
-    per-row keys). Bools and other pairs are left out.
-    """
-    from core.optim import optimizer_info
-
-    out = []
-    for hp in optimizer_info(optimizer).hparams.values():
-        low, high = hp.slider_range()
-        if hp.kind == "float":
-            out.append((hp.name, float(hp.default), float(low), float(high), bool(hp.log)))
-        elif hp.kind == "pair" and hp.name == "betas":
-            out.append(("beta1", float(hp.default[0]), float(low), float(high), False))
-            out.append(("beta2", float(hp.default[1]), float(low), float(high), False))
-    return out
-
-
-def default_axes(optimizer: str) -> tuple[str, str]:
-    """lr x momentum for SGD, lr x beta1 for Adam-like optimizers, else lr x the next numeric one."""
-    keys = [k for k, *_ in numeric_hparams(optimizer)]
-    for second in ("momentum", "beta1", "alpha"):
-        if second in keys:
-            return "lr", second
-    rest = [k for k in keys if k != "lr"]
-    return "lr", (rest[0] if rest else "lr")
-
-
-def racer_value(hparams: dict, key: str, default: float) -> float:
-    """The racer's value of ``key`` (``beta1``/``beta2`` read from ``betas``)."""
-    if key in ("beta1", "beta2") and "betas" in hparams:
-        return float(hparams["betas"][0 if key == "beta1" else 1])
-    return float(hparams.get(key, default))
-
-
-def hparams_with(hparams: dict, values: dict[str, float]) -> dict:
-    """A copy of ``hparams`` with ``values`` set (``beta1``/``beta2`` folded into ``betas``)."""
-    out = dict(hparams)
-    for key, v in values.items():
-        if key in ("beta1", "beta2"):
-            b = list(out.get("betas", (0.9, 0.999)))
-            b[0 if key == "beta1" else 1] = float(v)
-            out["betas"] = tuple(b)
-        else:
-            out[key] = float(v)
-    return out
-
-
-def recorded_path(result) -> np.ndarray | None:
-    """The (T+1, 2) path of row 0 of a ``run_map(..., record=True)`` result (``paths`` is (T+1, N, 2))."""
-    paths = getattr(result, "paths", None)
-    return None if paths is None else np.asarray(paths, float)[:, 0, :]
-
-
-def row_hparams_for(hparams: dict, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per-row hyperparameters for ``run_map``: ``beta1``/``beta2`` columns become ``betas`` (N, 2),
-    the other beta taken from ``hparams`` (default (0.9, 0.999))."""
-    out: dict[str, np.ndarray] = {}
-    for key, col in columns.items():
-        col = np.asarray(col, float)
-        if key in ("beta1", "beta2"):
-            if "betas" not in out:
-                b = tuple(hparams.get("betas", (0.9, 0.999)))
-                out["betas"] = np.tile(np.asarray(b, float), (col.size, 1))  # (N, 2)
-            out["betas"][:, 0 if key == "beta1" else 1] = col
-        else:
-            out[key] = col
-    return out
-
-
 class MapsPanel(QWidget):
-    """Two tabs, "Basins" and "Hyperparameter map", computed in worker threads.
+    """Two tabs, "Basins" and "Hyperparameter map", computed off the GUI thread.
+
+    Parameters
+    ----------
+    runner_factory : callable(name) -> runner
+        Makes one job runner per kind of map ("basins", "replay", "hparams") with the API of
+        ``playground.map_worker.MapJobRunner``: ``start(job) -> id``, ``cancel()``, ``shutdown()``,
+        ``is_running()``, ``last_elapsed_s`` and the signals ``sigProgress(float)``, ``sigResult(object)``,
+        ``sigFailed(str)``, ``sigBusy(bool)``.
+    theme : Theme
 
     Signals
     -------
+    sigMapSettingsChanged(dict)
+        The user changed a setting of :meth:`map_settings` (or a new racer brought its default axes).
     sigReplayStart(float, float)
         A basin cell was clicked: its start (x0, y0).
     sigAddRacer(dict)
@@ -132,8 +76,9 @@ class MapsPanel(QWidget):
     sigBasinsReady = Signal(object)
     sigHparamsReady = Signal(object)
     sigReplayed = Signal(str)
+    sigMapSettingsChanged = Signal(dict)
 
-    def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
+    def __init__(self, runner_factory: Callable[[str], object], theme: Theme = LIGHT, parent: QWidget | None = None):
         super().__init__(parent)
         self._theme = theme
         self._spec = None
@@ -151,9 +96,10 @@ class MapsPanel(QWidget):
         self.basin_seconds = self.hparam_seconds = float("nan")
         self._pending: set[str] = set()
 
-        self._basins = MapJobRunner("basins", self)
-        self._replay = MapJobRunner("replay", self)
-        self._hparams = MapJobRunner("hparams", self)
+        # Injected: widgets never import the app, and the app may run the (picklable) jobs in a child.
+        self._basins = runner_factory("basins")
+        self._replay = runner_factory("replay")
+        self._hparams = runner_factory("hparams")
         self._restart = QTimer(self)
         self._restart.setObjectName("maps-restart")
         self._restart.setSingleShot(True)
@@ -179,6 +125,11 @@ class MapsPanel(QWidget):
         self._hparams.sigBusy.connect(self._on_hparams_busy)
         self.basin_view.sigCellClicked.connect(self._on_basin_view_clicked)
         self.hparam_view.sigCellClicked.connect(self._on_hparam_view_clicked)
+        for sig in (self.tabs.currentChanged, self.basin_res.valueChanged, self.hp_res.valueChanged,
+                    self.metric_combo.currentTextChanged, self.x_combo.currentTextChanged,
+                    self.y_combo.currentTextChanged, self.x_lo.editingFinished, self.x_hi.editingFinished,
+                    self.y_lo.editingFinished, self.y_hi.editingFinished):
+            sig.connect(self._settings_edited)
         self.set_theme(theme)
 
     # -- construction -------------------------------------------------------------
@@ -314,12 +265,81 @@ class MapsPanel(QWidget):
         if self._pending:
             self._restart.start()
 
+    def map_settings(self) -> dict:
+        """What the user set: the open tab, each map's resolution, the two axes, their ranges and the metric.
+
+        Plain values (TOML-able): ``{"tab": str, "basin_res": int, "hp_res": int, "metric": str,
+        "x": str, "y": str, "x_range": [lo, hi], "y_range": [lo, hi]}``; a range the user typed that is
+        not a number is kept as its text.
+        """
+        def rng(lo: QLineEdit, hi: QLineEdit) -> list:
+            out = []
+            for e in (lo, hi):
+                try:
+                    out.append(float(e.text()))
+                except ValueError:
+                    out.append(e.text())
+            return out
+
+        return {"tab": self.tabs.tabText(self.tabs.currentIndex()), "basin_res": int(self.basin_res.value()),
+                "hp_res": int(self.hp_res.value()), "metric": self.metric_combo.currentText(),
+                "x": self.x_combo.currentText(), "y": self.y_combo.currentText(),
+                "x_range": rng(self.x_lo, self.x_hi), "y_range": rng(self.y_lo, self.y_hi)}
+
+    def set_map_settings(self, settings: dict) -> None:
+        """Show ``settings`` (keys of :meth:`map_settings`, any subset); no signal.
+
+        An axis the current racer's optimizer does not have is left as it is.
+
+        Raises
+        ------
+        ValueError
+            Naming the key whose value does not fit (nothing is changed then).
+        """
+        d = dict(settings)
+        unknown = set(d) - {"tab", "basin_res", "hp_res", "metric", "x", "y", "x_range", "y_range"}
+        if unknown:
+            raise ValueError(f"map settings: unknown key(s) {', '.join(sorted(unknown))}")
+        tabs = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        checks = (("tab", lambda v: v in tabs, f"one of {', '.join(tabs)}"),
+                  ("basin_res", lambda v: _whole(v, self.basin_res), "a whole number in [10, 300]"),
+                  ("hp_res", lambda v: _whole(v, self.hp_res), "a whole number in [5, 120]"),
+                  ("metric", lambda v: v in METRICS, f"one of {', '.join(METRICS)}"),
+                  ("x", lambda v: isinstance(v, str), "a hyperparameter name"),
+                  ("y", lambda v: isinstance(v, str), "a hyperparameter name"),
+                  ("x_range", _pair, "[from, to]"), ("y_range", _pair, "[from, to]"))
+        for key, ok, allowed in checks:
+            if key in d and not ok(d[key]):
+                raise ValueError(f"map settings: {key} must be {allowed}, got {d[key]!r}")
+        widgets = (self.tabs, self.basin_res, self.hp_res, self.metric_combo, self.x_combo, self.y_combo,
+                   self.x_lo, self.x_hi, self.y_lo, self.y_hi)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            if "tab" in d:
+                self.tabs.setCurrentIndex(tabs.index(d["tab"]))
+            if "basin_res" in d:
+                self.basin_res.setValue(int(d["basin_res"]))
+            if "hp_res" in d:
+                self.hp_res.setValue(int(d["hp_res"]))
+            if "metric" in d:
+                self.metric_combo.setCurrentText(d["metric"])
+            for key, combo, lo, hi in (("x", self.x_combo, self.x_lo, self.x_hi), ("y", self.y_combo, self.y_lo, self.y_hi)):
+                if key in d and combo.findText(d[key]) >= 0 and d[key] != combo.currentText():
+                    combo.setCurrentText(d[key])
+                    self._set_range(d[key], lo, hi)
+                if f"{key}_range" in d and combo.currentText() == d.get(key, combo.currentText()):
+                    for edit, v in zip((lo, hi), d[f"{key}_range"]):
+                        edit.setText(v if isinstance(v, str) else f"{float(v):.6g}")
+                        edit.setCursorPosition(0)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+
     def compute_basins(self) -> None:
         """Start the basin map now (cancelling one in progress)."""
         if self._racer is None:
             return
-        from core.trajectories import run_map
-
         n = int(self.basin_res.value())
         surface, racer, steps = self._surface, self._racer, self._steps
         xs, ys = cell_grid(surface.domain, n, n)
@@ -331,17 +351,12 @@ class MapsPanel(QWidget):
         self.basin_progress.setValue(0)
         self.basin_status.setText(f"Computing {n}×{n} runs of {steps} steps …")
 
-        def job(progress, stop):
-            return run_map(surface, racer, starts, steps, row_ids=row_ids, progress=progress, stop=stop)
-
-        self._basins.start(job)
+        self._basins.start(make_map_job(surface.spec, racer, starts, steps, row_ids=row_ids))
 
     def compute_hparams(self) -> None:
         """Start the hyperparameter map now (cancelling one in progress)."""
         if self._racer is None:
             return
-        from core.trajectories import run_map
-
         try:
             xkey, ykey, xv, yv, xlog, ylog = self._hparam_grid()
         except ValueError as exc:
@@ -359,11 +374,7 @@ class MapsPanel(QWidget):
         self.hp_progress.setValue(0)
         self.hp_status.setText(f"Computing {len(xv)}×{len(yv)} runs of {steps} steps …")
 
-        def job(progress, stop):
-            return run_map(surface, racer, starts, steps, row_hparams=row_hparams,
-                           progress=progress, stop=stop)
-
-        self._hparams.start(job)
+        self._hparams.start(make_map_job(surface.spec, racer, starts, steps, row_hparams=row_hparams))
 
     def cancel(self) -> None:
         """Cancel both maps and any replay (without blocking)."""
@@ -391,8 +402,6 @@ class MapsPanel(QWidget):
         """Do what a click on basin cell (row, col) does: emit sigReplayStart and replay the start."""
         if self._basin_ctx is None or self.basin_result is None:
             return
-        from core.trajectories import run_map
-
         surface, racer, steps, xs, ys, starts = self._basin_ctx
         k = int(row) * len(xs) + int(col)
         x0, y0 = float(starts[k, 0]), float(starts[k, 1])
@@ -402,11 +411,7 @@ class MapsPanel(QWidget):
         start = starts[k : k + 1].copy()  # (1, 2): the very same row
         row_ids = np.array([k])
 
-        def job(progress, stop):
-            return run_map(surface, racer, start, steps, row_ids=row_ids, progress=progress, stop=stop,
-                           record=True)
-
-        self._replay.start(job)
+        self._replay.start(make_map_job(surface.spec, racer, start, steps, row_ids=row_ids, record=True))
 
     def click_hparam_cell(self, row: int, col: int) -> dict | None:
         """Do what a click on hyperparameter cell (row, col) does: emit sigAddRacer; return the dict."""
@@ -433,6 +438,7 @@ class MapsPanel(QWidget):
             combo.blockSignals(False)
         self._set_range(self.x_combo.currentText(), self.x_lo, self.x_hi)
         self._set_range(self.y_combo.currentText(), self.y_lo, self.y_hi)
+        self._settings_edited()  # the new racer's default axes
 
     def _suggest_range(self, key: str) -> tuple[float, float]:
         d, lo, hi, log = self._hp_specs[key]
@@ -489,6 +495,9 @@ class MapsPanel(QWidget):
         return xk, yk, xv, yv, xl, yl
 
     # -- slots -------------------------------------------------------------------------
+    def _settings_edited(self, *_) -> None:
+        self.sigMapSettingsChanged.emit(self.map_settings())
+
     def _on_restart_timeout(self) -> None:
         pending, self._pending = self._pending, set()
         if "basins" in pending:
@@ -588,3 +597,12 @@ class MapsPanel(QWidget):
 
     def _on_hparam_view_clicked(self, row: int, col: int) -> None:
         self.click_hparam_cell(row, col)
+
+
+def _whole(v, box: QSpinBox) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and box.minimum() <= v <= box.maximum()
+
+
+def _pair(v) -> bool:
+    return (isinstance(v, (list, tuple)) and len(v) == 2
+            and all(isinstance(x, str) or (isinstance(x, (int, float)) and not isinstance(x, bool)) for x in v))
