@@ -57,7 +57,7 @@ def _load(ref: str):
 
 PAGE_KINDS: tuple[PageKind, ...] = (
     PageKind("optimizer", "Optimizers", "playground.pages.optimizer.page:OptimizerPage",
-             "playground.pages.optimizer.scene", "playground.pages.optimizer.page:render_scene"),
+             "playground.pages.optimizer.scene", "playground.pages.optimizer.render:render_scene"),
     PageKind("training", "Training", "playground.pages.training.page:TrainingPage",
              "playground.pages.training.scene", "playground.pages.training.page:render_scene"),
 )

@@ -26,6 +26,7 @@ Example::
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import operator
@@ -218,6 +219,15 @@ class OptimizerModel:
 
     __hash__ = None
 
+    @contextlib.contextmanager
+    def changes(self):
+        """Assign several fields together: each field that changed emits once, after the block
+        (handlers then see every new value, not a half-changed model)."""
+        with contextlib.ExitStack() as stack:
+            for f in dataclasses.fields(self):
+                stack.enter_context(getattr(self.events, f.name).paused(_newest))
+            yield self
+
     # -- racers ------------------------------------------------------------------------------
     def complete_racer(self, racer: dict, taken: tuple = ()) -> dict:
         """``racer`` checked by the scene schema, every field filled in; a missing colour is the first of
@@ -270,6 +280,10 @@ def _parse(value):
     if not value:
         return None
     return scene_schema.parse_surface(value)
+
+
+def _newest(first: tuple, then: tuple) -> tuple:
+    return (then[0], first[1]) if len(first) > 1 else then  # (new, old): the last new, the first old
 
 
 def _tomlable(hp: dict) -> dict:
