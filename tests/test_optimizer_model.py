@@ -167,3 +167,14 @@ def test_bad_scene_on_the_page_keeps_model_and_widgets(optimizer_page):
     with pytest.raises(ValueError, match="steps"):
         page.load_scene({**page.scene(), "steps": -5})
     assert page.model.state() == before and page.steps_box.value() == steps
+
+
+def test_set_state_restores_the_side_tab_and_map_settings_on_the_page(optimizer_page):
+    page = optimizer_page
+    state = page.model.state()
+    want = {**page.maps.map_settings(), "tab": "Hyperparameter map", "hp_res": 9, "basin_res": 25,
+            "x_range": [0.001, 0.5]}
+    page.model.set_state({**state, "side_tab": "Maps", "map_settings": want})
+    assert page.side_tabs.tabText(page.side_tabs.currentIndex()) == "Maps"
+    assert page.maps.map_settings() == want and page.model.map_settings == want
+    assert page.maps.tabs.currentIndex() == 1
