@@ -22,17 +22,17 @@ from collections.abc import Callable
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
-from core.trajectories.map_axes import (default_axes, hparams_with, make_map_job, numeric_hparams, racer_value,
-                                        recorded_path, row_hparams_for)
-from widgets.hparam_map_view import HparamMapView, axis_values
+from core.trajectories.map_axes import hparams_with, make_map_job, racer_value, recorded_path, row_hparams_for
+from widgets.hparam_axes import KEYS as HPARAM_KEYS
+from widgets.hparam_axes import HparamAxes
+from widgets.hparam_map_view import HparamMapView
 from widgets.outcome_map_view import OutcomeMapView, cell_grid
 from widgets.theme import LIGHT, Theme
 
 RESTART_DELAY_MS = 150
-METRICS = ("final loss", "steps to converge")
 
 
 class MapsPanel(QWidget):
@@ -125,10 +125,7 @@ class MapsPanel(QWidget):
         self._hparams.sigBusy.connect(self._on_hparams_busy)
         self.basin_view.sigCellClicked.connect(self._on_basin_view_clicked)
         self.hparam_view.sigCellClicked.connect(self._on_hparam_view_clicked)
-        for sig in (self.tabs.currentChanged, self.basin_res.valueChanged, self.hp_res.valueChanged,
-                    self.metric_combo.currentTextChanged, self.x_combo.currentTextChanged,
-                    self.y_combo.currentTextChanged, self.x_lo.editingFinished, self.x_hi.editingFinished,
-                    self.y_lo.editingFinished, self.y_hi.editingFinished):
+        for sig in (self.tabs.currentChanged, self.basin_res.valueChanged, self.axes.sigEdited):
             sig.connect(self._settings_edited)
         self.set_theme(theme)
 
@@ -168,15 +165,11 @@ class MapsPanel(QWidget):
 
     def _build_hparams_tab(self) -> QWidget:
         page = QWidget()
-        self.x_combo, self.y_combo = QComboBox(), QComboBox()
-        self.x_lo, self.x_hi, self.y_lo, self.y_hi = (QLineEdit() for _ in range(4))
-        for e in (self.x_lo, self.x_hi, self.y_lo, self.y_hi):
-            e.setMinimumWidth(50)
-        self.hp_res = QSpinBox()
-        self.hp_res.setRange(5, 120)
-        self.hp_res.setValue(40)
-        self.metric_combo = QComboBox()
-        self.metric_combo.addItems(METRICS)
+        self.axes = HparamAxes()
+        # The axes' controls under the names the panel always had.
+        a = self.axes
+        self.x_combo, self.y_combo, self.metric_combo, self.hp_res = a.x_combo, a.y_combo, a.metric_combo, a.res
+        self.x_lo, self.x_hi, self.y_lo, self.y_hi = a.x_lo, a.x_hi, a.y_lo, a.y_hi
         self.hp_compute = QPushButton("Compute")
         self.hp_cancel = QPushButton("Cancel")
         self.hp_cancel.setEnabled(False)
@@ -186,37 +179,15 @@ class MapsPanel(QWidget):
         self.hp_status = QLabel("Every cell is one run from the racer's start with that cell's values.")
         self.hp_status.setWordWrap(True)
         self.hparam_view = HparamMapView(theme=self._theme)
-        # Four short rows, so the panel fits the side column at 1280x720 without scrolling sideways.
-        grid = QGridLayout()
-        for r, (name, combo, lo, hi) in enumerate((("x", self.x_combo, self.x_lo, self.x_hi),
-                                                    ("y", self.y_combo, self.y_lo, self.y_hi))):
-            grid.addWidget(QLabel(name), r, 0)
-            combo.setMinimumContentsLength(7)  # with the icon room: "momentum" whole, not "moment"
-            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            grid.addWidget(combo, r, 1)
-            lo.setToolTip(f"The {name} axis starts at this value.")
-            hi.setToolTip(f"The {name} axis ends at this value.")
-            grid.addWidget(lo, r, 2)
-            grid.addWidget(QLabel("to"), r, 3)
-            grid.addWidget(hi, r, 4)
-        grid.addWidget(QLabel("Grid"), 2, 0)
-        size_and_metric = QHBoxLayout()  # one cell across the combo and range columns: no column grows for it
-        size_and_metric.addWidget(self.hp_res)
-        size_and_metric.addWidget(self.metric_combo, 1)
-        grid.addLayout(size_and_metric, 2, 1, 1, 4)
-        for col in (1, 2, 4):
-            grid.setColumnStretch(col, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.hp_compute)
         buttons.addWidget(self.hp_cancel)
         buttons.addWidget(self.hp_progress, 1)
         lay = QVBoxLayout(page)
-        lay.addLayout(grid)
+        lay.addWidget(self.axes)
         lay.addLayout(buttons)
         lay.addWidget(self.hparam_view, 1)
         lay.addWidget(self.hp_status)
-        self.x_combo.currentTextChanged.connect(self._on_x_combo_changed)
-        self.y_combo.currentTextChanged.connect(self._on_y_combo_changed)
         self.hp_compute.clicked.connect(self._on_hp_compute_clicked)
         self.hp_cancel.clicked.connect(self._on_hp_cancel_clicked)
         return page
@@ -256,7 +227,8 @@ class MapsPanel(QWidget):
         self._start = (float(start[0]), float(start[1]))
         self._steps = int(steps)
         if racer.optimizer != old_opt or new_surface:
-            self._fill_hparam_combos()
+            self.axes.set_racer(racer.optimizer, racer.hparams, self._curvature_scale)
+            self._settings_edited()  # the new racer's default axes
         for kind, runner in (("basins", self._basins), ("hparams", self._hparams)):
             if runner.is_running() or kind in self._pending:
                 runner.cancel()
@@ -272,19 +244,8 @@ class MapsPanel(QWidget):
         "x": str, "y": str, "x_range": [lo, hi], "y_range": [lo, hi]}``; a range the user typed that is
         not a number is kept as its text.
         """
-        def rng(lo: QLineEdit, hi: QLineEdit) -> list:
-            out = []
-            for e in (lo, hi):
-                try:
-                    out.append(float(e.text()))
-                except ValueError:
-                    out.append(e.text())
-            return out
-
         return {"tab": self.tabs.tabText(self.tabs.currentIndex()), "basin_res": int(self.basin_res.value()),
-                "hp_res": int(self.hp_res.value()), "metric": self.metric_combo.currentText(),
-                "x": self.x_combo.currentText(), "y": self.y_combo.currentText(),
-                "x_range": rng(self.x_lo, self.x_hi), "y_range": rng(self.y_lo, self.y_hi)}
+                **self.axes.settings()}
 
     def set_map_settings(self, settings: dict) -> None:
         """Show ``settings`` (keys of :meth:`map_settings`, any subset); no signal.
@@ -297,44 +258,27 @@ class MapsPanel(QWidget):
             Naming the key whose value does not fit (nothing is changed then).
         """
         d = dict(settings)
-        unknown = set(d) - {"tab", "basin_res", "hp_res", "metric", "x", "y", "x_range", "y_range"}
+        unknown = set(d) - {"tab", "basin_res"} - set(HPARAM_KEYS)
         if unknown:
             raise ValueError(f"map settings: unknown key(s) {', '.join(sorted(unknown))}")
         tabs = [self.tabs.tabText(i) for i in range(self.tabs.count())]
-        checks = (("tab", lambda v: v in tabs, f"one of {', '.join(tabs)}"),
-                  ("basin_res", lambda v: _whole(v, self.basin_res), "a whole number in [10, 300]"),
-                  ("hp_res", lambda v: _whole(v, self.hp_res), "a whole number in [5, 120]"),
-                  ("metric", lambda v: v in METRICS, f"one of {', '.join(METRICS)}"),
-                  ("x", lambda v: isinstance(v, str), "a hyperparameter name"),
-                  ("y", lambda v: isinstance(v, str), "a hyperparameter name"),
-                  ("x_range", _pair, "[from, to]"), ("y_range", _pair, "[from, to]"))
-        for key, ok, allowed in checks:
-            if key in d and not ok(d[key]):
-                raise ValueError(f"map settings: {key} must be {allowed}, got {d[key]!r}")
-        widgets = (self.tabs, self.basin_res, self.hp_res, self.metric_combo, self.x_combo, self.y_combo,
-                   self.x_lo, self.x_hi, self.y_lo, self.y_hi)
-        for w in widgets:
+        if "tab" in d and d["tab"] not in tabs:
+            raise ValueError(f"map settings: tab must be one of {', '.join(tabs)}, got {d['tab']!r}")
+        res = d.get("basin_res", self.basin_res.value())
+        if isinstance(res, bool) or not isinstance(res, int) or not self.basin_res.minimum() <= res <= self.basin_res.maximum():
+            raise ValueError(f"map settings: basin_res must be a whole number in "
+                             f"[{self.basin_res.minimum()}, {self.basin_res.maximum()}], got {res!r}")
+        self.axes.check_settings(d)
+        for w in (self.tabs, self.basin_res):
             w.blockSignals(True)
         try:
             if "tab" in d:
                 self.tabs.setCurrentIndex(tabs.index(d["tab"]))
-            if "basin_res" in d:
-                self.basin_res.setValue(int(d["basin_res"]))
-            if "hp_res" in d:
-                self.hp_res.setValue(int(d["hp_res"]))
-            if "metric" in d:
-                self.metric_combo.setCurrentText(d["metric"])
-            for key, combo, lo, hi in (("x", self.x_combo, self.x_lo, self.x_hi), ("y", self.y_combo, self.y_lo, self.y_hi)):
-                if key in d and combo.findText(d[key]) >= 0 and d[key] != combo.currentText():
-                    combo.setCurrentText(d[key])
-                    self._set_range(d[key], lo, hi)
-                if f"{key}_range" in d and combo.currentText() == d.get(key, combo.currentText()):
-                    for edit, v in zip((lo, hi), d[f"{key}_range"]):
-                        edit.setText(v if isinstance(v, str) else f"{float(v):.6g}")
-                        edit.setCursorPosition(0)
+            self.basin_res.setValue(int(res))
         finally:
-            for w in widgets:
+            for w in (self.tabs, self.basin_res):
                 w.blockSignals(False)
+        self.axes.set_settings(d)
 
     def compute_basins(self) -> None:
         """Start the basin map now (cancelling one in progress)."""
@@ -358,7 +302,7 @@ class MapsPanel(QWidget):
         if self._racer is None:
             return
         try:
-            xkey, ykey, xv, yv, xlog, ylog = self._hparam_grid()
+            xkey, ykey, xv, yv, xlog, ylog = self.axes.grid()
         except ValueError as exc:
             self.hp_status.setText(f"Cannot compute: {exc}")
             return
@@ -368,7 +312,7 @@ class MapsPanel(QWidget):
         starts = np.tile(np.asarray(start, float), (n, 1))  # (n, 2)
         cols = {xkey: gx.ravel()} if xkey == ykey else {xkey: gx.ravel(), ykey: gy.ravel()}
         row_hparams = row_hparams_for(racer.hparams, cols)
-        metric = self.metric_combo.currentText()
+        metric = self.axes.metric_name()
         self._hp_ctx = (racer, xkey, ykey, xv, yv, metric, surface)
         self.hparam_view.set_axes(xkey, xv, xlog, ykey, yv, ylog)
         self.hp_progress.setValue(0)
@@ -426,33 +370,6 @@ class MapsPanel(QWidget):
         return spec
 
     # -- hyperparameter axes ---------------------------------------------------------
-    def _fill_hparam_combos(self) -> None:
-        opts = numeric_hparams(self._racer.optimizer)
-        self._hp_specs = {k: (d, lo, hi, log) for k, d, lo, hi, log in opts}
-        xk, yk = default_axes(self._racer.optimizer)
-        for combo, key in ((self.x_combo, xk), (self.y_combo, yk)):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(list(self._hp_specs))
-            combo.setCurrentText(key)
-            combo.blockSignals(False)
-        self._set_range(self.x_combo.currentText(), self.x_lo, self.x_hi)
-        self._set_range(self.y_combo.currentText(), self.y_lo, self.y_hi)
-        self._settings_edited()  # the new racer's default axes
-
-    def _suggest_range(self, key: str) -> tuple[float, float]:
-        d, lo, hi, log = self._hp_specs[key]
-        if key == "lr":
-            lam = self._curvature_scale()
-            if lam is not None:
-                top = 10.0 / lam  # beyond 2(1+beta)/lambda_max: the map shows the edge of divergence
-                return max(lo, top * 1e-4), min(hi, top)
-            cur = racer_value(self._racer.hparams, key, d)
-            return max(lo, cur * 1e-3), min(hi, cur * 1e2)
-        if log:
-            return lo, hi
-        return lo, (0.99 if hi == 1.0 else hi)
-
     def _curvature_scale(self) -> float | None:
         """Largest |curvature| at the start and the listed minima (sets the lr range)."""
         try:
@@ -465,34 +382,6 @@ class MapsPanel(QWidget):
         except Exception:  # noqa: BLE001  (a surface without a usable Hessian: use the racer's lr)
             logging.getLogger(__name__).debug("no curvature for the lr range on %s", self._spec, exc_info=True)
             return None
-
-    def _set_range(self, key: str, lo_edit: QLineEdit, hi_edit: QLineEdit) -> None:
-        if key not in getattr(self, "_hp_specs", {}):
-            return
-        lo, hi = self._suggest_range(key)
-        for edit, v in ((lo_edit, lo), (hi_edit, hi)):
-            edit.setText(f"{v:.3g}")
-            edit.setCursorPosition(0)  # a narrow field shows the leading digits, not "000463"
-
-    def _hparam_grid(self):
-        n = int(self.hp_res.value())
-        out = []
-        for combo, lo_e, hi_e in ((self.x_combo, self.x_lo, self.x_hi), (self.y_combo, self.y_lo, self.y_hi)):
-            key = combo.currentText()
-            if key not in self._hp_specs:
-                raise ValueError("choose two hyperparameters")
-            try:
-                lo, hi = float(lo_e.text()), float(hi_e.text())
-            except ValueError:
-                raise ValueError(f"the range of {key} is not a number") from None
-            _, vlo, vhi, log = self._hp_specs[key]
-            if not (lo < hi):
-                raise ValueError(f"{key}: 'from' must be below 'to'")
-            if lo < vlo or hi > vhi or (log and lo <= 0):
-                raise ValueError(f"{key} must stay within [{vlo:g}, {vhi:g}]")
-            out.append((key, axis_values(lo, hi, n, log), log))
-        (xk, xv, xl), (yk, yv, yl) = out
-        return xk, yk, xv, yv, xl, yl
 
     # -- slots -------------------------------------------------------------------------
     def _settings_edited(self, *_) -> None:
@@ -520,12 +409,6 @@ class MapsPanel(QWidget):
         self._pending.discard("hparams")
         self._hparams.cancel()
         self.hp_status.setText("Cancelled.")
-
-    def _on_x_combo_changed(self, key: str) -> None:
-        self._set_range(key, self.x_lo, self.x_hi)
-
-    def _on_y_combo_changed(self, key: str) -> None:
-        self._set_range(key, self.y_lo, self.y_hi)
 
     def _on_basins_busy(self, busy: bool) -> None:
         self.basin_cancel.setEnabled(busy)
@@ -598,11 +481,3 @@ class MapsPanel(QWidget):
     def _on_hparam_view_clicked(self, row: int, col: int) -> None:
         self.click_hparam_cell(row, col)
 
-
-def _whole(v, box: QSpinBox) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and box.minimum() <= v <= box.maximum()
-
-
-def _pair(v) -> bool:
-    return (isinstance(v, (list, tuple)) and len(v) == 2
-            and all(isinstance(x, str) or (isinstance(x, (int, float)) and not isinstance(x, bool)) for x in v))
