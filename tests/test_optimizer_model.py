@@ -5,6 +5,7 @@ import copy
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ def test_model_round_trips(name):
     restored = OptimizerModel()
     restored.set_state(copy.deepcopy(m.state()))
     assert restored == m
+    from_toml = OptimizerModel()  # state() is plain TOML-able values (what a session file will hold)
+    from_toml.set_state(tomllib.loads(scenes.tomli_w.dumps(m.state())))
+    assert from_toml == m
     assert m.to_scene()["kind"] == "scene" and m.to_scene()["page"] == "optimizer"
     changed = OptimizerModel()
     changed.set_state(m.state())
