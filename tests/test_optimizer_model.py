@@ -182,3 +182,16 @@ def test_set_state_restores_the_side_tab_and_map_settings_on_the_page(optimizer_
     assert page.side_tabs.tabText(page.side_tabs.currentIndex()) == "Maps"
     assert page.maps.map_settings() == want and page.model.map_settings == want
     assert page.maps.tabs.currentIndex() == 1
+
+
+def test_a_scene_parses_its_surface_spec_once(optimizer_page, monkeypatch):
+    """Loading a scene builds its surface once (schema, model, page, chooser, sliders and maps share it)."""
+    import core.surfaces
+
+    calls = []
+    real = core.surfaces.get_surface
+    monkeypatch.setattr(core.surfaces, "get_surface", lambda spec: (calls.append(spec), real(spec))[1])
+    scene = {**scenes.load_scene("ill-conditioned-valley"), "surface": "valley:kappa=13.25,angle=7"}
+    optimizer_page.load_scene(scenes.parse_scene(scenes.tomli_w.dumps(scene)))
+    assert calls == ["valley:kappa=13.25,angle=7"]
+    assert optimizer_page.chooser.surface() is optimizer_page.model.surface_object

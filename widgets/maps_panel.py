@@ -202,9 +202,10 @@ class MapsPanel(QWidget):
         self.basin_view.set_theme(theme)
         self.hparam_view.set_theme(theme)
 
-    def set_context(self, surface_spec: str, racer, start, steps: int) -> None:
-        """Set what the maps run: the surface, the selected racer (``core.trajectories.Racer``), the start
-        used by the hyperparameter map, and the number of steps.
+    def set_context(self, surface_spec, racer, start, steps: int) -> None:
+        """Set what the maps run: the surface (a spec string, or a ``core.surfaces.Surface`` already built),
+        the selected racer (``core.trajectories.Racer``), the start used by the hyperparameter map, and
+        the number of steps.
 
         A map that is computing is cancelled and restarted with the new context (after
         ``RESTART_DELAY_MS`` of quiet, so a dragged slider does not start a map per tick).
@@ -216,11 +217,13 @@ class MapsPanel(QWidget):
         """
         from core.surfaces import get_surface
 
-        new_surface = surface_spec != self._spec
+        built = surface_spec if hasattr(surface_spec, "spec") else None
+        spec = built.spec if built is not None else surface_spec
+        new_surface = spec != self._spec
         old_opt = getattr(self._racer, "optimizer", None)
-        self._spec = surface_spec
+        self._spec = spec
         if new_surface or self._surface is None:
-            self._surface = get_surface(surface_spec)
+            self._surface = built if built is not None else get_surface(spec)
             self.basin_view.set_domain(self._surface.domain)
             self.basin_view.set_minima(self._surface.minima)
         self._racer = racer

@@ -38,7 +38,7 @@ class Readouts:
             return
         i = max(p.racer_panel.current_index(), 0)
         try:
-            p.maps.set_context(m.surface, m.engine_racers()[i], m.start, m.steps)
+            p.maps.set_context(m.surface_object, m.engine_racers()[i], m.start, m.steps)
         except Exception as exc:  # noqa: BLE001
             self.failed("maps", exc)
         else:
