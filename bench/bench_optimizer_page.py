@@ -94,7 +94,7 @@ def race(app, page, seconds_cap: float, speed: int) -> dict:
 
     paints = Paints()
     draw_s = [0.0, 0]
-    original_draw = page._draw
+    original_draw = page.draw
 
     def timed_draw():
         t0 = time.perf_counter()
@@ -104,7 +104,7 @@ def race(app, page, seconds_cap: float, speed: int) -> dict:
 
     caches = (page.surface_view.race.trails, page.curves.loss_layer.cache, page.curves.lr_layer.cache)
     rebuilds0 = [c.rebuilds for c in caches]
-    page._draw = timed_draw
+    page.draw = timed_draw  # the frame timer calls page.draw: every frame's draw is timed
     probe, clock, gaps, last = QTimer(), QElapsedTimer(), [], [0]
     clock.start()
 
@@ -114,9 +114,10 @@ def race(app, page, seconds_cap: float, speed: int) -> dict:
         last[0] = t
 
     probe.timeout.connect(on_probe)
-    page._speed = speed
-    computing = not page._all_done()
-    pid = page._racer._proc.pid if page._racer is not None and page._racer._proc is not None else None
+    page.model.speed = speed
+    computing = not page.race.all_done()
+    proc = getattr(page.race.process, "_proc", None)  # the racer host's child (no public pid yet)
+    pid = proc.pid if proc is not None else None
     load = OtherLoad([pid] if pid else [])
     cpu0, child0 = sum(os.times()[:2]), (_cpu_seconds(pid) if pid else 0.0)
     app.installEventFilter(paints)
@@ -127,7 +128,7 @@ def race(app, page, seconds_cap: float, speed: int) -> dict:
     loop, watch = QEventLoop(), QTimer()
 
     def on_watch():
-        if page._step >= page._steps or time.perf_counter() - t0 > seconds_cap:
+        if page.model.step >= page.model.steps or time.perf_counter() - t0 > seconds_cap:
             loop.quit()
 
     watch.timeout.connect(on_watch)
@@ -141,9 +142,9 @@ def race(app, page, seconds_cap: float, speed: int) -> dict:
     elapsed = time.perf_counter() - t0
     other = load.cores()
     page.pause()
-    page._draw = original_draw
+    del page.draw  # the method again
     g = sorted(gaps[1:]) or [0]
-    return {"steps": page._step, "seconds": elapsed, "computing": computing, "max_gap_ms": g[-1],
+    return {"steps": page.model.step, "seconds": elapsed, "computing": computing, "max_gap_ms": g[-1],
             "p99_gap_ms": g[int(0.99 * (len(g) - 1))], "p95_gap_ms": g[int(0.95 * (len(g) - 1))],
             "gaps_over_50": sum(x > 50 for x in g), "fps": len(paints.ms["surface"]) / elapsed,
             "draw_ms": 1000 * draw_s[0] / max(draw_s[1], 1),

@@ -9,12 +9,14 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from core.trajectories import Racer
-from playground.optimizer_maps import MapsPanel, default_axes, numeric_hparams, row_hparams_for
+from core.trajectories.map_axes import default_axes, numeric_hparams, row_hparams_for
+from playground.map_worker import MapJobRunner
+from widgets.maps_panel import MapsPanel
 
 
 @pytest.fixture
 def panel(qtbot):
-    p = MapsPanel()
+    p = MapsPanel(runner_factory=MapJobRunner)
     qtbot.addWidget(p)
     p.resize(1000, 760)
     p.show()
@@ -141,3 +143,50 @@ def test_context_change_restarts_running_map_and_shutdown_is_clean(panel, qtbot)
     assert time.perf_counter() - t0 < 0.05  # cancel never waits
     panel.shutdown()
     assert not panel.is_busy()
+
+
+def test_map_settings_round_trip_and_signal(panel, qtbot):
+    """What the user set in the maps (tab, grids, axes, ranges, metric) reads back as plain values,
+    is emitted when edited, and is put back by set_map_settings without a signal."""
+    panel.set_context("valley", Racer("adam", dict(lr=0.1)), (-2.5, 1.0), 50)
+    with qtbot.waitSignal(panel.sigMapSettingsChanged) as edited:
+        panel.hp_res.setValue(17)
+    assert edited.args[0]["hp_res"] == 17 and edited.args[0] == panel.map_settings()
+    want = {"tab": "Hyperparameter map", "basin_res": 33, "hp_res": 9, "metric": "steps to converge",
+            "x": "beta2", "y": "beta1", "x_range": [0.5, 0.9], "y_range": [0.1, 0.7]}
+    with qtbot.assertNotEmitted(panel.sigMapSettingsChanged):
+        panel.set_map_settings(want)
+    assert panel.map_settings() == want
+    assert panel.tabs.currentIndex() == 1 and panel.x_combo.currentText() == "beta2"
+    with pytest.raises(ValueError, match="hp_res"):
+        panel.set_map_settings({"hp_res": 1000})
+    with pytest.raises(ValueError, match="unknown"):
+        panel.set_map_settings({"colour": "red"})
+    assert panel.map_settings() == want  # a refused value changes nothing
+
+
+def test_map_jobs_pickle(panel, qtbot):
+    """Each job the panel starts is picklable (a runner may run it in a child process)."""
+    import pickle
+
+    jobs = []
+
+    class Recorder(MapJobRunner):
+        def start(self, job):
+            jobs.append(pickle.loads(pickle.dumps(job)))
+            return super().start(job)
+
+    p = MapsPanel(runner_factory=Recorder)
+    qtbot.addWidget(p)
+    try:
+        p.set_context("bowl", Racer("sgd", dict(lr=0.1)), (0.5, 0.5), 30)
+        p.basin_res.setValue(10)
+        p.hp_res.setValue(5)
+        with qtbot.waitSignal(p.sigBasinsReady, timeout=60000) as got:
+            p.compute_basins()
+        p.compute_hparams()
+        assert len(jobs) == 2
+        again = jobs[0](progress=lambda f: None, stop=lambda: False)
+        np.testing.assert_array_equal(again.outcome, got.args[0].outcome)
+    finally:
+        p.shutdown()

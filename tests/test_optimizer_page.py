@@ -107,7 +107,7 @@ def test_bad_scene_keeps_state(page, tmp_path):
 def test_kappa_slider_repaints_and_records_time(page):
     page.load_scene(scenes.load_scene("ill-conditioned-valley"))
     page.surface_view.last_repaint_ms = float("nan")
-    slider = page.chooser._sliders[0]
+    slider = page.chooser.param_sliders()[0]
     assert slider.key == "kappa"
     slider.slider.setValue(slider.slider.value() + 10)
     assert page.chooser.surface().params["kappa"] != 30
@@ -195,23 +195,24 @@ def test_live_results_match_the_synchronous_path(live_page, qtbot):
     live_page.steps_box.setValue(live_page.scene()["steps"] + 40)  # extend: the same runs go on
     assert live_page.wait_computed(30)
     steps = live_page.scene()["steps"] - 40
-    ref = compute_all(live_page._surface, live_page._engine_racers(), live_page.start(), steps)
+    ref = compute_all(live_page.model.surface_object, live_page.model.engine_racers(), live_page.start(), steps)
     for got, want in zip(live_page.trajectories(), ref):
         assert len(got.xy) >= len(want.xy)
         for key in ("xy", "loss", "lr", "grad", "velocity"):
             np.testing.assert_array_equal(getattr(got, key)[: len(want.xy)], getattr(want, key))
-    assert live_page._racer.busy_ms > 0
+    assert live_page.race.busy_ms > 0
     assert mp.active_children()
     live_page.shutdown()
     assert not mp.active_children()
 
 
 def test_bad_racer_in_subprocess_is_reported(live_page, qtbot):
-    from core.trajectories import Racer
-
-    live_page._racer.set_job(live_page._gen, live_page._surface, [Racer("no-such-optimizer")], (0.0, 0.0), 10)
-    qtbot.waitUntil(lambda: (live_page._pull(), live_page.error.isVisibleTo(live_page))[1], timeout=15000)
-    assert "no-such-optimizer" in live_page.error.text()
+    """A racer the subprocess cannot build: its error reaches the model and the page's error line."""
+    bad = {"optimizer": "sgd", "label": "bad", "color": "#000000", "hparams": {"lr": -1.0}, "schedule": "",
+           "grad_noise": 0.0, "seed": 0}  # assigned as is: the racer panel would have refused it
+    live_page.model.racers = (bad,)
+    qtbot.waitUntil(lambda: (live_page.trajectories(), live_page.error.isVisibleTo(live_page))[1], timeout=15000)
+    assert "lr" in live_page.model.error and live_page.error.text().startswith(live_page.model.error)
 
 
 def test_close_mid_run_leaves_no_process(qtbot):
@@ -232,7 +233,7 @@ def test_moving_a_parameter_draws_a_draft_then_refines(page, qtbot):
     """A slider step shows draft contours (every other grid line) at once, full ones when it rests."""
     page.load_scene(scenes.load_scene("ill-conditioned-valley"))
     full = len(page.surface_view.layer.path())
-    slider = page.chooser._sliders[0].slider
+    slider = page.chooser.param_sliders()[0].slider
     slider.setSliderDown(True)  # a drag: refined when let go
     slider.setValue(slider.value() + 5)
     coarse = len(page.surface_view.layer.path())
@@ -242,3 +243,14 @@ def test_moving_a_parameter_draws_a_draft_then_refines(page, qtbot):
     slider.setValue(slider.value() + 5)  # a single step (keys, a click on the track): refined after a rest
     assert len(page.surface_view.layer.path()) < 0.7 * full
     qtbot.waitUntil(lambda: len(page.surface_view.layer.path()) > 1.3 * coarse, timeout=2000)
+
+
+def test_racer_with_bad_hparams_set_from_outside_is_shown_not_raised(qtbot):
+    """A script may give the panel a racer the editor would refuse: the editor says why, the racer is kept."""
+    from widgets.racer_panel import RacerPanel
+
+    panel = RacerPanel()
+    qtbot.addWidget(panel)
+    panel.set_racers([{"optimizer": "sgd", "label": "bad", "hparams": {"lr": -1.0}}])
+    assert "lr" in panel.hparams.error.text() and not panel.hparams.error.isHidden()
+    assert panel.racers()[0]["hparams"]["lr"] == -1.0

@@ -37,7 +37,7 @@ def test_one_registry_entry_is_all_a_new_page_kind_needs(monkeypatch):
     """A new kind appears in scene loading and render by one PageKind (its modules reused here)."""
     extra = pages.PageKind("extra", "Extra", "playground.pages.optimizer.model:OptimizerModel",
                            "playground.pages.optimizer.page:OptimizerPage",
-                           "tests_registry_schema", "playground.pages.optimizer.page:render_scene")
+                           "tests_registry_schema", "playground.pages.optimizer.render:render_scene")
     import sys
     import types
 

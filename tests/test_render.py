@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from playground import scenes
-from playground.pages.optimizer import page as optimizer_page
+from playground.pages.optimizer import render_scene
 
 REPO = Path(__file__).resolve().parents[1]
 OPTIMIZER_SCENES = [n for n in scenes.list_scenes() if scenes.load_scene(n)["page"] == "optimizer"]
@@ -41,11 +41,11 @@ def _colour_hits(rgb: np.ndarray, pixels: np.ndarray, colour: str, radius: int =
 @pytest.mark.parametrize("name", OPTIMIZER_SCENES)
 def test_render_scene(qapp, name):
     scene = scenes.load_scene(name)
-    image = optimizer_page.render_scene(scene, (960, 540), "light", steps=min(scene["steps"], 150))
+    info: dict = {}
+    image = render_scene(scene, (960, 540), "light", steps=min(scene["steps"], 150), info=info)
     assert (image.width(), image.height()) == (960, 540)
     rgb = _array(image)
     assert rgb.std() > 20  # not blank
-    info = optimizer_page.last_render_info()
     for i, (pixels, colour) in enumerate(zip(info["trails"], info["colors"])):
         inside = pixels[(pixels[:, 0] >= 0) & (pixels[:, 0] < 960) & (pixels[:, 1] >= 0) & (pixels[:, 1] < 540)]
         assert len(inside), f"{name}: racer {i} has no trail on screen"
@@ -63,7 +63,7 @@ def _covered(points: np.ndarray, other: np.ndarray, px: float = 3.0) -> bool:
 
 
 def test_dark_theme_renders(qapp):
-    image = optimizer_page.render_scene(scenes.load_scene("saddle-escape"), (640, 360), "dark", steps=40)
+    image = render_scene(scenes.load_scene("saddle-escape"), (640, 360), "dark", steps=40)
     rgb = _array(image)
     assert (image.width(), image.height()) == (640, 360)
     assert rgb.mean() < 128  # mostly dark

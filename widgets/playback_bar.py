@@ -77,6 +77,12 @@ class PlaybackBar(QWidget):
         self.play_button.setText("❚❚ Pause" if playing else "▶ Play")
         self.play_button.blockSignals(False)
 
+    def set_speed(self, n: int) -> None:
+        """Show the playback speed (steps a frame) without emitting ``sigSpeedChanged``."""
+        self.speed.blockSignals(True)
+        self.speed.setValue(int(n))
+        self.speed.blockSignals(False)
+
     def set_position(self, step: int, computed: int, total: int) -> None:
         """Show the current step and how far the timeline reaches (steps computed so far)."""
         self.timeline.blockSignals(True)

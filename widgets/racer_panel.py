@@ -49,11 +49,12 @@ class RacerPanel(QWidget):
 
     Signals
     -------
-    sigRacersChanged()
-        The list or a racer's settings changed (the page restarts the race).
+    sigRacersChanged(list)
+        The user changed the list or a racer's settings: the racers now (copies; a page stores them
+        in its model and restarts the race). :meth:`set_racers` does not emit.
     """
 
-    sigRacersChanged = Signal()
+    sigRacersChanged = Signal(list)
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -240,7 +241,12 @@ class RacerPanel(QWidget):
             mark_field(self.schedule, None, SCHEDULE_TIP)  # not a style sheet: clearing one shrank the font
             self.noise.setValue(r["grad_noise"])
             self.seed.setValue(r["seed"])
-            r["hparams"] = self.hparams.set_optimizer(r["optimizer"], r["hparams"])
+            try:
+                r["hparams"] = self.hparams.set_optimizer(r["optimizer"], r["hparams"])
+            except ValueError as exc:  # set from outside (a script): show why; the racer keeps its values
+                self.hparams.set_optimizer(r["optimizer"], None)
+                self.hparams.error.setText(str(exc))
+                self.hparams.error.show()
             self.rule.setText(rule_text(r["optimizer"]))
         finally:
             self._loading = False
@@ -251,7 +257,7 @@ class RacerPanel(QWidget):
 
     def _changed(self) -> None:
         if not self._loading:
-            self.sigRacersChanged.emit()
+            self.sigRacersChanged.emit(self.racers())
 
     # -- slots ---------------------------------------------------------------------
     def _on_list_row_changed(self, _row: int) -> None:

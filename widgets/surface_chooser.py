@@ -172,6 +172,15 @@ class SurfaceChooser(QWidget):
         self._apply(surf, emit=False)
         return surf
 
+    def set_surface(self, surface) -> None:
+        """Show ``surface`` (a ``core.surfaces.Surface`` already built: nothing is parsed); no signal."""
+        self._apply(surface, emit=False)
+
+    def param_sliders(self) -> list:
+        """The current surface's parameter controls, in order (each has ``key``, and ``slider``: a
+        QSlider, or None for a 0/1 switch shown as a checkbox)."""
+        return list(self._sliders)
+
     def set_batch_size(self, n: int | None) -> None:
         """Show the batch size without emitting (None or 0 = full batch)."""
         self.batch.blockSignals(True)

@@ -67,7 +67,7 @@ def _load(ref: str):
 PAGE_KINDS: tuple[PageKind, ...] = (
     PageKind("optimizer", "Optimizers", "playground.pages.optimizer.model:OptimizerModel",
              "playground.pages.optimizer.page:OptimizerPage",
-             "playground.pages.optimizer.scene", "playground.pages.optimizer.page:render_scene"),
+             "playground.pages.optimizer.scene", "playground.pages.optimizer.render:render_scene"),
     PageKind("training", "Training", "playground.pages.training.model:TrainingModel",
              "playground.pages.training.page:TrainingPage",
              "playground.pages.training.scene", "playground.pages.training.render:render_scene"),

@@ -27,6 +27,7 @@ Every error names the field (``racers[1].hparams: adam: lr must be ...``).
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -34,10 +35,19 @@ MAX_RACERS = 8
 MAX_STEPS = 100_000
 OVERLAYS = ("gradient", "velocity", "contours", "log_color")
 OVERLAY_DEFAULTS = {"gradient": False, "velocity": False, "contours": True, "log_color": False}
-TOP_KEYS = {"version", "page", "title", "lesson", "surface", "racers", "start", "steps", "overlays",
+TOP_KEYS = {"kind", "version", "page", "title", "lesson", "surface", "racers", "start", "steps", "overlays",
             "view", "theme", "speed"}
 RACER_KEYS = {"optimizer", "label", "color", "hparams", "schedule", "grad_noise", "batch_size", "seed"}
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+@functools.lru_cache(maxsize=16)
+def parse_surface(spec: str):
+    """``core.surfaces.get_surface(spec)``, remembered: a scene's spec is parsed once where it is loaded,
+    not again by the model, the page, the chooser and its sliders (a surface is never mutated)."""
+    from core.surfaces import get_surface
+
+    return get_surface(spec)
 
 
 def _number(where: str, v) -> float:
@@ -134,16 +144,16 @@ def validate(scene: dict) -> dict:
     extra = set(scene) - TOP_KEYS
     if extra:
         raise ValueError(f"unknown field(s) {', '.join(sorted(extra))}; expected {', '.join(sorted(TOP_KEYS))}")
+    if scene.get("kind", "scene") != "scene":
+        raise ValueError(f"kind must be 'scene', got {scene['kind']!r}")
     out: dict = {"version": scene.get("version", 1), "page": "optimizer"}
     out["title"] = _text("title", scene.get("title", "Untitled"))
     out["lesson"] = _text("lesson", scene.get("lesson", ""))
     if "surface" not in scene:
         raise ValueError("surface is missing (a spec such as 'valley:kappa=10')")
     spec = _text("surface", scene["surface"])
-    from core.surfaces import get_surface
-
     try:
-        surf = get_surface(spec)
+        surf = parse_surface(spec)
     except ValueError as exc:
         raise ValueError(f"surface: {exc}") from None
     out["surface"] = spec

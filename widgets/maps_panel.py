@@ -1,7 +1,9 @@
 """Maps of many runs at once: basins of attraction, and a hyperparameter map.
 
-Both maps call ``core.trajectories.run_map`` in a worker thread (``playground.map_worker``) and show
-progress; both can be cancelled, and a change of context while a map runs restarts it.
+Both maps run ``core.trajectories.run_map`` off the GUI thread, through a job runner the app injects
+(``runner_factory``: ``playground.map_worker.MapJobRunner`` or one with its API), and show progress;
+both can be cancelled, and a change of context while a map runs restarts it. Each job is a picklable
+``functools.partial`` (``core.trajectories.map_axes.make_map_job``): a runner may send it to a child process.
 
 * **Basins**: one run per cell of a grid of starts over the surface's domain (cell centres; the cell
   edges are the domain's edges), each cell coloured by its outcome (minimum k, elsewhere, diverged,
@@ -15,98 +17,40 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
-from playground.map_worker import MapJobRunner
-from widgets.hparam_map_view import HparamMapView, axis_values
+from core.trajectories.map_axes import hparams_with, make_map_job, racer_value, recorded_path, row_hparams_for
+from widgets.hparam_axes import KEYS as HPARAM_KEYS
+from widgets.hparam_axes import HparamAxes
+from widgets.hparam_map_view import HparamMapView
 from widgets.outcome_map_view import OutcomeMapView, cell_grid
 from widgets.theme import LIGHT, Theme
 
 RESTART_DELAY_MS = 150
-METRICS = ("final loss", "steps to converge")
-
-
-def numeric_hparams(optimizer: str) -> list[tuple[str, float, float, float, bool]]:
-    """Hyperparameters a map can sweep: ``(key, default, low, high, log)``.
-
-    Floats come as themselves; the pair ``betas`` is split into ``beta1`` and ``beta2`` (the engine's
-    per-row keys). Bools and other pairs are left out.
-    """
-    from core.optim import optimizer_info
-
-    out = []
-    for hp in optimizer_info(optimizer).hparams.values():
-        low, high = hp.slider_range()
-        if hp.kind == "float":
-            out.append((hp.name, float(hp.default), float(low), float(high), bool(hp.log)))
-        elif hp.kind == "pair" and hp.name == "betas":
-            out.append(("beta1", float(hp.default[0]), float(low), float(high), False))
-            out.append(("beta2", float(hp.default[1]), float(low), float(high), False))
-    return out
-
-
-def default_axes(optimizer: str) -> tuple[str, str]:
-    """lr x momentum for SGD, lr x beta1 for Adam-like optimizers, else lr x the next numeric one."""
-    keys = [k for k, *_ in numeric_hparams(optimizer)]
-    for second in ("momentum", "beta1", "alpha"):
-        if second in keys:
-            return "lr", second
-    rest = [k for k in keys if k != "lr"]
-    return "lr", (rest[0] if rest else "lr")
-
-
-def racer_value(hparams: dict, key: str, default: float) -> float:
-    """The racer's value of ``key`` (``beta1``/``beta2`` read from ``betas``)."""
-    if key in ("beta1", "beta2") and "betas" in hparams:
-        return float(hparams["betas"][0 if key == "beta1" else 1])
-    return float(hparams.get(key, default))
-
-
-def hparams_with(hparams: dict, values: dict[str, float]) -> dict:
-    """A copy of ``hparams`` with ``values`` set (``beta1``/``beta2`` folded into ``betas``)."""
-    out = dict(hparams)
-    for key, v in values.items():
-        if key in ("beta1", "beta2"):
-            b = list(out.get("betas", (0.9, 0.999)))
-            b[0 if key == "beta1" else 1] = float(v)
-            out["betas"] = tuple(b)
-        else:
-            out[key] = float(v)
-    return out
-
-
-def recorded_path(result) -> np.ndarray | None:
-    """The (T+1, 2) path of row 0 of a ``run_map(..., record=True)`` result (``paths`` is (T+1, N, 2))."""
-    paths = getattr(result, "paths", None)
-    return None if paths is None else np.asarray(paths, float)[:, 0, :]
-
-
-def row_hparams_for(hparams: dict, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per-row hyperparameters for ``run_map``: ``beta1``/``beta2`` columns become ``betas`` (N, 2),
-    the other beta taken from ``hparams`` (default (0.9, 0.999))."""
-    out: dict[str, np.ndarray] = {}
-    for key, col in columns.items():
-        col = np.asarray(col, float)
-        if key in ("beta1", "beta2"):
-            if "betas" not in out:
-                b = tuple(hparams.get("betas", (0.9, 0.999)))
-                out["betas"] = np.tile(np.asarray(b, float), (col.size, 1))  # (N, 2)
-            out["betas"][:, 0 if key == "beta1" else 1] = col
-        else:
-            out[key] = col
-    return out
 
 
 class MapsPanel(QWidget):
-    """Two tabs, "Basins" and "Hyperparameter map", computed in worker threads.
+    """Two tabs, "Basins" and "Hyperparameter map", computed off the GUI thread.
+
+    Parameters
+    ----------
+    runner_factory : callable(name) -> runner
+        Makes one job runner per kind of map ("basins", "replay", "hparams") with the API of
+        ``playground.map_worker.MapJobRunner``: ``start(job) -> id``, ``cancel()``, ``shutdown()``,
+        ``is_running()``, ``last_elapsed_s`` and the signals ``sigProgress(float)``, ``sigResult(object)``,
+        ``sigFailed(str)``, ``sigBusy(bool)``.
+    theme : Theme
 
     Signals
     -------
+    sigMapSettingsChanged(dict)
+        The user changed a setting of :meth:`map_settings` (or a new racer brought its default axes).
     sigReplayStart(float, float)
         A basin cell was clicked: its start (x0, y0).
     sigAddRacer(dict)
@@ -132,8 +76,9 @@ class MapsPanel(QWidget):
     sigBasinsReady = Signal(object)
     sigHparamsReady = Signal(object)
     sigReplayed = Signal(str)
+    sigMapSettingsChanged = Signal(dict)
 
-    def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
+    def __init__(self, runner_factory: Callable[[str], object], theme: Theme = LIGHT, parent: QWidget | None = None):
         super().__init__(parent)
         self._theme = theme
         self._spec = None
@@ -151,9 +96,10 @@ class MapsPanel(QWidget):
         self.basin_seconds = self.hparam_seconds = float("nan")
         self._pending: set[str] = set()
 
-        self._basins = MapJobRunner("basins", self)
-        self._replay = MapJobRunner("replay", self)
-        self._hparams = MapJobRunner("hparams", self)
+        # Injected: widgets never import the app, and the app may run the (picklable) jobs in a child.
+        self._basins = runner_factory("basins")
+        self._replay = runner_factory("replay")
+        self._hparams = runner_factory("hparams")
         self._restart = QTimer(self)
         self._restart.setObjectName("maps-restart")
         self._restart.setSingleShot(True)
@@ -179,6 +125,8 @@ class MapsPanel(QWidget):
         self._hparams.sigBusy.connect(self._on_hparams_busy)
         self.basin_view.sigCellClicked.connect(self._on_basin_view_clicked)
         self.hparam_view.sigCellClicked.connect(self._on_hparam_view_clicked)
+        for sig in (self.tabs.currentChanged, self.basin_res.valueChanged, self.axes.sigEdited):
+            sig.connect(self._settings_edited)
         self.set_theme(theme)
 
     # -- construction -------------------------------------------------------------
@@ -217,15 +165,11 @@ class MapsPanel(QWidget):
 
     def _build_hparams_tab(self) -> QWidget:
         page = QWidget()
-        self.x_combo, self.y_combo = QComboBox(), QComboBox()
-        self.x_lo, self.x_hi, self.y_lo, self.y_hi = (QLineEdit() for _ in range(4))
-        for e in (self.x_lo, self.x_hi, self.y_lo, self.y_hi):
-            e.setMinimumWidth(50)
-        self.hp_res = QSpinBox()
-        self.hp_res.setRange(5, 120)
-        self.hp_res.setValue(40)
-        self.metric_combo = QComboBox()
-        self.metric_combo.addItems(METRICS)
+        self.axes = HparamAxes()
+        # The axes' controls under the names the panel always had.
+        a = self.axes
+        self.x_combo, self.y_combo, self.metric_combo, self.hp_res = a.x_combo, a.y_combo, a.metric_combo, a.res
+        self.x_lo, self.x_hi, self.y_lo, self.y_hi = a.x_lo, a.x_hi, a.y_lo, a.y_hi
         self.hp_compute = QPushButton("Compute")
         self.hp_cancel = QPushButton("Cancel")
         self.hp_cancel.setEnabled(False)
@@ -235,37 +179,15 @@ class MapsPanel(QWidget):
         self.hp_status = QLabel("Every cell is one run from the racer's start with that cell's values.")
         self.hp_status.setWordWrap(True)
         self.hparam_view = HparamMapView(theme=self._theme)
-        # Four short rows, so the panel fits the side column at 1280x720 without scrolling sideways.
-        grid = QGridLayout()
-        for r, (name, combo, lo, hi) in enumerate((("x", self.x_combo, self.x_lo, self.x_hi),
-                                                    ("y", self.y_combo, self.y_lo, self.y_hi))):
-            grid.addWidget(QLabel(name), r, 0)
-            combo.setMinimumContentsLength(7)  # with the icon room: "momentum" whole, not "moment"
-            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            grid.addWidget(combo, r, 1)
-            lo.setToolTip(f"The {name} axis starts at this value.")
-            hi.setToolTip(f"The {name} axis ends at this value.")
-            grid.addWidget(lo, r, 2)
-            grid.addWidget(QLabel("to"), r, 3)
-            grid.addWidget(hi, r, 4)
-        grid.addWidget(QLabel("Grid"), 2, 0)
-        size_and_metric = QHBoxLayout()  # one cell across the combo and range columns: no column grows for it
-        size_and_metric.addWidget(self.hp_res)
-        size_and_metric.addWidget(self.metric_combo, 1)
-        grid.addLayout(size_and_metric, 2, 1, 1, 4)
-        for col in (1, 2, 4):
-            grid.setColumnStretch(col, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.hp_compute)
         buttons.addWidget(self.hp_cancel)
         buttons.addWidget(self.hp_progress, 1)
         lay = QVBoxLayout(page)
-        lay.addLayout(grid)
+        lay.addWidget(self.axes)
         lay.addLayout(buttons)
         lay.addWidget(self.hparam_view, 1)
         lay.addWidget(self.hp_status)
-        self.x_combo.currentTextChanged.connect(self._on_x_combo_changed)
-        self.y_combo.currentTextChanged.connect(self._on_y_combo_changed)
         self.hp_compute.clicked.connect(self._on_hp_compute_clicked)
         self.hp_cancel.clicked.connect(self._on_hp_cancel_clicked)
         return page
@@ -280,9 +202,10 @@ class MapsPanel(QWidget):
         self.basin_view.set_theme(theme)
         self.hparam_view.set_theme(theme)
 
-    def set_context(self, surface_spec: str, racer, start, steps: int) -> None:
-        """Set what the maps run: the surface, the selected racer (``core.trajectories.Racer``), the start
-        used by the hyperparameter map, and the number of steps.
+    def set_context(self, surface_spec, racer, start, steps: int) -> None:
+        """Set what the maps run: the surface (a spec string, or a ``core.surfaces.Surface`` already built),
+        the selected racer (``core.trajectories.Racer``), the start used by the hyperparameter map, and
+        the number of steps.
 
         A map that is computing is cancelled and restarted with the new context (after
         ``RESTART_DELAY_MS`` of quiet, so a dragged slider does not start a map per tick).
@@ -294,18 +217,21 @@ class MapsPanel(QWidget):
         """
         from core.surfaces import get_surface
 
-        new_surface = surface_spec != self._spec
+        built = surface_spec if hasattr(surface_spec, "spec") else None
+        spec = built.spec if built is not None else surface_spec
+        new_surface = spec != self._spec
         old_opt = getattr(self._racer, "optimizer", None)
-        self._spec = surface_spec
+        self._spec = spec
         if new_surface or self._surface is None:
-            self._surface = get_surface(surface_spec)
+            self._surface = built if built is not None else get_surface(spec)
             self.basin_view.set_domain(self._surface.domain)
             self.basin_view.set_minima(self._surface.minima)
         self._racer = racer
         self._start = (float(start[0]), float(start[1]))
         self._steps = int(steps)
         if racer.optimizer != old_opt or new_surface:
-            self._fill_hparam_combos()
+            self.axes.set_racer(racer.optimizer, racer.hparams, self._curvature_scale)
+            self._settings_edited()  # the new racer's default axes
         for kind, runner in (("basins", self._basins), ("hparams", self._hparams)):
             if runner.is_running() or kind in self._pending:
                 runner.cancel()
@@ -314,12 +240,53 @@ class MapsPanel(QWidget):
         if self._pending:
             self._restart.start()
 
+    def map_settings(self) -> dict:
+        """What the user set: the open tab, each map's resolution, the two axes, their ranges and the metric.
+
+        Plain values (TOML-able): ``{"tab": str, "basin_res": int, "hp_res": int, "metric": str,
+        "x": str, "y": str, "x_range": [lo, hi], "y_range": [lo, hi]}``; a range the user typed that is
+        not a number is kept as its text.
+        """
+        return {"tab": self.tabs.tabText(self.tabs.currentIndex()), "basin_res": int(self.basin_res.value()),
+                **self.axes.settings()}
+
+    def set_map_settings(self, settings: dict) -> None:
+        """Show ``settings`` (keys of :meth:`map_settings`, any subset); no signal.
+
+        An axis the current racer's optimizer does not have is left as it is.
+
+        Raises
+        ------
+        ValueError
+            Naming the key whose value does not fit (nothing is changed then).
+        """
+        d = dict(settings)
+        unknown = set(d) - {"tab", "basin_res"} - set(HPARAM_KEYS)
+        if unknown:
+            raise ValueError(f"map settings: unknown key(s) {', '.join(sorted(unknown))}")
+        tabs = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        if "tab" in d and d["tab"] not in tabs:
+            raise ValueError(f"map settings: tab must be one of {', '.join(tabs)}, got {d['tab']!r}")
+        res = d.get("basin_res", self.basin_res.value())
+        if isinstance(res, bool) or not isinstance(res, int) or not self.basin_res.minimum() <= res <= self.basin_res.maximum():
+            raise ValueError(f"map settings: basin_res must be a whole number in "
+                             f"[{self.basin_res.minimum()}, {self.basin_res.maximum()}], got {res!r}")
+        self.axes.check_settings(d)
+        for w in (self.tabs, self.basin_res):
+            w.blockSignals(True)
+        try:
+            if "tab" in d:
+                self.tabs.setCurrentIndex(tabs.index(d["tab"]))
+            self.basin_res.setValue(int(res))
+        finally:
+            for w in (self.tabs, self.basin_res):
+                w.blockSignals(False)
+        self.axes.set_settings(d)
+
     def compute_basins(self) -> None:
         """Start the basin map now (cancelling one in progress)."""
         if self._racer is None:
             return
-        from core.trajectories import run_map
-
         n = int(self.basin_res.value())
         surface, racer, steps = self._surface, self._racer, self._steps
         xs, ys = cell_grid(surface.domain, n, n)
@@ -331,19 +298,14 @@ class MapsPanel(QWidget):
         self.basin_progress.setValue(0)
         self.basin_status.setText(f"Computing {n}×{n} runs of {steps} steps …")
 
-        def job(progress, stop):
-            return run_map(surface, racer, starts, steps, row_ids=row_ids, progress=progress, stop=stop)
-
-        self._basins.start(job)
+        self._basins.start(make_map_job(surface.spec, racer, starts, steps, row_ids=row_ids))
 
     def compute_hparams(self) -> None:
         """Start the hyperparameter map now (cancelling one in progress)."""
         if self._racer is None:
             return
-        from core.trajectories import run_map
-
         try:
-            xkey, ykey, xv, yv, xlog, ylog = self._hparam_grid()
+            xkey, ykey, xv, yv, xlog, ylog = self.axes.grid()
         except ValueError as exc:
             self.hp_status.setText(f"Cannot compute: {exc}")
             return
@@ -353,17 +315,13 @@ class MapsPanel(QWidget):
         starts = np.tile(np.asarray(start, float), (n, 1))  # (n, 2)
         cols = {xkey: gx.ravel()} if xkey == ykey else {xkey: gx.ravel(), ykey: gy.ravel()}
         row_hparams = row_hparams_for(racer.hparams, cols)
-        metric = self.metric_combo.currentText()
+        metric = self.axes.metric_name()
         self._hp_ctx = (racer, xkey, ykey, xv, yv, metric, surface)
         self.hparam_view.set_axes(xkey, xv, xlog, ykey, yv, ylog)
         self.hp_progress.setValue(0)
         self.hp_status.setText(f"Computing {len(xv)}×{len(yv)} runs of {steps} steps …")
 
-        def job(progress, stop):
-            return run_map(surface, racer, starts, steps, row_hparams=row_hparams,
-                           progress=progress, stop=stop)
-
-        self._hparams.start(job)
+        self._hparams.start(make_map_job(surface.spec, racer, starts, steps, row_hparams=row_hparams))
 
     def cancel(self) -> None:
         """Cancel both maps and any replay (without blocking)."""
@@ -391,8 +349,6 @@ class MapsPanel(QWidget):
         """Do what a click on basin cell (row, col) does: emit sigReplayStart and replay the start."""
         if self._basin_ctx is None or self.basin_result is None:
             return
-        from core.trajectories import run_map
-
         surface, racer, steps, xs, ys, starts = self._basin_ctx
         k = int(row) * len(xs) + int(col)
         x0, y0 = float(starts[k, 0]), float(starts[k, 1])
@@ -402,11 +358,7 @@ class MapsPanel(QWidget):
         start = starts[k : k + 1].copy()  # (1, 2): the very same row
         row_ids = np.array([k])
 
-        def job(progress, stop):
-            return run_map(surface, racer, start, steps, row_ids=row_ids, progress=progress, stop=stop,
-                           record=True)
-
-        self._replay.start(job)
+        self._replay.start(make_map_job(surface.spec, racer, start, steps, row_ids=row_ids, record=True))
 
     def click_hparam_cell(self, row: int, col: int) -> dict | None:
         """Do what a click on hyperparameter cell (row, col) does: emit sigAddRacer; return the dict."""
@@ -421,32 +373,6 @@ class MapsPanel(QWidget):
         return spec
 
     # -- hyperparameter axes ---------------------------------------------------------
-    def _fill_hparam_combos(self) -> None:
-        opts = numeric_hparams(self._racer.optimizer)
-        self._hp_specs = {k: (d, lo, hi, log) for k, d, lo, hi, log in opts}
-        xk, yk = default_axes(self._racer.optimizer)
-        for combo, key in ((self.x_combo, xk), (self.y_combo, yk)):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItems(list(self._hp_specs))
-            combo.setCurrentText(key)
-            combo.blockSignals(False)
-        self._set_range(self.x_combo.currentText(), self.x_lo, self.x_hi)
-        self._set_range(self.y_combo.currentText(), self.y_lo, self.y_hi)
-
-    def _suggest_range(self, key: str) -> tuple[float, float]:
-        d, lo, hi, log = self._hp_specs[key]
-        if key == "lr":
-            lam = self._curvature_scale()
-            if lam is not None:
-                top = 10.0 / lam  # beyond 2(1+beta)/lambda_max: the map shows the edge of divergence
-                return max(lo, top * 1e-4), min(hi, top)
-            cur = racer_value(self._racer.hparams, key, d)
-            return max(lo, cur * 1e-3), min(hi, cur * 1e2)
-        if log:
-            return lo, hi
-        return lo, (0.99 if hi == 1.0 else hi)
-
     def _curvature_scale(self) -> float | None:
         """Largest |curvature| at the start and the listed minima (sets the lr range)."""
         try:
@@ -460,35 +386,10 @@ class MapsPanel(QWidget):
             logging.getLogger(__name__).debug("no curvature for the lr range on %s", self._spec, exc_info=True)
             return None
 
-    def _set_range(self, key: str, lo_edit: QLineEdit, hi_edit: QLineEdit) -> None:
-        if key not in getattr(self, "_hp_specs", {}):
-            return
-        lo, hi = self._suggest_range(key)
-        for edit, v in ((lo_edit, lo), (hi_edit, hi)):
-            edit.setText(f"{v:.3g}")
-            edit.setCursorPosition(0)  # a narrow field shows the leading digits, not "000463"
-
-    def _hparam_grid(self):
-        n = int(self.hp_res.value())
-        out = []
-        for combo, lo_e, hi_e in ((self.x_combo, self.x_lo, self.x_hi), (self.y_combo, self.y_lo, self.y_hi)):
-            key = combo.currentText()
-            if key not in self._hp_specs:
-                raise ValueError("choose two hyperparameters")
-            try:
-                lo, hi = float(lo_e.text()), float(hi_e.text())
-            except ValueError:
-                raise ValueError(f"the range of {key} is not a number") from None
-            _, vlo, vhi, log = self._hp_specs[key]
-            if not (lo < hi):
-                raise ValueError(f"{key}: 'from' must be below 'to'")
-            if lo < vlo or hi > vhi or (log and lo <= 0):
-                raise ValueError(f"{key} must stay within [{vlo:g}, {vhi:g}]")
-            out.append((key, axis_values(lo, hi, n, log), log))
-        (xk, xv, xl), (yk, yv, yl) = out
-        return xk, yk, xv, yv, xl, yl
-
     # -- slots -------------------------------------------------------------------------
+    def _settings_edited(self, *_) -> None:
+        self.sigMapSettingsChanged.emit(self.map_settings())
+
     def _on_restart_timeout(self) -> None:
         pending, self._pending = self._pending, set()
         if "basins" in pending:
@@ -511,12 +412,6 @@ class MapsPanel(QWidget):
         self._pending.discard("hparams")
         self._hparams.cancel()
         self.hp_status.setText("Cancelled.")
-
-    def _on_x_combo_changed(self, key: str) -> None:
-        self._set_range(key, self.x_lo, self.x_hi)
-
-    def _on_y_combo_changed(self, key: str) -> None:
-        self._set_range(key, self.y_lo, self.y_hi)
 
     def _on_basins_busy(self, busy: bool) -> None:
         self.basin_cancel.setEnabled(busy)
@@ -588,3 +483,4 @@ class MapsPanel(QWidget):
 
     def _on_hparam_view_clicked(self, row: int, col: int) -> None:
         self.click_hparam_cell(row, col)
+
