@@ -10,13 +10,13 @@ from PySide6.QtCore import QTimer
 
 from core.trajectories import Racer
 from core.trajectories.map_axes import default_axes, numeric_hparams, row_hparams_for
-from playground.map_worker import MapJobRunner
+from playground.workers.map_runner import MapRunner
 from widgets.maps_panel import MapsPanel
 
 
 @pytest.fixture
 def panel(qtbot):
-    p = MapsPanel(runner_factory=MapJobRunner)
+    p = MapsPanel(runner_factory=MapRunner)
     qtbot.addWidget(p)
     p.resize(1000, 760)
     p.show()
@@ -171,7 +171,7 @@ def test_map_jobs_pickle(panel, qtbot):
 
     jobs = []
 
-    class Recorder(MapJobRunner):
+    class Recorder(MapRunner):
         def start(self, job):
             jobs.append(pickle.loads(pickle.dumps(job)))
             return super().start(job)

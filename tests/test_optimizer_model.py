@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from playground import scenes
-from playground.pages.optimizer.model import OptimizerModel, saved_fields
+from playground.pages.optimizer.model import OptimizerModel
 
 REPO = Path(__file__).resolve().parents[1]
 OPTIMIZER_SCENES = [n for n in scenes.list_scenes() if scenes.load_scene(n)["page"] == "optimizer"]
@@ -26,7 +26,7 @@ def test_model_round_trips(name):
     m.side_tab, m.map_settings = "Maps", {"tab": "Basins", "basin_res": 42}
     again = OptimizerModel()
     again.load_scene(m.to_scene())
-    assert all(getattr(again, f.name) == getattr(m, f.name) for f in saved_fields("scene"))
+    assert all(getattr(again, name) == getattr(m, name) for name in OptimizerModel.saved_fields("scene"))
     restored = OptimizerModel()
     restored.set_state(copy.deepcopy(m.state()))
     assert restored == m
@@ -93,8 +93,8 @@ def test_scene_saved_and_opened_in_a_new_page_gives_an_equal_model(name, optimiz
     qtbot.addWidget(fresh)
     try:
         fresh.load_scene(scenes.load_scene(str(path)))
-        assert all(getattr(fresh.model, f.name) == getattr(optimizer_page.model, f.name)
-                   for f in saved_fields("scene"))
+        assert all(getattr(fresh.model, name) == getattr(optimizer_page.model, name)
+                   for name in OptimizerModel.saved_fields("scene"))
         fresh.model.set_state(optimizer_page.model.state())
         assert fresh.model == optimizer_page.model
     finally:

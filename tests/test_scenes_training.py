@@ -140,3 +140,16 @@ def test_batchnorm_scene_shows_its_lesson_and_the_advice_agrees():
     assert on.train_loss < 0.5 * off.train_loss
     assert "bounces" not in on.verdict_headline and "too high" not in on.verdict_headline, on.verdict_headline
     assert "vanish" in off.verdict_headline, off.verdict_headline
+
+
+def test_the_optimizers_own_weight_decay_survives_a_save():
+    """weight_decay unset means the optimizer's default (adamw: 0.01); a saved scene must not turn it into 0."""
+    from core.training import config as cfg
+
+    values = scene_training.scene_to_values(scene_training.validate(
+        {"version": 1, "page": "training", "optimizer": {"name": "adamw"}}))
+    assert values["weight_decay"] is None
+    again = scene_training.scene_to_values(scene_training.validate(
+        scene_training.values_to_scene(values)))
+    assert again["weight_decay"] is None
+    assert cfg.TrainConfig(**{k: again[k] for k in ("optimizer", "weight_decay")}).weight_decay is None

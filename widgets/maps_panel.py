@@ -1,7 +1,7 @@
 """Maps of many runs at once: basins of attraction, and a hyperparameter map.
 
 Both maps run ``core.trajectories.run_map`` off the GUI thread, through a job runner the app injects
-(``runner_factory``: ``playground.map_worker.MapJobRunner`` or one with its API), and show progress;
+(``runner_factory``: ``playground.workers.map_runner.MapRunner`` or one with its API), and show progress;
 both can be cancelled, and a change of context while a map runs restarts it. Each job is a picklable
 ``functools.partial`` (``core.trajectories.map_axes.make_map_job``): a runner may send it to a child process.
 
@@ -42,7 +42,7 @@ class MapsPanel(QWidget):
     ----------
     runner_factory : callable(name) -> runner
         Makes one job runner per kind of map ("basins", "replay", "hparams") with the API of
-        ``playground.map_worker.MapJobRunner``: ``start(job) -> id``, ``cancel()``, ``shutdown()``,
+        ``playground.workers.map_runner.MapRunner``: ``start(job) -> id``, ``cancel()``, ``shutdown()``,
         ``is_running()``, ``last_elapsed_s`` and the signals ``sigProgress(float)``, ``sigResult(object)``,
         ``sigFailed(str)``, ``sigBusy(bool)``.
     theme : Theme

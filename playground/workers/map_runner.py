@@ -1,4 +1,4 @@
-"""A :class:`MapRunner`: ``playground.map_worker.MapJobRunner``'s API and signals, its jobs run in a host child.
+"""A :class:`MapRunner`: runs the maps' jobs in a worker host child, with progress, result and cancel as Qt signals.
 
 The job is a picklable ``fn(progress=callable(frac), stop=callable() -> bool)`` (a ``functools.partial``
 of a module-level function), run as job kind "call" (``playground.workers.jobs_call``). Starting a

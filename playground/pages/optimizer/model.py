@@ -215,9 +215,14 @@ class OptimizerModel:
     def __eq__(self, other) -> bool:
         if not isinstance(other, OptimizerModel):
             return NotImplemented
-        return all(getattr(self, f.name) == getattr(other, f.name) for f in saved_fields())
+        return all(getattr(self, name) == getattr(other, name) for name in self.saved_fields())
 
     __hash__ = None
+
+    @classmethod
+    def saved_fields(cls, kind: str | None = None) -> tuple[str, ...]:
+        """Names of the fields a scene (``"scene"``), a session (``"session"``) or either saves."""
+        return _saved_names(kind)
 
     @contextlib.contextmanager
     def changes(self):
@@ -265,9 +270,8 @@ class OptimizerModel:
                 setattr(self, name, value)
 
 
-def saved_fields(kind: str | None = None) -> tuple:
-    """The dataclass fields saved in a scene (``kind="scene"``), a session, or either (None)."""
-    return tuple(f for f in dataclasses.fields(OptimizerModel)
+def _saved_names(kind: str | None = None) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(OptimizerModel)
                  if f.metadata.get("saved") and (kind is None or f.metadata["saved"] == kind))
 
 

@@ -334,8 +334,3 @@ class OptimizerPage(QWidget):
     def shown_surface(self):
         """The surface the surface view draws (None before the first)."""
         return self._shown
-
-
-
-# The registry's former path (tests/test_page_registry.py names it); the renderer lives in render.py.
-from playground.pages.optimizer.render import render_scene  # noqa: E402,F401

@@ -41,12 +41,12 @@ def make_curvature(theme) -> QWidget:
 
 
 def make_maps(theme) -> QWidget:
-    """The basin and hyperparameter maps (``widgets.maps_panel.MapsPanel``, jobs in worker threads)."""
+    """The basin and hyperparameter maps (``widgets.maps_panel.MapsPanel``), their jobs run in a worker host child."""
     try:
-        from playground.map_worker import MapJobRunner
+        from playground.workers.map_runner import MapRunner
         from widgets.maps_panel import MapsPanel
 
-        return MapsPanel(runner_factory=MapJobRunner, theme=theme)
+        return MapsPanel(runner_factory=MapRunner, theme=theme)
     except Exception as exc:  # noqa: BLE001
         log.exception("Basin and hyperparameter maps unavailable")
         return fallback(f"Basin and hyperparameter maps unavailable: {exc}")

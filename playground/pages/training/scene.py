@@ -110,7 +110,7 @@ def values_to_scene(values: dict, title: str = "", lesson: str = "", views=VIEWS
         "model": {"layers": list(v["layers"]),
                   "activation": v["activation"] if isinstance(v["activation"], str) else list(v["activation"]),
                   "batchnorm": v["batchnorm"] or "off", "init": v["init"]},
-        "regularization": {"l1": float(v["l1"]), "l2": float(v["l2"]), "weight_decay": float(v["weight_decay"] or 0.0),
+        "regularization": {"l1": float(v["l1"]), "l2": float(v["l2"]), "weight_decay": v["weight_decay"],
                            "dropout": v["dropout"] if isinstance(v["dropout"], (int, float)) else list(v["dropout"]),
                            "augment": v["augment"] or "", "early_stopping": int(v["early_stopping"] or 0)},
         "optimizer": {"name": v["optimizer"], "lr": float(v["lr"]), "batch_size": int(v["batch_size"] or 0),
@@ -119,6 +119,10 @@ def values_to_scene(values: dict, title: str = "", lesson: str = "", views=VIEWS
     }
     if v.get("data_seed") is not None:
         scene["data"]["data_seed"] = int(v["data_seed"])
+    if v["weight_decay"] is None:  # the optimizer's own default (adamw's is 0.01): not the same as 0
+        del scene["regularization"]["weight_decay"]
+    else:
+        scene["regularization"]["weight_decay"] = float(v["weight_decay"])
     if v.get("points") is not None and v["dataset"] == "user":
         scene["data"]["points"] = [list(p) for p in v["points"]]
         scene["data"]["dataset"] = "user"
