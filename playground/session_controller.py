@@ -61,7 +61,7 @@ class SessionController:
         half-way on bad input.
         """
         w = self.window
-        if session.get("theme"):
+        if session.get("theme") and session["theme"] != w.theme_name():  # a re-style costs a full relayout
             w.set_theme(session["theme"])
         for kind, state in session["pages"].items():
             page = w.pages.get(kind)

@@ -19,6 +19,7 @@ def _env(home: Path) -> dict:
 
 
 def _start(home: Path, scene: str, steps: int) -> tuple[subprocess.Popen, Path]:
+    home.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen([sys.executable, str(SCRIPT), scene, str(steps)], env=_env(home), cwd=str(home),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
@@ -27,7 +28,7 @@ def _start(home: Path, scene: str, steps: int) -> tuple[subprocess.Popen, Path]:
 
 
 def _steps(path: Path) -> int:
-    return tomllib.loads(path.read_text(encoding="utf-8"))["pages"]["optimizer"]["steps"]
+    return tomllib.loads(path.read_text(encoding="utf-8"))["pages"]["optimizer"]["scene"]["steps"]
 
 
 def test_a_killed_app_is_recovered_on_the_next_start(tmp_path):

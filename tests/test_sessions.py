@@ -65,10 +65,16 @@ def test_a_reopened_session_shows_the_same_picture(qtbot, tmp_path, name):
 
     pics = []
     path = tmp_path / "s.toml"
+    from playground.settings import settings
+
     for i in range(2):
+        # Both windows start alike: the first one's close remembers its page and geometry, and a window
+        # laid out at another size first places one curve's axis label 2 px off (an older layout quirk).
+        settings().remove("page")
+        settings().remove("geometry")
         w = MainWindow(theme="light")
         qtbot.addWidget(w)
-        w.resize(1280, 720)
+        w.resize(780, 560)  # within the offscreen screen (800x800): the session's size is not fitted down
         w.show()
         try:
             assert w.open_file(name if i == 0 else str(path), ask=False)
@@ -76,6 +82,7 @@ def test_a_reopened_session_shows_the_same_picture(qtbot, tmp_path, name):
             if hasattr(page, "wait_computed"):
                 assert page.wait_computed(30)
                 page.seek(page.model.steps)
+            page.grab()  # pyqtgraph sizes an axis to its tick text once painted (docs/traps.md): settle it
             qtbot.wait(300)
             if i == 0:
                 w.session.save(path)
@@ -84,7 +91,14 @@ def test_a_reopened_session_shows_the_same_picture(qtbot, tmp_path, name):
             w.shutdown()
             w.close()
     assert pics[0].shape == pics[1].shape
-    assert np.array_equal(pics[0], pics[1])
+    if not np.array_equal(pics[0], pics[1]):
+        from PIL import Image
+
+        rows, cols = np.nonzero((pics[0] != pics[1]))
+        Image.fromarray(pics[0].reshape(pics[0].shape[0], -1, 4)[..., [2, 1, 0]]).save(tmp_path / "a.png")
+        Image.fromarray(pics[1].reshape(pics[1].shape[0], -1, 4)[..., [2, 1, 0]]).save(tmp_path / "b.png")
+        raise AssertionError(f"{len(rows)} bytes differ, rows {rows.min()}-{rows.max()}, byte columns "
+                             f"{cols.min()}-{cols.max()}; pictures in {tmp_path}")
 
 
 def _valid_text(window) -> str:
@@ -110,15 +124,15 @@ def test_bad_session_files_each_get_their_message_and_nothing_changes(window, tm
     data = tomllib.loads(good)
     _refused(window, tmp_path, good.replace('version = 1', 'version = 9'), "newer version of the app")
     _refused(window, tmp_path, good.replace('kind = "session"', 'kind = "sesion"'), "'kind'")
-    _refused(window, tmp_path, good + "\nextra = 1\n", "unknown key 'extra'")
-    opt = good.replace(f'optimizer = "{data["pages"]["optimizer"]["racers"][0]["optimizer"]}"',
+    _refused(window, tmp_path, "extra = 1\n" + good, "unknown key 'extra'")
+    opt = good.replace(f'optimizer = "{data["pages"]["optimizer"]["scene"]["racers"][0]["optimizer"]}"',
                        'optimizer = "adamm"', 1)
     assert opt != good
     _refused(window, tmp_path, opt, "adamm")
-    surf = good.replace(f'surface = "{data["pages"]["optimizer"]["surface"]}"', 'surface = "valey"', 1)
+    surf = good.replace(f'surface = "{data["pages"]["optimizer"]["scene"]["surface"]}"', 'surface = "valey"', 1)
     assert surf != good
     _refused(window, tmp_path, surf, "valey")
-    ds = good.replace(f'dataset = "{data["pages"]["training"]["dataset"]}"', 'dataset = "mons"', 1)
+    ds = good.replace(f'dataset = "{data["pages"]["training"]["scene"]["data"]["dataset"]}"', 'dataset = "mons"', 1)
     assert ds != good
     _refused(window, tmp_path, ds, "mons")
     _refused(window, tmp_path, "x" * (sessions.MAX_SESSION_BYTES + 10), "larger than any real")
