@@ -32,14 +32,15 @@ def needs_closure(name: str) -> bool:
     return optimizer_info(name).needs_closure
 
 
-def textbook_source(names) -> str:
-    """The embedded source of the lecture-form optimizers in ``names`` ('' when none is one)."""
-    classes = sorted({TEXTBOOK_CLASSES[optimizer_info(n).name] for n in names if is_textbook(n)},
-                     key=lambda c: c.__name__)
-    if not classes:
+def textbook_source(names, base: bool = False) -> str:
+    """The embedded source of the lecture-form optimizers in ``names`` ('' when none is one and not ``base``);
+    ``base``: the shared base class and helpers even when ``names`` has none (Newton builds on them)."""
+    classes = sorted({TEXTBOOK_CLASSES[optimizer_info(n).name] for n in names
+                      if is_textbook(n) and optimizer_info(n).name in TEXTBOOK_CLASSES}, key=lambda c: c.__name__)
+    if not classes and not base:
         return ""
     parts = [source_of(textbook_base._check), source_of(textbook_base._betas),
-             source_of(textbook_base._call_closure), source_of(textbook_base.ElementwiseOptimizer),
+             source_of(textbook_base._call_closure), source_of(textbook_base.TextbookOptimizer),
              source_of(textbook._momentum_defaults)]
     parts += [source_of(c) for c in classes]
     return "\n\n".join(parts)

@@ -213,11 +213,9 @@ What differs from the app:
     if textbook or newton:
         from core.optim import textbook_newton
 
-        from core.optim import textbook_base
-
+        # Newton shares the lecture forms' base class (core.optim.textbook_base.TextbookOptimizer).
         parts.append(section("Lecture-form optimizers (embedded from core.optim.textbook)"))
-        parts.append(optimizer_code.textbook_source(textbook) if textbook else
-                     "\n\n".join([source_of(textbook_base._check), source_of(textbook_base._call_closure)]))
+        parts.append(optimizer_code.textbook_source(textbook, base=True))
         if newton:
             parts.append(source_of(textbook_newton.Newton))
     if any(schedule_code.uses_onecycle(s) for s in schedules):
