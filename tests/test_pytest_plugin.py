@@ -23,6 +23,12 @@ import PIL.Image  # noqa: F401
 import PySide6.QtWidgets  # noqa: F401
 import pyqtgraph  # noqa: F401
 import pytestqt.plugin  # noqa: F401
+import contourpy  # noqa: F401
+import torch  # noqa: F401
+
+import playground.pages.optimizer.page  # noqa: F401
+import playground.pages.training.page  # noqa: F401
+import playground.scripting  # noqa: F401
 
 import playground.golden as g
 import playground.pytest_plugin as plugin

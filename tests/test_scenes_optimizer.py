@@ -102,3 +102,12 @@ def test_decoy_scene_shows_its_claim():
     for dx, dy in ((-0.2, -0.2), (0.2, 0.2), (0.2, -0.2), (-0.2, 0.2)):
         _, near = _scene_runs("decoy-minimum", (-3.5 + dx, 3.0 + dy))
         assert (near["GD"].outcome, near["momentum 0.9"].outcome, near["Adam"].outcome) == ("min1", "min0", "min1")
+
+
+def test_unlabelled_racers_of_one_optimizer_get_distinct_labels():
+    scene = scene_optimizer.validate({"surface": "bowl", "racers": [
+        {"optimizer": "sgd"}, {"optimizer": "sgd", "hparams": {"momentum": 0.9}}, {"optimizer": "adam"},
+        {"optimizer": "sgd", "label": "sgd 2"}, {"optimizer": "sgd"}]})
+    assert [r["label"] for r in scene["racers"]] == ["sgd", "sgd 3", "adam", "sgd 2", "sgd 4"]
+    again = scene_optimizer.validate(scene)  # a saved scene keeps them
+    assert [r["label"] for r in again["racers"]] == ["sgd", "sgd 3", "adam", "sgd 2", "sgd 4"]

@@ -131,6 +131,20 @@ def validate_racer(r, where: str = "racer") -> dict:
     return out
 
 
+def _distinct_default_labels(given: list, racers: list) -> None:
+    """Racers without a label of their own are called after their optimizer; two of one optimizer become
+    "sgd" and "sgd 2", so a legend and ``Results.racer(label)`` tell them apart (given labels stay)."""
+    taken = {r["label"] for g, r in zip(given, racers) if isinstance(g, dict) and g.get("label")}
+    for g, r in zip(given, racers):
+        if isinstance(g, dict) and g.get("label"):
+            continue
+        label, k = r["label"], 2
+        while label in taken:
+            label, k = f"{r['label']} {k}", k + 1
+        r["label"] = label
+        taken.add(label)
+
+
 def validate(scene: dict) -> dict:
     """Check an optimizer scene and return it normalized (defaults filled in).
 
@@ -163,6 +177,7 @@ def validate(scene: dict) -> dict:
     if len(racers) > MAX_RACERS:
         raise ValueError(f"racers: at most {MAX_RACERS}, got {len(racers)}")
     out["racers"] = [validate_racer(r, f"racers[{i}]") for i, r in enumerate(racers)]
+    _distinct_default_labels(racers, out["racers"])
     start = scene.get("start", list(surf.start))
     if not isinstance(start, (list, tuple)) or len(start) != 2:
         raise ValueError(f"start must be [x, y], got {start!r}")
