@@ -46,7 +46,7 @@ def test_theme_and_page_remembered(qtbot):
     again = MainWindow()
     qtbot.addWidget(again)
     try:
-        assert again._theme.name == "dark"
+        assert again.theme_name() == "dark"
         assert again.tabs.currentWidget() is again.pages["training"]
     finally:
         again.set_theme("light")
