@@ -116,8 +116,7 @@ def race(app, page, seconds_cap: float, speed: int) -> dict:
     probe.timeout.connect(on_probe)
     page.model.speed = speed
     computing = not page.race.all_done()
-    proc = getattr(page.race.process, "_proc", None)  # the racer host's child (no public pid yet)
-    pid = proc.pid if proc is not None else None
+    pid = page.race.process.pid if page.race.process is not None else None  # the racer host's child
     load = OtherLoad([pid] if pid else [])
     cpu0, child0 = sum(os.times()[:2]), (_cpu_seconds(pid) if pid else 0.0)
     app.installEventFilter(paints)

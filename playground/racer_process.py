@@ -113,10 +113,6 @@ class RacerProcess:
         """The child's process id (None while there is none)."""
         return self.host.pid
 
-    @property
-    def _proc(self):  # bench/ scripts read the child's process through this name
-        return self.host._proc
-
     def shutdown(self, timeout: float = 1.0) -> None:
         """End the subprocess: ask it to quit, then terminate it (safe to call twice)."""
         self._job = None

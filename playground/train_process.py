@@ -62,10 +62,6 @@ class TrainProcess:
         """True while the child process exists."""
         return self.host.alive
 
-    @property
-    def _proc(self):  # bench/ scripts read the child's process through this name
-        return self.host._proc
-
     # -- lifecycle -------------------------------------------------------------
     def close(self, timeout: float = 2.0) -> None:
         """End the subprocess: ask it to quit (which ends the run), then terminate."""
