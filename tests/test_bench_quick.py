@@ -54,3 +54,11 @@ def test_drawing_bench_quick():
     ratios = re.findall(r"  ([\d.]+)x$", out, flags=re.MULTILINE)
     assert len(ratios) == 7, out  # every row measured both ways (the rng and norm rows also check they agree)
     assert "other load:" in out
+
+
+def test_memory_bench_quick():
+    out = _bench("bench_memory.py")
+    rows = re.findall(r"^\s+(\S.*?)\s+pid\s+\d+\s+(\d+) MiB", out, re.M)
+    names = [name for name, _ in rows]
+    assert names[0].startswith("window") and any("trainer" in n for n in names), out
+    assert all(int(kib) > 0 for _, kib in rows), out  # every process's PSS was read
