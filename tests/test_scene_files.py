@@ -40,18 +40,23 @@ def _page_for(kind, qtbot):
 
 
 @pytest.mark.parametrize("name", scenes.list_scenes())
-def test_every_bundled_scene_round_trips_through_a_page_and_a_file(name, qtbot, tmp_path):
-    """Open, save as a scene, open in a fresh page: the fresh page holds the same set-up."""
-    scene = scenes.load_scene(name)
-    first = _page_for(scene["page"], qtbot)
-    first.load_scene(scene)
-    saved = first.scene()
-    path = tmp_path / f"{name}.toml"
-    scenes.save_scene(saved, path)
-    second = _page_for(scene["page"], qtbot)
-    second.load_scene(scenes.load_scene(str(path)))
-    again = second.scene()
-    first.shutdown()
-    second.shutdown()
-    assert scenes.parse_scene(scenes.tomli_w.dumps(scenes._drop_none(again))) == \
-        scenes.parse_scene(scenes.tomli_w.dumps(scenes._drop_none(saved)))
+def test_every_bundled_scene_round_trips_through_a_window_and_a_file(name, qtbot, tmp_path):
+    """Open in a window, save as a scene, open the file in a new window: the two page models are equal."""
+    from playground.main_window import MainWindow
+
+    first = MainWindow(theme="light")
+    qtbot.addWidget(first)
+    second = MainWindow(theme="light")
+    qtbot.addWidget(second)
+    try:
+        assert first.open_file(name, ask=False)
+        kind = first.current_kind()
+        path = tmp_path / f"{name}.toml"
+        scenes.save_scene(first.pages[kind].scene(), path)
+        assert second.open_file(str(path), ask=False)
+        assert second.current_kind() == kind
+        assert second.pages[kind].model == first.pages[kind].model
+        assert second.pages[kind].model.to_scene() == first.pages[kind].model.to_scene()
+    finally:
+        first.shutdown()
+        second.shutdown()
