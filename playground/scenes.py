@@ -95,15 +95,15 @@ def save_scene(scene: dict, path: str | Path) -> None:
     """Write ``scene`` as TOML (validated first, so a saved file always reopens)."""
     scene = {"kind": "scene", **{k: v for k, v in scene.items() if k != "kind"}}
     scene.setdefault("version", SCENE_VERSION)
-    text = tomli_w.dumps(_drop_none(scene))
+    text = tomli_w.dumps(drop_none(scene))
     parse_scene(text, str(path))
     Path(path).write_text(text, encoding="utf-8")
 
 
-def _drop_none(obj):
+def drop_none(obj):
     """TOML has no null: drop None values recursively."""
     if isinstance(obj, dict):
-        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+        return {k: drop_none(v) for k, v in obj.items() if v is not None}
     if isinstance(obj, (list, tuple)):
-        return [_drop_none(v) for v in obj if v is not None]
+        return [drop_none(v) for v in obj if v is not None]
     return obj

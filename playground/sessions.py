@@ -32,6 +32,7 @@ from pathlib import Path
 import tomli_w
 
 from playground.pages import PAGE_KINDS, page_kind
+from playground.scenes import drop_none
 
 SESSION_VERSION = 1
 #: Larger than any real session: eight racers and a few thousand drawn points are tens of kB.
@@ -40,21 +41,12 @@ _TOP = ("kind", "version", "saved", "page", "theme", "window", "pages")
 _WINDOW = ("width", "height", "maximized", "x", "y")
 
 
-def _drop_none(obj):
-    """TOML has no null: drop None values recursively."""
-    if isinstance(obj, dict):
-        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
-    if isinstance(obj, (list, tuple)):
-        return [_drop_none(v) for v in obj if v is not None]
-    return obj
-
-
 def session_text(session: dict) -> str:
     """The TOML text of a session dict (``kind``, ``version`` and ``saved`` filled in)."""
     out = {"kind": "session", "version": SESSION_VERSION,
            "saved": _dt.datetime.now().replace(microsecond=0).isoformat()}
     out.update({k: v for k, v in session.items() if k not in ("kind", "version", "saved")})
-    return tomli_w.dumps(_drop_none(out))
+    return tomli_w.dumps(drop_none(out))
 
 
 def parse_session(text: str, source: str = "<session>") -> dict:
