@@ -150,3 +150,15 @@ def pytest_sessionfinish(session, exitstatus):
         session.config.pluginmanager.get_plugin("terminalreporter").write_line(
             f"FAILED: tests wrote into HOME ({TEST_HOME}): {', '.join(written[:10])}", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _fresh_window_settings():
+    """Each test's windows start as on a first run: a window closed by an earlier test (qtbot closes them)
+    remembered its geometry and page, and a window first laid out at another size differs by a few pixels."""
+    from playground.settings import settings
+
+    st = settings()
+    for key in ("geometry", "page"):
+        st.remove(key)
+    yield
