@@ -62,18 +62,6 @@ def loss_and_accuracy(logits, t):
     return loss, acc
 
 
-def penalty(model, l1, l2, include_l1=True):
-    """l1 * sum|w| + (l2 / 2) * sum w^2 over the Linear weights (core.training.penalties.penalty)."""
-    total = torch.zeros(())
-    for layer in model.linears():
-        W = layer.weight
-        if l1 and include_l1:
-            total = total + l1 * W.abs().sum()
-        if l2:
-            total = total + 0.5 * l2 * (W * W).sum()
-    return total
-
-
 def num(v):
     """JSON has no NaN: a non-finite float is printed as null (playground.cli_train._num)."""
     return v if v is None or (isinstance(v, float) and math.isfinite(v)) or isinstance(v, int) else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.training import augment, data, model, streams, trainer
+from core.training import augment, data, model, penalties, streams, trainer
 from core.training.augment import parse_augment
 from core.training.config import RELU_FAMILY, TrainConfig, parse_activation, parse_init, per_layer
 from core.training.init import _leaky_slope
@@ -304,6 +304,7 @@ def training_script(name: str, scene: dict, config: TrainConfig, file_name: str 
              section("Targets and batches"), _targets(loss, ops),
              section("The network"), _model(c, loss),
              section("Optimizer and learning-rate schedule"), _optimizer(c),
-             section("Metrics (as core.training.trainer reports them)"), METRICS.strip() + "\n",
+             section("Metrics (as core.training.trainer reports them)"), source_of(penalties.penalty),
+             METRICS.strip() + "\n",
              section("The loop (core.training.trainer._Run.run)"), LOOP.strip() + "\n"]
     return tidy("".join(p if p.endswith("\n") else p + "\n" for p in parts))
