@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -84,7 +86,9 @@ def _freeze(v):
 
 
 def _group_key(c: TrainConfig) -> tuple:
-    key = [(f.name, _freeze(getattr(c, f.name))) for f in dataclasses.fields(c) if f.name not in _PER_ROW]
+    normalized = ("optimizer", "batch_size", "last_batch")  # appended below in their normal form
+    key = [(f.name, _freeze(getattr(c, f.name))) for f in dataclasses.fields(c)
+           if f.name not in _PER_ROW and f.name not in normalized]
     key.append(("data_seed", c.seed if c.data_seed is None else c.data_seed))  # same points, same split
     key.append(("optimizer", c.optimizer.strip().lower()))
     key.append(("batch_size", int(c.batch_size or 0)))
@@ -162,7 +166,7 @@ def train_batched(configs: Sequence[TrainConfig], stop_event=None, on_epoch: OnE
         if len(group) == 1:
             results[group[0]] = _train_alone(configs, group[0], stop_event, on_epoch, evaluate_test)
         else:
-            out = _Group(configs, group, evaluate_test).run(stop_event, on_epoch)
+            out = _Group(configs, group, evaluate_test).run(stop_event, on_epoch, len(configs))
             for i, ms in zip(group, out):
                 results[i] = ms
     return results  # type: ignore[return-value]
@@ -286,7 +290,7 @@ class _Group:
         if key not in cache:
             seq = [row.lr_at(0)]
             for _ in range(int(c.epochs) * self.spe):
-                row.sched.step()
+                _schedule_step(row.sched)
                 seq.append(float(row.opt.param_groups[0]["lr"]))
             cache[key] = np.asarray(seq, np.float64)
         return cache[key]
@@ -498,7 +502,7 @@ class _Group:
             if self.epoch > 0 and m.train_loss is not None and not math.isfinite(m.train_loss):
                 nan_pos.append(p)  # train() reports this epoch, then stops: no schedule step, no best
                 continue
-            if r.sched is not None and r.config.schedule_per == "epoch":
+            if self.epoch > 0 and r.sched is not None and r.config.schedule_per == "epoch":
                 _schedule_step(r.sched, m.val_loss if m.val_loss is not None else m.train_loss)
             value = self._early_value(r, m)
             if value is not None and (r.best is None or value < r.best):
@@ -519,11 +523,10 @@ class _Group:
         self._keep_rows([p for p in range(len(self.rows)) if p not in ended])
 
     # ----------------------------------------------------------------- the loop
-    def run(self, stop_event, on_epoch: OnEpoch | None) -> list[list[Metrics]]:
-        """Train every row; returns each row's reports, in group order."""
+    def run(self, stop_event, on_epoch: OnEpoch | None, n_configs: int) -> list[list[Metrics]]:
+        """Train every row; returns each row's reports, in group order (``n_configs``: on_epoch's list length)."""
         self.t_start = time.perf_counter()
         everyone = list(self.rows)
-        n_configs = max(r.index for r in everyone) + 1
         d = self.data
         view = DataView(X=dict(d.X_raw), y=dict(d.y), task=d.task, n_classes=d.n_classes,
                         features=d.features, extent=d.extent)
@@ -550,9 +553,13 @@ class _Group:
         return [r.reports for r in everyone]
 
 
-def _schedule_step(sched, metric: float | None) -> None:
+def _schedule_step(sched, metric: float | None = None) -> None:
     """The trainer's ``_schedule_step`` without a hand factor: the metric when it is finite."""
-    if metric is not None and math.isfinite(metric):
-        sched.step(metric)
-    else:
-        sched.step()
+    with warnings.catch_warnings():
+        # The configuration's torch optimizer only carries the lr (the rows step elsewhere), so
+        # torch would warn that the schedule steps before the optimizer ever did.
+        warnings.filterwarnings("ignore", message=re.escape("Detected call of `lr_scheduler.step()` before"))
+        if metric is not None and math.isfinite(metric):
+            sched.step(metric)
+        else:
+            sched.step()
