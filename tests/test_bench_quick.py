@@ -62,3 +62,12 @@ def test_memory_bench_quick():
     names = [name for name, _ in rows]
     assert names[0].startswith("window") and any("trainer" in n for n in names), out
     assert all(int(kib) > 0 for _, kib in rows), out  # every process's PSS was read
+
+
+def test_search_batched_bench_quick():
+    out = _bench("bench_search_batched.py")
+    ratio = float(re.search(r"ratio:\s+([\d.]+)x", out).group(1))
+    assert ratio > 1.0, out  # one stacked model beats the same trainings in turn at all
+    diff = float(re.search(r"max relative difference ([\d.e+-]+)", out).group(1))
+    assert diff <= 1e-5, out  # and both sides trained the same networks
+    assert re.search(r"load average [\d.]+", out) and "other load" in out, out
