@@ -39,9 +39,9 @@ def register(sub) -> None:
 
     kinds = ", ".join(pk.kind for pk in PAGE_KINDS)
     p = sub.add_parser("render", help="render a scene's or a session's page, or one part, to PNG or SVG, offscreen",
-                       description="Run a scene or a session's page offscreen (N steps or N epochs) and save "
+                       description="Run a scene or a session's page offscreen (N steps or N epochs) and save\n"
                                    "the page, or one named part of it, as an exactly WxH PNG or as an SVG.",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=parts_help() + EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scene", metavar="SCENE_OR_SESSION",
                    help="a bundled scene's name, a scene .toml file, or a session .toml file")
     p.add_argument("--out", required=True, metavar="FILE.png|FILE.svg", help="where to write the picture")
@@ -150,6 +150,16 @@ def page_source(name_or_path: str, page: str | None = None) -> PageSource:
         raise ValueError(f"--page {page}: {doc.source} is a scene of the {kind} page; a scene holds one page "
                          "(leave out --page, or give a session file)")
     return PageSource(kind, doc.data, None, doc.data.get("theme"), doc.source)
+
+
+def parts_help() -> str:
+    """The ``parts:`` paragraph of ``render --help``, from the scripting API's table."""
+    import textwrap
+
+    from playground.scripting import PARTS
+
+    text = "parts: " + "; ".join(f"the {kind} page's {', '.join(names)}" for kind, names in PARTS.items()) + "."
+    return textwrap.fill(text, 100, subsequent_indent="  ") + "\n"
 
 
 def part_names(kind: str) -> dict:
