@@ -20,9 +20,9 @@ from pathlib import Path
 FORMATS = (".png", ".svg")
 
 EPILOG = """\
-sizes: --size is the size of the image. A whole page is laid out at that size; with --part the part
-  is laid out alone at that size (a PNG is exactly WxH pixels, device pixel ratio 1; an SVG's width
-  and height are W and H).
+sizes: --size is the size of the image: a PNG is exactly WxH pixels (device pixel ratio 1), an SVG's
+  width and height are W and H. A whole page is laid out at that size; with --part the part is laid
+  out alone at that size (a panel that needs more room gets its minimum size and is cut at WxH).
 svg: an SVG holds the plots of one part, as vectors, at their places in the part (pyqtgraph's
   SVGExporter); the Qt widgets around them (labels, buttons) are not in it. --out FILE.svg therefore
   needs --part NAME of a part with a plot, and names those parts when it is missing or has none:
@@ -234,11 +234,20 @@ def laid_out_alone(widget, size: tuple[int, int]):
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from PySide6.QtWidgets import QScrollArea
+
     parent = widget.parentWidget()
-    limits = widget.minimumSize(), widget.maximumSize()
+    scroll = parent.parentWidget() if parent is not None else None
+    if isinstance(scroll, QScrollArea) and scroll.widget() is widget:
+        scroll.takeWidget()  # else the scroll area sizes it back to its viewport on every resize
+    else:
+        scroll = None
     widget.setParent(None)
     widget.setAttribute(Qt.WA_DontShowOnScreen, True)
-    widget.setFixedSize(*size)  # over its layout's minimum too: a panel's rows are cut rather than the image grown
+    # A part whose layout needs more than WxH gets its minimum size and the picture is cut at WxH
+    # (squeezed under it, the racer panel's rows overlap).
+    hint = widget.minimumSizeHint()
+    widget.resize(max(size[0], hint.width()), max(size[1], hint.height()))
     widget.show()
     if widget.layout() is not None:
         widget.layout().activate()
@@ -248,9 +257,10 @@ def laid_out_alone(widget, size: tuple[int, int]):
         yield widget
     finally:
         widget.hide()
-        widget.setMinimumSize(limits[0])
-        widget.setMaximumSize(limits[1])
-        widget.setParent(parent)
+        if scroll is not None:
+            scroll.setWidget(widget)
+        else:
+            widget.setParent(parent)
 
 
 def widget_image(widget, background: str, size: tuple[int, int] | None = None):
