@@ -1,17 +1,24 @@
-"""``optimizer-playground animate SCENE --steps N | --epochs N --out FILE.gif|FILE.mp4``: a scene as an animation."""
+"""``optimizer-playground animate SCENE_OR_SESSION --steps N | --epochs N --out FILE.gif|FILE.mp4``: a page as an animation.
+
+A session file gives its current page's scene (or ``--page``'s) and its theme, as ``render`` reads it
+(:func:`playground.cli_render.page_source`).
+"""
 from __future__ import annotations
 
 import os
 import sys
-import tomllib
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "animate", help="animate a scene as a GIF or an MP4, offscreen",
         description="Race an optimizer scene for N steps, or train a training scene for N epochs, offscreen, "
-                    "and save the page as it goes as an animated GIF (Pillow) or an MP4 (the [video] extra).")
-    p.add_argument("scene", help="a bundled scene name or a path to a scene .toml file")
+                    "and save the page as it goes as an animated GIF (Pillow) or an MP4 (the [video] extra). "
+                    "A session file animates its current page's scene (or --page's), in its theme.")
+    p.add_argument("scene", metavar="SCENE_OR_SESSION",
+                   help="a bundled scene's name, a scene .toml file, or a session .toml file (its page's scene)")
+    p.add_argument("--page", default=None, metavar="KIND",
+                   help="a session's page to animate (default: its current page); for a scene, its own page")
     p.add_argument("--out", required=True, metavar="FILE.gif|FILE.mp4", help="where to write the animation")
     p.add_argument("--steps", type=int, default=None, metavar="N",
                    help="optimizer scenes: steps to race (default: the scene's)")
@@ -30,29 +37,14 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _refuse_session(path: str) -> None:
-    """One line for a session file (animating one comes with the sessions' scripting support)."""
-    if not os.path.isfile(path):
-        return
-    try:
-        with open(path, "rb") as fh:
-            kind = tomllib.load(fh).get("kind")
-    except (OSError, tomllib.TOMLDecodeError):
-        return  # load_scene says what is wrong with it
-    if kind == "session":
-        raise ValueError(f"{path}: animating a session file is not supported yet; give a scene name or scene file")
-
-
 def run(args) -> int:
-    from playground import scenes
-    from playground.cli_render import close_app, parse_size, quiet_offscreen_noise
+    from playground.cli_render import close_app, page_source, parse_size, quiet_offscreen_noise
     from playground.exports.animation import AnimationSpec, export_animation
 
     size = parse_size(args.size)
-    _refuse_session(args.scene)
-    scene = scenes.load_scene(args.scene)  # ValueError names the bundled scenes
-    spec = AnimationSpec.for_scene(scene, args.out, steps=args.steps, epochs=args.epochs, frames=args.frames,
-                                   every=args.every, fps=args.fps, size=size, theme=args.theme)
+    src = page_source(args.scene, args.page)  # ValueError names the bundled scenes, the file, the page
+    spec = AnimationSpec.for_scene(src.scene, args.out, steps=args.steps, epochs=args.epochs, frames=args.frames,
+                                   every=args.every, fps=args.fps, size=size, theme=args.theme or src.theme)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
     from playground.app import make_app
 

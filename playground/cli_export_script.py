@@ -1,4 +1,7 @@
-"""``optimizer-playground export-script SCENE --out run.py``: a scene as a standalone PyTorch program.
+"""``optimizer-playground export-script SCENE_OR_SESSION --out run.py``: a page as a standalone PyTorch program.
+
+A session file gives its current page's scene (or ``--page``'s), as ``render`` reads it
+(:func:`playground.cli_render.page_source`).
 
 The program imports torch and numpy only. For a training scene it prints the JSON lines of
 ``optimizer-playground train``; for an optimizer scene it writes the racers' trajectories as CSV
@@ -15,8 +18,12 @@ def register(sub) -> None:
     p = sub.add_parser("export-script", help="write a scene as a standalone PyTorch script",
                        description="Write a standalone Python program (torch and numpy only) that reproduces "
                                    "the scene: a training run printing `train`'s JSON lines, or the racers of "
-                                   "an optimizer scene writing their trajectories as CSV.")
-    p.add_argument("scene", metavar="SCENE", help="a bundled scene's name or a scene file")
+                                   "an optimizer scene writing their trajectories as CSV. A session file exports its "
+                                   "current page's scene (or --page's).")
+    p.add_argument("scene", metavar="SCENE_OR_SESSION",
+                   help="a bundled scene's name, a scene file, or a session file (its page's scene)")
+    p.add_argument("--page", default=None, metavar="KIND",
+                   help="a session's page to export (default: its current page); for a scene, its own page")
     p.add_argument("--out", required=True, metavar="FILE.py", help="the script to write")
     p.add_argument("--epochs", type=int, default=None, help="training scenes: epochs instead of the scene's")
     p.add_argument("--steps", type=int, default=None, help="optimizer scenes: steps instead of the scene's")
@@ -40,11 +47,14 @@ def _check_out(out: str) -> Path:
 
 
 def run(args) -> int:
-    from playground.exports.pytorch_script import export_script
+    from playground.cli_render import page_source
+    from playground.exports.pytorch_script import scene_script
 
     path = _check_out(args.out)
-    text = export_script(args.scene, epochs=args.epochs, steps=args.steps, file_name=path.name,
-                         per_racer=args.per_racer)
+    src = page_source(args.scene, args.page)  # ValueError names the bundled scenes, the file, the page
+    name = args.scene if src.state is None else f"{args.scene} ({src.kind} page)"
+    text = scene_script(src.scene, name, epochs=args.epochs, steps=args.steps, file_name=path.name,
+                        per_racer=args.per_racer)
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:

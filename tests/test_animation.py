@@ -255,12 +255,13 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, args, words):
     assert not list(tmp_path.iterdir())
 
 
-def test_cli_refuses_a_session_file_in_one_line(tmp_path, capsys):
+def test_cli_refuses_a_broken_session_file_in_one_line(tmp_path, capsys):
+    """A session is animated from its page's scene (tests/test_cli_render_sessions.py); a broken one is one line."""
     session = tmp_path / "lesson.toml"
     session.write_text('kind = "session"\nversion = 1\n', encoding="utf-8")
     assert cli.main(["animate", str(session), "--out", str(tmp_path / "x.gif")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "session file is not supported yet" in err
+    assert err.count("\n") == 1 and "'pages' must be a table" in err
 
 
 def test_cli_animate_writes_the_gif_and_exits_0(tmp_path):

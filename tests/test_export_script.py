@@ -288,7 +288,8 @@ def test_same_lines_as_the_train_command(exported, capsys):
     (["export-script", "train-dropout", "--out", "{tmp}/run.txt"], "must be a .py file"),
     (["export-script", "train-dropout", "--out", "{tmp}/missing/run.py"], "does not exist"),
     (["export-script", "train-dropout", "--out", "/sys/run.py"], "cannot write"),  # even for root
-    (["export-script", "{tmp}/session.toml", "--out", "{tmp}/run.py"], "a session file"),
+    (["export-script", "{tmp}/session.toml", "--out", "{tmp}/run.py"], "'pages' must be a table"),  # broken session
+    (["export-script", "train-dropout", "--page", "optimizer", "--out", "{tmp}/run.py"], "--page optimizer:"),
     (["export-script", "train-dropout", "--out", "{tmp}/run.py", "--epochs", "0"], "--epochs must be at least 1"),
     (["export-script", "train-dropout", "--out", "{tmp}/run.py", "--steps", "5"], "--steps and --per-racer are for"),
     (["export-script", "saddle-escape", "--out", "{tmp}/run.py", "--epochs", "5"], "--epochs is for training"),

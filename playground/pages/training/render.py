@@ -1,6 +1,12 @@
-"""The training page headless: train a scene in this thread and draw the page into a QImage."""
+"""The training page headless: train a scene in this thread and draw the page into a QImage.
+
+:func:`offscreen_page` builds the page offscreen from a scene or a session's page state and
+:func:`run_page` trains it; :func:`render_scene` is the two plus a picture of the whole page.
+``render --part`` and ``--out FILE.svg`` use the first two and take the picture themselves.
+"""
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from PySide6.QtCore import Qt
@@ -48,6 +54,57 @@ def render_image(page, width: int, height: int) -> QImage:
     return image
 
 
+@contextlib.contextmanager
+def offscreen_page(scene: dict | None = None, size=(1280, 720), theme: Theme | str = LIGHT,
+                   state: dict | None = None):
+    """The training page, offscreen, laid out at ``size``, set up from ``scene`` or ``state``.
+
+    Parameters
+    ----------
+    scene : dict, optional
+        A validated training scene.
+    size : (int, int)
+        Width and height of the page in pixels.
+    theme : Theme or str
+        Theme or its name.
+    state : dict, optional
+        A session's ``[pages.training]`` table (``TrainingModel.state()``), instead of ``scene``: its
+        view settings (x axis, log scale, test curves) too.
+
+    Yields
+    ------
+    TrainingPage
+        Not trained yet (:func:`run_page` trains it); shut down and deleted on leaving.
+    """
+    from playground.pages.training.page import TrainingPage
+
+    if (scene is None) == (state is None):
+        raise ValueError("give a scene or a session page's state, not both")
+    if isinstance(theme, str):
+        theme = get_theme(theme)
+    w, h = int(size[0]), int(size[1])
+    page = TrainingPage(theme=theme)
+    try:
+        page.setAttribute(Qt.WA_DontShowOnScreen, True)
+        page.resize(w, h)
+        if state is not None:
+            page.model.set_state(state)
+        else:
+            page.load_scene(scene)
+        page.show()
+        yield page
+    finally:
+        page.shutdown()
+        page.hide()
+        page.deleteLater()
+
+
+def run_page(page, steps: int | None = None, epochs: int | None = None) -> None:
+    """Train ``page`` in this thread for ``epochs`` (default: its settings') or until step ``steps``, and draw it."""
+    train_synchronously(page, epochs=epochs, steps=steps)
+    QApplication.processEvents()
+
+
 def render_scene(scene: dict, size=(1280, 720), theme: Theme | str = LIGHT, steps: int | None = None,
                  epochs: int | None = None) -> QImage:
     """Train a training scene headless and return a picture of the page.
@@ -67,21 +124,11 @@ def render_scene(scene: dict, size=(1280, 720), theme: Theme | str = LIGHT, step
     -------
     QImage
     """
-    from playground.pages.training.page import TrainingPage
+    with offscreen_page(scene, size, theme) as page:
+        run_page(page, steps=steps, epochs=epochs)
+        return render_image(page, int(size[0]), int(size[1]))
 
-    if isinstance(theme, str):
-        theme = get_theme(theme)
-    w, h = int(size[0]), int(size[1])
-    page = TrainingPage(theme=theme)
-    try:
-        page.setAttribute(Qt.WA_DontShowOnScreen, True)
-        page.resize(w, h)
-        page.load_scene(scene)
-        page.show()
-        train_synchronously(page, epochs=epochs, steps=steps)
-        QApplication.processEvents()
-        return render_image(page, w, h)
-    finally:
-        page.shutdown()
-        page.hide()
-        page.deleteLater()
+
+def page_image(page, size) -> QImage:
+    """``page`` drawn into an exactly ``size`` QImage (device pixel ratio 1)."""
+    return render_image(page, int(size[0]), int(size[1]))
