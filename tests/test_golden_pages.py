@@ -12,6 +12,8 @@ are on, and a page here has no window status bar); the surfaces are float64 nump
 fixed number of epochs with the scene's seed. Torch's float32 kernels may round differently on another
 CPU family (AVX-512 against AVX2), which would move a curve by a fraction of a pixel: CI runs on
 machines of the kind the golden files were made on, so the default stays, and a mismatch there is news.
+The text is DejaVu Sans: the pictures were checked identical with only fonts-dejavu-core (what .ci/run
+installs) and with fonts-dejavu-extra too (its oblique and condensed faces are not used).
 """
 from __future__ import annotations
 
