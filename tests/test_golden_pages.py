@@ -19,6 +19,13 @@ from __future__ import annotations
 
 import pytest
 
+from playground.warmup import warm_up
+
+# Torch's lazy imports (torch._dynamo, sympy) at collection: a pytester test in the same run
+# (tests/test_pytest_plugin.py) drops every module its inner runs imported first, and this file's first
+# optimizer step then imported them again and failed ("Only a single TORCH_LIBRARY ...").
+warm_up()
+
 WIDTH, HEIGHT = 1280, 720
 
 
@@ -68,3 +75,24 @@ def test_bundled_scenes(playground, golden, scene, run, side_tab):
     else:
         assert len(res.rows) == run["epochs"] + 1
     golden(playground.grab(), f"scene-{scene}")
+
+
+@pytest.fixture
+def remembered_speed():
+    """The desktop app remembers a training speed, as after a user chose "10 epochs/s" last time."""
+    from playground.pages.training.run_bar_binding import SPEED_KEY
+    from playground.settings import settings
+
+    settings().setValue(SPEED_KEY, 10.0)
+    yield
+    settings().remove(SPEED_KEY)
+
+
+@pytest.mark.playground(size=(WIDTH, HEIGHT), theme="light")
+def test_remembered_settings_do_not_reach_a_picture(remembered_speed, playground, golden):
+    """The playground fixture starts from first-run settings: the run bar says "speed: max", as in the
+    golden file, whatever the desktop app remembered."""
+    playground.show_page("training")
+    assert playground.model.speed in (None, 0.0)
+    playground.run(epochs=10)
+    golden(playground.grab(), "page-training-light")
