@@ -8,7 +8,8 @@ app needs no conftest. It provides:
   ``--golden-update`` or ``PLAYGROUND_GOLDEN_UPDATE=1`` writes or re-approves the files;
 - the ``playground`` fixture: a :class:`playground.scripting.Playground` on pytest-qt's ``qtbot``, closed
   at teardown; the test fails if it left a thread, timer or child process behind
-  (``@pytest.mark.playground(size=..., theme=...)`` passes arguments to it).
+  (``@pytest.mark.playground(size=..., theme=...)`` passes arguments to it). It starts from first-run
+  settings: ``OPTIMIZER_PLAYGROUND_HOME`` is a new temporary folder for each test.
 
 Nothing of the app is imported until a fixture runs: the plugin is loaded into every pytest run of an
 environment that has the app installed.
@@ -215,6 +216,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
 def playground(request: pytest.FixtureRequest):
     """A :class:`playground.scripting.Playground`, closed at teardown; fails the test on leftovers.
 
+    The app's home folder (``OPTIMIZER_PLAYGROUND_HOME``: settings, log) is new for each test, so nothing
+    the desktop app remembered changes a picture.
+
     ``@pytest.mark.playground(size=(1920, 1080), theme="dark")`` passes keyword arguments to it.
     """
     try:
@@ -224,6 +228,7 @@ def playground(request: pytest.FixtureRequest):
             raise  # the module exists but something it imports is broken: an error, not a skip
         pytest.skip(f"the playground fixture needs playground.scripting.Playground, which this install "
                     f"does not have ({exc})")
+    from playground.home import HOME_ENV
     from playground.leak_watch import LeakWatch
 
     try:
@@ -232,6 +237,10 @@ def playground(request: pytest.FixtureRequest):
         pytest.fail("the playground fixture needs pytest-qt: pip install pytest-qt", pytrace=False)
     marker = request.node.get_closest_marker("playground")
     kwargs = dict(marker.kwargs) if marker else {}
+    # The app's home (settings.ini, the log) is a new folder for each test: a training speed the desktop
+    # app remembered showed in the run bar, so a golden picture differed between a laptop and CI.
+    home = request.getfixturevalue("tmp_path") / "playground-home"
+    request.getfixturevalue("monkeypatch").setenv(HOME_ENV, str(home))
     with LeakWatch() as watch:
         with Playground(**kwargs) as pg:
             yield pg
