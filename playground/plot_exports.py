@@ -126,8 +126,10 @@ def _training_plots(page) -> list[Plot]:
         ]),
         Plot("confusion", "Confusion matrix", page.confusion,
              [Table("confusion", "Export data as CSV…", lambda: _confusion_table(page))]),
-        Plot("diagram", "Network diagram", page.diagram),
-        Plot("histograms", "Layer histograms", page.histograms),
+        Plot("diagram", "Network diagram", page.diagram,
+             [Table("weights", "Export weights as CSV…", lambda: _weights_table(page))]),
+        Plot("histograms", "Layer histograms", page.histograms,
+             [Table("histograms", "Export data as CSV…", lambda: _histogram_table(page))]),
     ]
 
 
@@ -204,6 +206,39 @@ def _confusion_table(page):
         return None
     k = len(matrix)
     return ["true"] + [f"predicted_{j}" for j in range(k)], [[i, *(int(v) for v in matrix[i])] for i in range(k)]
+
+
+def _weights_table(page):
+    """Every weight of the network the diagram draws: ``layer,to,from,weight`` (layer 1 = the first Linear)."""
+    snap = page.model.snapshot
+    if snap is None or not snap.weights:
+        return None
+    rows = [[k + 1, i, j, float(v)] for k, w in enumerate(snap.weights)
+            for (i, j), v in _cells(w)]
+    return ["layer", "to", "from", "weight"], rows
+
+
+def _cells(w):
+    import numpy as np
+
+    w = np.asarray(w, float)
+    return ((idx, w[idx]) for idx in np.ndindex(*w.shape))
+
+
+def _histogram_table(page):
+    """The histograms drawn: ``kind,layer,bin_low,bin_high,count`` (activations per hidden layer, gradients per W)."""
+    snap = page.model.snapshot
+    if snap is None:
+        return None
+    rows = []
+    for kind, hists, name in (("activation", snap.act_hist, "hidden {}"), ("gradient", snap.grad_hist, "W{}")):
+        for k, hist in enumerate(hists):
+            if hist is None:
+                continue
+            counts, edges = hist
+            rows.extend([kind, name.format(k + 1), float(edges[b]), float(edges[b + 1]), _int_or_float(c, True)]
+                        for b, c in enumerate(counts))
+    return (["kind", "layer", "bin_low", "bin_high", "count"], rows) if rows else None
 
 
 def _data_table(page):
@@ -312,7 +347,12 @@ def plot_svg(plot: Plot) -> bytes:
         from pyqtgraph.exporters import SVGExporter
 
         data = SVGExporter(plot.view.scene()).export(toBytes=True)
-        return data if isinstance(data, bytes) else bytes(data)
+        text = (data if isinstance(data, bytes) else bytes(data)).decode("utf-8")
+        # The background is a 100% x 100% rect and the root has a viewBox only: Qt's SVG renderer
+        # reads 100% as 100 px (a 100x100 dark square on white). Give both the size in pixels.
+        text = text.replace('<rect width="100%" height="100%"', f'<rect width="{w}" height="{h}"', 1)
+        text = text.replace("<svg ", f'<svg width="{w}" height="{h}" ', 1)
+        return text.encode("utf-8")
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRect, QSize
     from PySide6.QtGui import QPainter
     from PySide6.QtSvg import QSvgGenerator
@@ -325,13 +365,17 @@ def plot_svg(plot: Plot) -> bytes:
     gen.setSize(QSize(w, h))
     gen.setViewBox(QRect(0, 0, w, h))
     gen.setTitle(plot.name)
+    gen.setResolution(plot.view.logicalDpiY())  # text the size it has on screen (the default is 72 dpi)
     painter = QPainter(gen)
     try:
         QWidget.render(plot.view, painter, QPoint(0, 0))
     finally:
         painter.end()
     dev.close()
-    return bytes(buf.data())
+    # The root's size in pixels, like pyqtgraph's: Qt writes millimetres, read back at other dpi.
+    text = re.sub(r'<svg width="[^"]*" height="[^"]*"', f'<svg width="{w}" height="{h}"',
+                  bytes(buf.data()).decode("utf-8"), count=1)
+    return text.encode("utf-8")
 
 
 def export_plot(plot: Plot, path: str, fmt: str) -> list[str]:

@@ -95,6 +95,7 @@ def test_png_has_the_plots_size_and_svg_parses(window, qtbot, tmp_path):
         assert plot_exports.run_export(window, p, "svg", str(svg)) == [str(svg)]
         root = ET.parse(svg).getroot()
         assert root.tag.endswith("svg"), p.key
+        assert (root.get("width"), root.get("height")) == (str(p.view.width()), str(p.view.height())), p.key
         assert len(list(root.iter())) > 10, p.key  # something drawn, not an empty document
     assert "Exported the curvature readout" in window.statusBar().currentMessage()
 
@@ -103,15 +104,16 @@ def test_svg_renders_back_like_the_png(window, qtbot, tmp_path):
     QSvgRenderer = pytest.importorskip("PySide6.QtSvg").QSvgRenderer
     from PySide6.QtGui import QColor, QPainter
 
+    window.set_theme("dark")  # a dark background must come along (pyqtgraph's 100% rect read as 100 px)
     page = _optimizer(window, qtbot, steps=40)
-    p = _plot(page, "loss")
+    p = _plot(page, "surface")
     plot_exports.run_export(window, p, "png", str(tmp_path / "a.png"))
     plot_exports.run_export(window, p, "svg", str(tmp_path / "a.svg"))
     r = QSvgRenderer(str(tmp_path / "a.svg"))
     assert r.isValid() and (r.defaultSize().width(), r.defaultSize().height()) == (p.view.width(), p.view.height())
     png = QImage(str(tmp_path / "a.png")).convertToFormat(QImage.Format_ARGB32)
     back = QImage(png.size(), QImage.Format_ARGB32)
-    back.fill(QColor("white"))
+    back.fill(QColor("magenta"))  # shows through wherever the SVG leaves the background out
     painter = QPainter(back)
     r.render(painter)
     painter.end()
@@ -232,7 +234,17 @@ def test_training_tables_match_the_history(window, qtbot, tmp_path):
     points = _csv(data)
     d = page.model.run_data
     assert points[0] == ["split", "x1", "x2", "label"] and len(points) - 1 == sum(len(v) for v in d.X.values())
-    for key in ("decision", "curves", "diagram"):
+    snap = page.model.snapshot
+    weights = tmp_path / "weights.csv"
+    plot_exports.run_export(window, _plot(page, "diagram"), "weights", str(weights))
+    table = _csv(weights)
+    assert table[0] == ["layer", "to", "from", "weight"] and len(table) - 1 == sum(w.size for w in snap.weights)
+    hist = tmp_path / "hist.csv"
+    plot_exports.run_export(window, _plot(page, "histograms"), "histograms", str(hist))
+    table = _csv(hist)
+    counts = [h[0] for h in snap.act_hist + snap.grad_hist if h is not None]
+    assert table[0] == ["kind", "layer", "bin_low", "bin_high", "count"] and len(table) - 1 == sum(map(len, counts))
+    for key in ("decision", "curves", "diagram", "histograms"):
         p = _plot(page, key)
         png = tmp_path / f"{key}.png"
         assert plot_exports.run_export(window, p, "png", str(png)), key
