@@ -321,14 +321,13 @@ def plot_image(plot: Plot):
 
     w, h = plot.view.width(), plot.view.height()
     if w < 2 or h < 2 or not plot.view.isVisible():
-        raise ExportError(f"the {plot.name.lower()} is not on screen: show it first")
+        raise ExportError(f"the {plot.name.lower()} is not on screen: open its tab first")
     if plot.is_pyqtgraph:
         from pyqtgraph.exporters import ImageExporter
 
-        ex = ImageExporter(plot.view.scene())
-        ex.parameters()["width"] = w  # the scene's view rect: the widget's size in logical pixels
-        ex.parameters()["height"] = h
-        image = ex.export(toBytes=True)
+        # Its default size is the scene's view rect: the widget's size in logical pixels. (Setting the
+        # width and then the height rescales each from the other and can round one off by a pixel.)
+        image = ImageExporter(plot.view.scene()).export(toBytes=True)
         image.setDevicePixelRatio(1.0)
         return image
     image = QImage(w, h, QImage.Format_ARGB32)
@@ -342,7 +341,7 @@ def plot_svg(plot: Plot) -> bytes:
     """The plot as SVG text (bytes)."""
     w, h = plot.view.width(), plot.view.height()
     if w < 2 or h < 2 or not plot.view.isVisible():
-        raise ExportError(f"the {plot.name.lower()} is not on screen: show it first")
+        raise ExportError(f"the {plot.name.lower()} is not on screen: open its tab first")
     if plot.is_pyqtgraph:
         from pyqtgraph.exporters import SVGExporter
 
@@ -445,10 +444,13 @@ def _show_error(window, title: str, text: str) -> None:
     box.open()  # window-modal, not a nested event loop: scripts and tests go on
 
 
+IMAGE_ENTRIES = ("Export PNG…", "Export SVG…")
+
+
 def menu_entries(window, plot: Plot) -> list:
     """The entries of ``plot``'s menus: Export PNG…, Export SVG…, then its CSV tables."""
-    entries = [("Export PNG…", lambda: run_export(window, plot, "png")),
-               ("Export SVG…", lambda: run_export(window, plot, "svg"))]
+    entries = [(IMAGE_ENTRIES[0], lambda: run_export(window, plot, "png")),
+               (IMAGE_ENTRIES[1], lambda: run_export(window, plot, "svg"))]
     if plot.tables:
         entries.append(None)
         entries += [(t.text, lambda t=t: run_export(window, plot, t.key)) for t in plot.tables]
@@ -484,8 +486,14 @@ def fill_export_menu(window, menu, page) -> None:
         sub.setObjectName(f"export-{plot.key}")
         sub.setPalette(menu.palette())  # a submenu is a window: no palette of its parent's
         sub.setFont(menu.font())
+        sub.setToolTipsVisible(True)
+        shown = plot.view.isVisible()
         for entry in menu_entries(window, plot):
             if entry is None:
                 sub.addSeparator()
-            else:
-                sub.addAction(entry[0]).triggered.connect(lambda _=False, c=entry[1]: c())
+                continue
+            action = sub.addAction(entry[0])
+            action.triggered.connect(lambda _=False, c=entry[1]: c())
+            if not shown and entry[0] in IMAGE_ENTRIES:  # a picture of a hidden tab would be blank
+                action.setEnabled(False)
+                action.setToolTip("Not on screen: open its tab to export the picture.")

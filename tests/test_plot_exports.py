@@ -70,13 +70,19 @@ def test_file_export_menu_lists_the_current_pages_plots(window):
     for kind in ("optimizer", "training"):
         window.tabs.setCurrentWidget(window.pages[kind])
         window.export_menu.aboutToShow.emit()
+        plots = {p.key: p for p in plot_exports.page_plots(window.pages[kind])}
+        if kind == "optimizer":
+            assert plots["surface"].view.isVisible() and not plots["basins"].view.isVisible()
         names = [a.text() for a in window.export_menu.actions()]
         assert names == [p.name for p in plot_exports.page_plots(window.pages[kind])]
         for p in plot_exports.page_plots(window.pages[kind]):
             # The menus themselves, not QAction.menu() (docs/traps.md: that one can be deleted already).
             sub = window.export_menu.findChild(QMenu, f"export-{p.key}")
-            texts = [a.text() for a in sub.actions() if not a.isSeparator()]
-            assert texts == ["Export PNG…", "Export SVG…"] + [t.text for t in p.tables]
+            actions = [a for a in sub.actions() if not a.isSeparator()]
+            assert [a.text() for a in actions] == ["Export PNG…", "Export SVG…"] + [t.text for t in p.tables]
+            # A plot in a hidden tab lists its CSV but not a (blank) picture.
+            assert [a.isEnabled() for a in actions[:2]] == [p.view.isVisible()] * 2, p.key
+            assert all(a.isEnabled() for a in actions[2:])
 
 
 def test_png_has_the_plots_size_and_svg_parses(window, qtbot, tmp_path):
