@@ -154,9 +154,19 @@ def _cli_argv(scene, racer, steps):
     return argv
 
 
-def test_trajectory_csv_is_byte_identical_to_the_cli(window, qtbot, tmp_path, capsys):
-    steps = 60
-    page = _optimizer(window, qtbot, steps=steps)
+def _open(window, qtbot, name, steps):
+    assert window.open_file(name, ask=False)
+    page = window.pages["optimizer"]
+    window.tabs.setCurrentWidget(page)
+    page.model.steps = steps
+    assert page.wait_computed(60)
+    return page
+
+
+# Plain racers; runs that diverge (their rows stop early); mini-batches, a seed and a schedule.
+@pytest.mark.parametrize("name,steps", [("saddle-escape", 60), ("lr-too-large", 120), ("lr-decay", 80)])
+def test_trajectory_csv_is_byte_identical_to_the_cli(window, qtbot, tmp_path, capsys, name, steps):
+    page = _open(window, qtbot, name, steps)
     scene = page.scene()
     surface = _plot(page, "surface")
     files = plot_exports.run_export(window, surface, "trajectories-per-racer", str(tmp_path / "race.csv"))
@@ -166,6 +176,10 @@ def test_trajectory_csv_is_byte_identical_to_the_cli(window, qtbot, tmp_path, ca
         cli = capsys.readouterr().out
         assert (tmp_path / f"race-{i}.csv").read_bytes() == cli.encode("utf-8"), f"racer {i}"
         assert cli.splitlines()[0] == "step,x,y,loss,lr"
+    lengths = {len(_csv(tmp_path / f"race-{i}.csv")) for i in range(len(scene["racers"]))}
+    assert max(lengths) == steps + 2  # header, then steps 0 .. steps
+    if name == "lr-too-large":
+        assert min(lengths) < max(lengths)  # lr 0.21 diverged: its file stops at its last finite row
     # The long file: the same rows, with the racer's index and label first.
     long_path = tmp_path / "long.csv"
     assert plot_exports.run_export(window, surface, "trajectories", str(long_path)) == [str(long_path)]
@@ -206,6 +220,18 @@ def test_basin_csv_after_a_map(window, qtbot, tmp_path):
     png = tmp_path / "basins.png"
     assert plot_exports.run_export(window, _plot(page, "basins"), "png", str(png))
     assert QImage(str(png)).width() == maps.basin_view.plot.width()
+    # The hyperparameter map: one row per cell, its two hyperparameters named in the header.
+    maps.tabs.setCurrentIndex(1)
+    maps.hp_res.setValue(6)
+    maps.compute_hparams()
+    qtbot.waitUntil(lambda: maps.hparam_result is not None, timeout=60000)
+    out = tmp_path / "hparams.csv"
+    plot_exports.run_export(window, _plot(page, "hparams"), "hparams", str(out))
+    rows = _csv(out)
+    xkey, ykey, xs, ys = maps.hparam_context()
+    assert rows[0] == [xkey, ykey, "outcome", "steps", "loss"] and len(rows) == 1 + len(xs) * len(ys) == 37
+    assert sorted({float(r[0]) for r in rows[1:]}) == sorted(float(v) for v in xs)
+    assert plot_exports.run_export(window, _plot(page, "hparams"), "svg", str(tmp_path / "hparams.svg"))
 
 
 def test_training_tables_match_the_history(window, qtbot, tmp_path):
@@ -256,6 +282,11 @@ def test_training_tables_match_the_history(window, qtbot, tmp_path):
         assert plot_exports.run_export(window, p, "png", str(png)), key
         assert QImage(str(png)).size().toTuple() == (p.view.width(), p.view.height())
         assert ET.parse(plot_exports.run_export(window, p, "svg", str(tmp_path / f"{key}.svg"))[0]).getroot()
+
+
+def test_labels_are_quoted_as_csv_fields():
+    for label in ("GD", "lr 0.1, momentum", 'say "hi"', "two\nlines"):
+        assert list(csv.reader(io.StringIO(plot_exports._csv_field(label) + ",1\n"))) == [[label, "1"]]
 
 
 def test_errors_are_shown_in_place(window, qtbot, tmp_path):
