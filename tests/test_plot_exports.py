@@ -6,8 +6,9 @@ import io
 import xml.etree.ElementTree as ET
 
 import pytest
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QContextMenuEvent, QImage
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
 from playground import plot_exports
 from playground.cli import main
@@ -319,7 +320,15 @@ def test_right_click_menu_asks_for_the_file_and_remembers_the_folder(window, qtb
         return str(out), filters
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_dialog))
-    menu = export_menu(page.surface_view.plot)
+    view = page.surface_view.plot
+    # A right-click's context-menu event, on the viewport as the window system delivers it.
+    at = view.viewport().mapToGlobal(QPoint(20, 20))
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Mouse, QPoint(20, 20), at))
+    popped = [m for m in view.findChildren(QMenu, "plot-export-menu") if m.isVisible()]
+    assert len(popped) == 1 and popped[0].actions()[0].text() == "Export PNG…"
+    assert popped[0].pos() == at  # where the click was
+    popped[0].hide()
+    menu = export_menu(view)
     next(a for a in menu.actions() if a.text() == "Export SVG…").trigger()
     assert (tmp_path / "picked" / "surface.svg").exists()  # the suffix added
     assert asked[-1][1] == "SVG drawing (*.svg)"

@@ -65,4 +65,6 @@ def export_menu(view: QWidget) -> QMenu:
 def _popup(view: QWidget, pos: QPoint) -> None:
     menu = export_menu(view)
     menu.aboutToHide.connect(menu.deleteLater)  # deferred: the chosen action still runs first
-    menu.popup(view.mapToGlobal(pos))
+    # A scroll area (a GraphicsView is one) reports the position in its viewport's coordinates.
+    origin = view.viewport() if hasattr(view, "viewport") else view
+    menu.popup(origin.mapToGlobal(pos))
