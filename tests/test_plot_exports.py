@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 from playground import plot_exports
 from playground.cli import main
 from playground.cli_trajectory import HPARAM_FLAGS
+from playground.exports import plot_tables
 from widgets.plot_export_menu import export_menu, has_export_menu
 
 OPTIMIZER_PLOTS = ["surface", "loss", "lr", "basins", "hparams", "curvature"]
@@ -287,7 +288,7 @@ def test_training_tables_match_the_history(window, qtbot, tmp_path):
 
 def test_labels_are_quoted_as_csv_fields():
     for label in ("GD", "lr 0.1, momentum", 'say "hi"', "two\nlines"):
-        assert list(csv.reader(io.StringIO(plot_exports._csv_field(label) + ",1\n"))) == [[label, "1"]]
+        assert list(csv.reader(io.StringIO(plot_tables.csv_field(label) + ",1\n"))) == [[label, "1"]]
 
 
 def test_errors_are_shown_in_place(window, qtbot, tmp_path):
