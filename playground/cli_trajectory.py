@@ -146,6 +146,30 @@ def _num(v: float) -> str:
     return repr(float(v))
 
 
+# ----------------------------------------------------------------------------- the CSV writer
+TRAJECTORY_HEADER = "step,x,y,loss,lr"
+
+
+def trajectory_rows(tr, last: int | None = None) -> list[tuple[int, float, float, float, float]]:
+    """``(step, x, y, loss, lr)`` of a ``core.trajectories.Trajectory``, rows 0 .. ``last`` (default: all)."""
+    n = len(tr.xy) if last is None else min(int(last) + 1, len(tr.xy))
+    return [(t, float(tr.xy[t, 0]), float(tr.xy[t, 1]), float(tr.loss[t]), float(tr.lr[t])) for t in range(n)]
+
+
+def trajectory_lines(rows) -> list[str]:
+    """The CSV lines (no header) of ``rows``, floats in round-trip form: ``step,x,y,loss,lr``."""
+    return [f"{t},{_num(x)},{_num(y)},{_num(loss)},{_num(lr)}\n" for t, x, y, loss, lr in rows]
+
+
+def write_trajectory_csv(out, rows) -> None:
+    """Write ``rows`` with the header ``step,x,y,loss,lr`` to the text stream ``out``.
+
+    The one writer of ``trajectory`` and of the GUI's trajectory exports, so both files are identical.
+    """
+    out.write(TRAJECTORY_HEADER + "\n")
+    out.writelines(trajectory_lines(rows))
+
+
 # ----------------------------------------------------------------------------- commands
 def run(args) -> int:
     from core.trajectories import run_trajectory
@@ -156,15 +180,13 @@ def run(args) -> int:
     start = _pair(args.start, "--start", "X,Y") if args.start is not None else tuple(surface.start)
     _check_start(surface, start)
     tr = run_trajectory(surface, racer, start, steps)
-    rows = [(t, float(tr.xy[t, 0]), float(tr.xy[t, 1]), float(tr.loss[t]), float(tr.lr[t]))
-            for t in range(len(tr.xy))]
+    rows = trajectory_rows(tr)
     out = sys.stdout
     if args.format == "json":
         keys = ("step", "x", "y", "loss", "lr")
         out.write(json.dumps([dict(zip(keys, r)) for r in rows]) + "\n")
     else:
-        out.write("step,x,y,loss,lr\n")
-        out.writelines(f"{t},{_num(x)},{_num(y)},{_num(loss)},{_num(lr)}\n" for t, x, y, loss, lr in rows)
+        write_trajectory_csv(out, rows)
     out.flush()
     if tr.diverged_at is not None:
         print(f"diverged at step {tr.diverged_at}", file=sys.stderr)

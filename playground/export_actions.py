@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 DIR_KEY = "last_export_dir"
 
 
-def _ask_path(window, title: str, filters: str, suffix: str) -> str | None:
+def ask_path(window, title: str, filters: str, suffix: str) -> str | None:
+    """A save-file dialog starting in the last export's folder (remembered in QSettings); None if cancelled."""
     start = str(settings().value(DIR_KEY, str(Path.home())))
     path, chosen = QFileDialog.getSaveFileName(window, title, start, filters)
     if not path:
@@ -128,7 +129,7 @@ def export_animation(window, path: str | None = None) -> AnimationRun | None:
     if not hasattr(page, "scene"):
         return None
     if path is None:
-        path = _ask_path(window, "Export animation", "GIF animation (*.gif);;MP4 video (*.mp4)", ".gif")
+        path = ask_path(window, "Export animation", "GIF animation (*.gif);;MP4 video (*.mp4)", ".gif")
         if path is None:
             return None
     size = (page.width() // 2 * 2, page.height() // 2 * 2)  # even: H.264 needs it
@@ -151,7 +152,7 @@ def export_script(window, path: str | None = None) -> bool:
     if not hasattr(page, "scene"):
         return False
     if path is None:
-        path = _ask_path(window, "Export as PyTorch script", "Python script (*.py)", ".py")
+        path = ask_path(window, "Export as PyTorch script", "Python script (*.py)", ".py")
         if path is None:
             return False
     try:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget
 
-from playground import export_actions, scenes
+from playground import export_actions, plot_exports, scenes
 from playground.documents import read_document
 from playground.pages import PAGE_KINDS
 from playground.settings import settings
@@ -117,6 +117,12 @@ class MainWindow(QMainWindow):
         script_act.setToolTip("Save the current page's set-up as a standalone Python program (torch and numpy only).")
         script_act.triggered.connect(lambda: export_actions.export_script(self))
         file_menu.addActions([anim_act, script_act])
+        # Plots and tables: the current page's plots by name, each with PNG, SVG and CSV (plot_exports).
+        self.export_menu = file_menu.addMenu("E&xport plot or data")
+        self.export_menu.aboutToShow.connect(
+            lambda: plot_exports.fill_export_menu(self, self.export_menu, self.tabs.currentWidget()))
+        for page in self.pages.values():
+            plot_exports.install_menus(self, page)  # the same entries on a right-click on each plot
         self.animation_run = None  # the animation export in progress, if any
         bundled = file_menu.addMenu("Bundled &scenes")
         for name in scenes.list_scenes():

@@ -240,6 +240,13 @@ class MapsPanel(QWidget):
         if self._pending:
             self._restart.start()
 
+    def hparam_context(self) -> tuple[str, str, np.ndarray, np.ndarray] | None:
+        """(x name, y name, x values, y values) of the hyperparameter map shown, or None before one."""
+        if self._hp_ctx is None or self.hparam_result is None:
+            return None
+        _, xkey, ykey, xv, yv, _, _ = self._hp_ctx
+        return xkey, ykey, np.asarray(xv, float), np.asarray(yv, float)
+
     def map_settings(self) -> dict:
         """What the user set: the open tab, each map's resolution, the two axes, their ranges and the metric.
 
