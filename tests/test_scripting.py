@@ -126,3 +126,26 @@ def test_leaving_the_block_leaves_no_child_and_the_session_reopens(qtbot, tmp_pa
     with Playground(size=(800, 450)) as pg:
         pg.open(str(path))
         assert pg.kind == "training" and pg.model.lr == pytest.approx(0.02)
+
+
+@pytest.mark.parametrize("racer, argv", [
+    (0, ["--optimizer", "sgd", "--lr", "0.02"]),
+    (1, ["--optimizer", "sgd", "--lr", "0.02", "--momentum", "0.9"]),
+    (2, ["--optimizer", "adam", "--lr", "0.05"]),
+])
+def test_optimizer_results_equal_the_trajectory_command(qtbot, capsys, racer, argv):
+    """The optimizer page's rows for a racer are what `trajectory` prints for the same racer, bit for bit."""
+    from playground.cli import main
+
+    assert main(["trajectory", "--surface", "saddle", "--start", "-2,0.01", "--steps", "60", "--format", "json",
+                 *argv]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    with Playground(size=(960, 540)) as pg:
+        pg.open("saddle-escape")
+        res = pg.run(steps=60)
+    rows = res.racer(racer)
+    assert len(rows) == len(cli) == 61
+    for got, want in zip(rows, cli):
+        assert {k: got[k] for k in want} == want
+    last = res.final[rows[0]["label"]]
+    assert {k: last[k] for k in cli[-1]} == cli[-1] and last["diverged_at"] is None
