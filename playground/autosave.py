@@ -34,12 +34,11 @@ def write_session_files(path: Path, session: dict, results: dict | None = None) 
 
     side = session_results.results_path(path)
     session = dict(session)
+    session_results.write_side_file(side, session["saved"], results or {})
     if results:
-        session_results.write_results(side, session["saved"], results)
         session["results"] = side.name  # the session names its side file
     else:
         session.pop("results", None)
-        side.unlink(missing_ok=True)
     atomic_write(path, session_text(session))
     return path
 

@@ -15,7 +15,6 @@ import logging
 from pathlib import Path
 
 from playground import session_results, sessions
-from playground.autosave import write_session_files
 from playground.background_writer import BackgroundWriter
 
 log = logging.getLogger(__name__)
@@ -156,16 +155,21 @@ class SessionController:
 
     # -- files -----------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Write the session to ``path`` and its results beside it, on :attr:`writer` (ValueError if invalid).
+        """Write the session to ``path`` (OSError or ValueError on failure), and its results beside it.
 
-        The settings are checked here (a saved file always reopens); the files are written by the
-        worker, whose failure shows in the status bar. :meth:`wait_saved` waits for them.
+        The settings (small TOML) are checked and written here, as before; the side file (arrays, up
+        to a few MB) is written by :attr:`writer`, off the GUI thread, and a failure there shows in the
+        status bar. :meth:`wait_saved` waits for it.
         """
         session = self.collect()
         session["saved"] = sessions.now_stamp()
         results = self.collect_results(session)
-        sessions.parse_session(sessions.session_text(session), str(path))
-        self.writer.submit(f"Saving the session to {path}", write_session_files, Path(path), session, results)
+        side = session_results.results_path(path)
+        if results:
+            session["results"] = side.name
+        sessions.save_session(session, path)
+        self.writer.submit(f"Writing the results to {side}", session_results.write_side_file, side,
+                           session["saved"], results)
 
     def wait_saved(self, timeout_s: float = 10.0) -> bool:
         """Wait until the files of every :meth:`save` so far are written (and reported); False on timeout."""

@@ -146,6 +146,14 @@ def write_results(path: str | Path, saved: str, pages: dict) -> None:
         raise
 
 
+def write_side_file(path: str | Path, saved: str, pages: dict) -> None:
+    """:func:`write_results`, or remove a side file left from an earlier save when ``pages`` is empty."""
+    if pages:
+        write_results(path, saved, pages)
+    else:
+        Path(path).unlink(missing_ok=True)
+
+
 def read_results(path: str | Path, saved: str) -> dict:
     """The results trees of a side file written with the session stamped ``saved``.
 

@@ -3,6 +3,7 @@ they were shown, pixel for pixel; a missing, broken or foreign side file gives a
 the window's splitters come back too."""
 from __future__ import annotations
 
+import time
 import tomllib
 
 import numpy as np
@@ -15,14 +16,14 @@ from playground.pages.training.model import RunStatus
 EPOCHS = 4
 
 
-def _window(qtbot):
+def _window(qtbot, autosave: bool = False):
     from playground.main_window import MainWindow
     from playground.settings import settings
 
     # Both windows start alike (no remembered page or geometry from an earlier window's close).
     settings().remove("page")
     settings().remove("geometry")
-    w = MainWindow(theme="light")
+    w = MainWindow(theme="light", autosave=autosave, restore=False)
     qtbot.addWidget(w)
     w.resize(780, 560)  # within the offscreen screen (800x800): the session's size is not fitted down
     w.show()
@@ -30,8 +31,9 @@ def _window(qtbot):
 
 
 def _settle(qtbot, page) -> np.ndarray:
-    page.grab()  # pyqtgraph sizes an axis to its tick text once painted (docs/traps.md): settle it
-    qtbot.wait(200)
+    for _ in range(2):  # pyqtgraph sizes an axis to its tick text once painted (docs/traps.md): settle it
+        page.grab()
+        qtbot.wait(200)
     img = page.grab().toImage()
     return np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes()).reshape(img.height(), -1).copy()
 
@@ -77,14 +79,24 @@ def _reopen_with_note(w, path, expect: str) -> None:
 
 def test_a_trained_run_and_the_splitters_come_back_with_the_session(qtbot, tmp_path):
     path = tmp_path / "lesson.toml"
-    a = _window(qtbot)
+    a = _window(qtbot, autosave=True)
     try:
         assert a.open_file("train-dropout", ask=False)
         pa = a.pages["training"]
         outer, right, _bottom = pa.views.splitters
         outer.setSizes([200, sum(outer.sizes()) - 200])  # the window layout: dragged splitters
         right.setSizes([120, sum(right.sizes()) - 120])
+        saver = a.session.autosaver
+        with qtbot.waitSignal(saver.sigSaved, timeout=5000):  # the scene opened: saved (settings only)
+            pass
         _train(pa)
+        t0 = time.perf_counter()  # the run ended: its results are autosaved too, within 2 s
+        with qtbot.waitSignal(saver.sigSaved, timeout=5000):
+            pass
+        assert time.perf_counter() - t0 < 2.5
+        autosave = saver.path
+        assert session_results.results_path(autosave).exists()
+        assert sessions.read_session(autosave)["results"] == session_results.results_path(autosave).name
         pic_a = _settle(qtbot, pa)
         a.session.save(path)
         assert a.session.wait_saved()
@@ -93,9 +105,12 @@ def test_a_trained_run_and_the_splitters_come_back_with_the_session(qtbot, tmp_p
         assert sessions.read_session(path)["window"]["splitters"]["training"] == pa.splitter_sizes()
         b = _window(qtbot)
         try:
+            pb = b.pages["training"]
+            assert b.open_file(str(autosave), ask=False)  # what a restart after a crash reopens
+            assert b.statusBar().currentMessage() == f"Opened session {autosave}"
+            assert _history_equal(pb.curves.history, pa.curves.history)
             assert b.open_file(str(path), ask=False), b.statusBar().currentMessage()
             assert b.statusBar().currentMessage() == f"Opened session {path}"  # no note: everything came back
-            pb = b.pages["training"]
             assert b.current_kind() == "training"
             assert pb.splitter_sizes() == pa.splitter_sizes()
             assert pb.model == pa.model
@@ -158,7 +173,11 @@ def test_a_computed_basin_map_and_the_splitter_come_back_with_the_session(qtbot,
                 maps.basin_res.setValue(10)  # 100 runs
                 with qtbot.waitSignal(maps.sigBasinsReady, timeout=60000):
                     maps.compute_basins()
-                assert maps.basin_result is not None
+                maps.hp_res.setValue(maps.hp_res.minimum())
+                with qtbot.waitSignal(maps.sigHparamsReady, timeout=60000):
+                    maps.compute_hparams()
+                maps.tabs.setCurrentIndex(0)  # the basins shown
+                assert maps.basin_result is not None and maps.hparam_result is not None
             pics.append(_settle(qtbot, page))
             pages.append(page)
             if i == 0:
@@ -168,6 +187,9 @@ def test_a_computed_basin_map_and_the_splitter_come_back_with_the_session(qtbot,
         assert b.basin_result is not None and not b.is_busy()  # shown from the side file, not recomputed
         np.testing.assert_array_equal(b.basin_result.outcome, a.basin_result.outcome)
         assert b.basin_status.text() == a.basin_status.text()  # its timing too: the one measured then
+        assert b.hparam_result is not None and b.hp_status.text() == a.hp_status.text()
+        np.testing.assert_array_equal(b.hparam_result.final_loss, a.hparam_result.final_loss)
+        assert b.hparam_view.grab().toImage() == a.hparam_view.grab().toImage()
         assert pages[1].model == pages[0].model
         assert pages[1].splitter_sizes() == pages[0].splitter_sizes() != []
         _same_picture(pics[0], pics[1], tmp_path)

@@ -313,7 +313,7 @@ class MapsPanel(QWidget):
         self._basin_ctx = (surface, racer, steps, xs, ys, starts)
         self.basin_view.clear_outcomes()
         self.basin_progress.setValue(0)
-        self.basin_status.setText(f"Computing {n}×{n} runs of {steps} steps …")
+        self._say(self.basin_status, f"Computing {n}×{n} runs of {steps} steps …")
 
         self._basins.start(make_map_job(surface.spec, racer, starts, steps, row_ids=row_ids))
 
@@ -324,7 +324,7 @@ class MapsPanel(QWidget):
         try:
             xkey, ykey, xv, yv, xlog, ylog = self.axes.grid()
         except ValueError as exc:
-            self.hp_status.setText(f"Cannot compute: {exc}")
+            self._say(self.hp_status, f"Cannot compute: {exc}")
             return
         surface, racer, steps, start = self._surface, self._racer, self._steps, self._start
         gx, gy = np.meshgrid(xv, yv)  # (ny, nx)
@@ -337,7 +337,7 @@ class MapsPanel(QWidget):
         self._hp_start = start
         self.hparam_view.set_axes(xkey, xv, xlog, ykey, yv, ylog)
         self.hp_progress.setValue(0)
-        self.hp_status.setText(f"Computing {len(xv)}×{len(yv)} runs of {steps} steps …")
+        self._say(self.hp_status, f"Computing {len(xv)}×{len(yv)} runs of {steps} steps …")
 
         self._hparams.start(make_map_job(surface.spec, racer, starts, steps, row_hparams=row_hparams))
 
@@ -466,6 +466,12 @@ class MapsPanel(QWidget):
             return None
 
     # -- slots -------------------------------------------------------------------------
+    def _say(self, label: QLabel, text: str) -> None:
+        """Set a status line; the tab widget re-measures, since a hidden tab's new text does not reach
+        its size (docs/traps.md): a restored map and a computed one were laid out 8 px apart."""
+        label.setText(text)
+        self.tabs.updateGeometry()
+
     def _settings_edited(self, *_) -> None:
         self.sigMapSettingsChanged.emit(self.map_settings())
 
@@ -482,7 +488,7 @@ class MapsPanel(QWidget):
     def _on_basin_cancel_clicked(self) -> None:
         self._pending.discard("basins")
         self._basins.cancel()
-        self.basin_status.setText("Cancelled.")
+        self._say(self.basin_status, "Cancelled.")
 
     def _on_hp_compute_clicked(self) -> None:
         self.compute_hparams()
@@ -490,7 +496,7 @@ class MapsPanel(QWidget):
     def _on_hp_cancel_clicked(self) -> None:
         self._pending.discard("hparams")
         self._hparams.cancel()
-        self.hp_status.setText("Cancelled.")
+        self._say(self.hp_status, "Cancelled.")
 
     def _on_basins_busy(self, busy: bool) -> None:
         self.basin_cancel.setEnabled(busy)
@@ -514,12 +520,12 @@ class MapsPanel(QWidget):
         codes = np.asarray(result.outcome).reshape(len(ys), len(xs))
         self.basin_view.set_outcomes(codes, list(result.labels), surface.domain)
         self.basin_progress.setValue(1000)
-        self.basin_status.setText(f"{len(xs)}×{len(ys)} runs of {steps} steps in {self.basin_seconds:.2f} s. "
+        self._say(self.basin_status, f"{len(xs)}×{len(ys)} runs of {steps} steps in {self.basin_seconds:.2f} s. "
                                   "Click a cell to replay its start.")
         self.sigBasinsReady.emit(result)
 
     def _on_basins_failed(self, text: str) -> None:
-        self.basin_status.setText("Map failed: " + text.splitlines()[0])
+        self._say(self.basin_status, "Map failed: " + text.splitlines()[0])
 
     def _on_replay_result(self, result) -> None:
         label = list(result.labels)[int(np.asarray(result.outcome)[0])]
@@ -531,7 +537,7 @@ class MapsPanel(QWidget):
         shown = self.basin_view.label_at(row, col)
         x0, y0 = self.basin_view.cell_center(row, col)
         same = "same as the map" if shown == label else f"the map shows {shown}"
-        self.basin_status.setText(f"Replayed ({x0:.3g}, {y0:.3g}): {label} ({same}).")
+        self._say(self.basin_status, f"Replayed ({x0:.3g}, {y0:.3g}): {label} ({same}).")
         self.sigReplayed.emit(label)
 
     def _on_hparams_result(self, result) -> None:
@@ -556,12 +562,12 @@ class MapsPanel(QWidget):
             self.hparam_view.set_values(loss - f_min, diverged, log=True, label="(loss − f*)")  # short: the bar is as tall as a small map
         self.hparam_view.set_marker(racer_value(racer.hparams, xkey, 0.0), racer_value(racer.hparams, ykey, 0.0))
         self.hp_progress.setValue(1000)
-        self.hp_status.setText(f"{len(xv)}×{len(yv)} runs of {self._steps} steps in {self.hparam_seconds:.2f} s. "
+        self._say(self.hp_status, f"{len(xv)}×{len(yv)} runs of {self._steps} steps in {self.hparam_seconds:.2f} s. "
                                "The ring marks the racer.")
         self.sigHparamsReady.emit(result)
 
     def _on_hparams_failed(self, text: str) -> None:
-        self.hp_status.setText("Map failed: " + text.splitlines()[0])
+        self._say(self.hp_status, "Map failed: " + text.splitlines()[0])
 
     def _on_basin_view_clicked(self, row: int, col: int) -> None:
         self.click_basin_cell(row, col)
