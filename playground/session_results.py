@@ -176,6 +176,8 @@ def read_results(path: str | Path, saved: str) -> dict:
         raise ValueError(f"{path}: cannot read: {exc}") from None
     if size > MAX_RESULTS_BYTES:
         raise ValueError(f"{path}: larger than any real results file")
+    if not zipfile.is_zipfile(path):  # np.load would take anything else for a pickle
+        raise ValueError(f"{path}: not a readable results file (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             manifest = json.loads(str(npz["manifest"][()]))
