@@ -67,6 +67,8 @@ def settings_hash(state: dict) -> str:
 def _encode(obj, arrays: dict):
     if obj is None or isinstance(obj, (bool, str)):
         return obj
+    if isinstance(obj, np.bool_):
+        return bool(obj)
     if isinstance(obj, (int, np.integer)):
         return int(obj)
     if isinstance(obj, (float, np.floating)):
@@ -89,6 +91,16 @@ def _encode(obj, arrays: dict):
         fields = {f.name: _encode(getattr(obj, f.name), arrays) for f in dataclasses.fields(obj)}
         return {"__class__": type(obj).__name__, "fields": fields}
     raise TypeError(f"a {type(obj).__name__} cannot go into a results file")
+
+
+def _rekey(node, renamed: dict):
+    if isinstance(node, list):
+        return [_rekey(v, renamed) for v in node]
+    if isinstance(node, dict):
+        if set(node) == {"__array__"}:
+            return {"__array__": renamed[node["__array__"]]}
+        return {k: _rekey(v, renamed) for k, v in node.items()}
+    return node
 
 
 def _class(name: str):
@@ -129,9 +141,19 @@ def write_results(path: str | Path, saved: str, pages: dict) -> None:
     """
     path = Path(path)
     arrays: dict = {}
-    manifest = {"format": FORMAT, "saved": saved,
-                "pages": {k: {"settings": v["settings"], "results": _encode(v["results"], arrays)}
-                          for k, v in pages.items()}}
+    encoded = {}
+    for kind, entry in pages.items():
+        mine: dict = {}
+        try:
+            encoded[kind] = {"settings": entry["settings"], "results": _encode(entry["results"], mine)}
+        except TypeError:  # one page's odd value must not cost the others (or the session) their save
+            log.warning("the %s page's results cannot be kept beside the session", kind, exc_info=True)
+            continue
+        # Member names unique across pages: re-key this page's arrays after the others'.
+        renamed = {k: f"a{len(arrays) + i}" for i, k in enumerate(mine)}
+        encoded[kind]["results"] = _rekey(encoded[kind]["results"], renamed)
+        arrays.update({renamed[k]: v for k, v in mine.items()})
+    manifest = {"format": FORMAT, "saved": saved, "pages": encoded}
     arrays["manifest"] = np.array(json.dumps(manifest))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -178,6 +200,13 @@ def read_results(path: str | Path, saved: str) -> dict:
         raise ValueError(f"{path}: larger than any real results file")
     if not zipfile.is_zipfile(path):  # np.load would take anything else for a pickle
         raise ValueError(f"{path}: not a readable results file (not an .npz archive)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path}: not a readable results file ({exc})") from None
+    if unpacked > MAX_RESULTS_BYTES:  # a packed member that would unpack past any real results
+        raise ValueError(f"{path}: larger than any real results file")
     try:
         with np.load(path, allow_pickle=False) as npz:
             manifest = json.loads(str(npz["manifest"][()]))

@@ -222,8 +222,6 @@ def test_results_round_trip_through_the_side_file_without_pickle(tmp_path):
     np.testing.assert_array_equal(back["b"][0], tree["b"][0])
     assert isinstance(back["m"], MapResult) and back["m"].labels == ["min0", "diverged"]
     np.testing.assert_array_equal(back["m"].final_loss, tree["m"].final_loss)
-    with pytest.raises(TypeError):  # only the known result classes go in
-        session_results.write_results(path, "T", {"x": {"settings": "h", "results": object()}})
 
 
 def test_bad_splitters_are_refused_by_name():
@@ -247,3 +245,17 @@ def test_bad_splitters_are_refused_by_name():
     for bad in ("../x.npz", "x.txt", ".x.npz"):
         with pytest.raises(ValueError, match="'results' must name a .npz file"):
             sessions.parse_session(text({}, results=bad), "s.toml")
+
+
+def test_a_page_whose_results_cannot_be_kept_leaves_the_others(tmp_path):
+    path = tmp_path / "r.results.npz"
+    good = {"grid": np.ones((3, 3)), "flag": np.bool_(True)}
+    # Only the known result classes go in: any other object leaves that page out, and that page only.
+    session_results.write_results(path, "T", {"training": {"settings": "h", "results": {"x": object()}},
+                                              "optimizer": {"settings": "g", "results": good},
+                                              "other": {"settings": "f", "results": [np.zeros(2)]}})
+    back = session_results.read_results(path, "T")
+    assert set(back) == {"optimizer", "other"}
+    np.testing.assert_array_equal(back["optimizer"]["results"]["grid"], good["grid"])
+    assert back["optimizer"]["results"]["flag"] is True
+    np.testing.assert_array_equal(back["other"]["results"][0], np.zeros(2))
