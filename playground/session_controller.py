@@ -14,6 +14,8 @@ import datetime as _dt
 import logging
 from pathlib import Path
 
+from PySide6.QtWidgets import QSplitter
+
 from playground import session_results, sessions
 from playground.background_writer import BackgroundWriter
 
@@ -200,6 +202,8 @@ class SessionController:
             page.model.loaded.connect(self.changed)  # a scene or session replaced many fields at once
             if hasattr(page, "sigResultsChanged"):
                 page.sigResultsChanged.connect(self.changed)  # a run paused or ended, a map came back
+            for split in page.findChildren(QSplitter):  # the window layout is saved too
+                split.splitterMoved.connect(self.changed)
         return note
 
     def _restore(self, path: Path, crashed: bool) -> str:
