@@ -155,10 +155,11 @@ class MainWindow(QMainWindow):
 
         ``ask``: show the error in a message box too (the status bar always has it).
         """
+        note = ""
         try:
             doc = read_document(name_or_path)
             if doc.kind == "session":
-                self.session.apply(doc.data)
+                note = self.session.apply(doc.data)  # "" or why saved results were not shown
                 what = "session"
             else:
                 page = self.pages.get(doc.data["page"])
@@ -172,7 +173,8 @@ class MainWindow(QMainWindow):
             if ask:
                 QMessageBox.warning(self, "Could not open the file", str(exc))
             return False
-        self.statusBar().showMessage(f"Opened {what} {name_or_path}", 5000)
+        self.statusBar().showMessage(f"Opened {what} {name_or_path}. {note}" if note else f"Opened {what} {name_or_path}",
+                                     15000 if note else 5000)
         return True
 
     open_scene = open_file  # a bundled scene is one kind of file

@@ -1,10 +1,12 @@
 """Session files: the whole app in one versioned TOML file of ``kind = "session"``.
 
-A session holds settings, never results (they are recomputed when it opens)::
+A session holds settings, never results: those are recomputed when it opens (the racers), or
+kept beside it in ``NAME.results.npz`` (:mod:`playground.session_results`: a trained run, the maps)::
 
     kind = "session"
     version = 1
     saved = "2026-12-01T14:02:07"     # local time of the write
+    results = "lesson.results.npz"    # the side file beside it, when a page has results
     page = "optimizer"                # the page that was showing
     theme = "light"
 
@@ -12,6 +14,9 @@ A session holds settings, never results (they are recomputed when it opens)::
     width = 1280
     height = 800
     maximized = false
+    [window.splitters]                # each page's splitter sizes in pixels, outer splitter first
+    training = [[480, 620], [500, 400], [300, 300]]
+    optimizer = [[560, 330, 380]]     # only once the user dragged it (else the page's proportions)
 
     [pages.optimizer]                 # each page's model settings: OptimizerModel.state()
     ...
@@ -37,15 +42,19 @@ from playground.scenes import drop_none
 SESSION_VERSION = 1
 #: Larger than any real session: eight racers and a few thousand drawn points are tens of kB.
 MAX_SESSION_BYTES = 4_000_000
-_TOP = ("kind", "version", "saved", "page", "theme", "window", "pages")
-_WINDOW = ("width", "height", "maximized", "x", "y")
+_TOP = ("kind", "version", "saved", "page", "theme", "window", "pages", "results")
+_WINDOW = ("width", "height", "maximized", "x", "y", "splitters")
+
+
+def now_stamp() -> str:
+    """The local time to the second, as a session's ``saved`` stamp."""
+    return _dt.datetime.now().replace(microsecond=0).isoformat()
 
 
 def session_text(session: dict) -> str:
-    """The TOML text of a session dict (``kind``, ``version`` and ``saved`` filled in)."""
-    out = {"kind": "session", "version": SESSION_VERSION,
-           "saved": _dt.datetime.now().replace(microsecond=0).isoformat()}
-    out.update({k: v for k, v in session.items() if k not in ("kind", "version", "saved")})
+    """The TOML text of a session dict (``kind``, ``version`` filled in; ``saved`` unless given)."""
+    out = {"kind": "session", "version": SESSION_VERSION, "saved": session.get("saved") or now_stamp()}
+    out.update({k: v for k, v in session.items() if k not in ("kind", "version", "saved", "source")})
     return tomli_w.dumps(drop_none(out))
 
 
@@ -55,8 +64,8 @@ def parse_session(text: str, source: str = "<session>") -> dict:
     Returns
     -------
     dict
-        ``{"saved": str, "page": str | None, "theme": str | None, "window": dict, "pages": {kind: state}}``
-        where each state has passed its page model's ``set_state``.
+        ``{"saved": str, "page": str | None, "theme": str | None, "window": dict, "pages": {kind: state},
+        "source": str}`` where each state has passed its page model's ``set_state``.
     """
     if len(text.encode("utf-8", "replace")) > MAX_SESSION_BYTES:
         raise ValueError(f"{source}: larger than any real session (at most {MAX_SESSION_BYTES // 1_000_000} MB)")
@@ -103,6 +112,10 @@ def parse_session(text: str, source: str = "<session>") -> dict:
 
         if theme not in THEMES:
             raise ValueError(f"{source}: 'theme' must be one of {', '.join(THEMES)}, got {theme!r}")
+    results = data.get("results")
+    if results is not None and (not isinstance(results, str) or not results.endswith(".npz")
+                                or Path(results).name != results or results.startswith(".")):
+        raise ValueError(f"{source}: 'results' must name a .npz file beside the session, got {results!r}")
     window = data.get("window", {})
     if not isinstance(window, dict):
         raise ValueError(f"{source}: [window] must be a table")
@@ -116,8 +129,22 @@ def parse_session(text: str, source: str = "<session>") -> dict:
             raise ValueError(f"{source}: window.{key} must be a whole number of pixels, got {v!r}")
     if not isinstance(window.get("maximized", False), bool):
         raise ValueError(f"{source}: window.maximized must be true or false")
+    _check_splitters(window.get("splitters", {}), source)
     return {"saved": str(data.get("saved", "")), "page": page, "theme": theme, "window": dict(window),
-            "pages": states}
+            "pages": states, "results": results, "source": source}
+
+
+def _check_splitters(splitters, source: str) -> None:
+    if not isinstance(splitters, dict):
+        raise ValueError(f"{source}: [window.splitters] must be a table of page = [[sizes], ...]")
+    for kind, lists in splitters.items():
+        if kind not in page_kinds():
+            raise ValueError(f"{source}: window.splitters.{kind}: no such page; pages: {', '.join(page_kinds())}")
+        if not isinstance(lists, list) or not all(
+                isinstance(sizes, list) and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 100_000
+                                                for v in sizes) for sizes in lists):
+            raise ValueError(f"{source}: window.splitters.{kind} must be lists of whole numbers of pixels, "
+                             f"got {lists!r}")
 
 
 def read_session(path: str | Path) -> dict:

@@ -15,6 +15,8 @@ both can be cancelled, and a change of context while a map runs restarts it. Eac
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import math
 from collections.abc import Callable
@@ -33,6 +35,21 @@ from widgets.outcome_map_view import OutcomeMapView, cell_grid
 from widgets.theme import LIGHT, Theme
 
 RESTART_DELAY_MS = 150
+
+
+def _key(*parts) -> str:
+    """What a map was computed for, as text: equal text, equal map (surface spec, racer, grid...)."""
+    def plain(v):
+        if isinstance(v, np.ndarray):
+            return [float(x) for x in v.ravel()]
+        if dataclasses.is_dataclass(v):
+            return plain(dataclasses.asdict(v))
+        if isinstance(v, dict):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [plain(x) for x in v]
+        return v if v is None or isinstance(v, (bool, int, float, str)) else repr(v)
+    return json.dumps(plain(list(parts)), sort_keys=True)
 
 
 class MapsPanel(QWidget):
@@ -303,7 +320,7 @@ class MapsPanel(QWidget):
         self._basin_ctx = (surface, racer, steps, xs, ys, starts)
         self.basin_view.clear_outcomes()
         self.basin_progress.setValue(0)
-        self.basin_status.setText(f"Computing {n}×{n} runs of {steps} steps …")
+        self._say(self.basin_status, f"Computing {n}×{n} runs of {steps} steps …")
 
         self._basins.start(make_map_job(surface.spec, racer, starts, steps, row_ids=row_ids))
 
@@ -314,7 +331,7 @@ class MapsPanel(QWidget):
         try:
             xkey, ykey, xv, yv, xlog, ylog = self.axes.grid()
         except ValueError as exc:
-            self.hp_status.setText(f"Cannot compute: {exc}")
+            self._say(self.hp_status, f"Cannot compute: {exc}")
             return
         surface, racer, steps, start = self._surface, self._racer, self._steps, self._start
         gx, gy = np.meshgrid(xv, yv)  # (ny, nx)
@@ -324,11 +341,73 @@ class MapsPanel(QWidget):
         row_hparams = row_hparams_for(racer.hparams, cols)
         metric = self.axes.metric_name()
         self._hp_ctx = (racer, xkey, ykey, xv, yv, metric, surface)
+        self._hp_start = start
         self.hparam_view.set_axes(xkey, xv, xlog, ykey, yv, ylog)
         self.hp_progress.setValue(0)
-        self.hp_status.setText(f"Computing {len(xv)}×{len(yv)} runs of {steps} steps …")
+        self._say(self.hp_status, f"Computing {len(xv)}×{len(yv)} runs of {steps} steps …")
 
         self._hparams.start(make_map_job(surface.spec, racer, starts, steps, row_hparams=row_hparams))
+
+    # -- results (a session's side file) ---------------------------------------------
+    def _basin_key(self, ctx) -> str:
+        surface, racer, steps, xs, ys, _ = ctx
+        return _key(surface.spec, racer, steps, xs, ys)
+
+    def _hparam_key(self, ctx, start) -> str:
+        racer, xkey, ykey, xv, yv, metric, surface = ctx
+        return _key(surface.spec, racer, self._steps, xv, yv, xkey, ykey, metric, start)
+
+    def results(self) -> dict:
+        """The maps shown, with what they were computed for: plain values and arrays (``MapResult``).
+
+        ``{"basins": {"key": str, "result": MapResult, "seconds": float}, "hparams": {...}}``; a map
+        not computed is left out.
+        """
+        out = {}
+        if self.basin_result is not None and self._basin_ctx is not None:
+            out["basins"] = {"key": self._basin_key(self._basin_ctx), "result": self.basin_result,
+                             "seconds": float(self.basin_seconds)}
+        if self.hparam_result is not None and self._hp_ctx is not None:
+            out["hparams"] = {"key": self._hparam_key(self._hp_ctx, self._hp_start), "result": self.hparam_result,
+                              "seconds": float(self.hparam_seconds)}
+        return out
+
+    def restore_results(self, results: dict) -> list[str]:
+        """Show maps :meth:`results` took, where they fit the current context and settings.
+
+        Returns
+        -------
+        list[str]
+            The maps left out, each with why ("basins: computed for other settings").
+        """
+        skipped = []
+        if self._racer is None:
+            return [f"{k}: no racer to show it for" for k in results]
+        if "basins" in results:
+            r = results["basins"]
+            n = int(self.basin_res.value())
+            xs, ys = cell_grid(self._surface.domain, n, n)
+            gx, gy = np.meshgrid(xs, ys)
+            ctx = (self._surface, self._racer, self._steps, xs, ys, np.column_stack([gx.ravel(), gy.ravel()]))
+            if r.get("key") != self._basin_key(ctx) or np.asarray(r["result"].outcome).size != n * n:
+                skipped.append("basins: computed for other settings")
+            else:
+                self._basin_ctx = ctx
+                self._show_basins(r["result"], float(r.get("seconds", float("nan"))))
+        if "hparams" in results:
+            r = results["hparams"]
+            try:
+                xkey, ykey, xv, yv, xlog, ylog = self.axes.grid()
+            except ValueError:
+                xkey = None
+            ctx = None if xkey is None else (self._racer, xkey, ykey, xv, yv, self.axes.metric_name(), self._surface)
+            if ctx is None or r.get("key") != self._hparam_key(ctx, self._start):
+                skipped.append("hyperparameter map: computed for other settings")
+            else:
+                self._hp_ctx, self._hp_start = ctx, self._start
+                self.hparam_view.set_axes(xkey, xv, xlog, ykey, yv, ylog)
+                self._show_hparams(r["result"], float(r.get("seconds", float("nan"))))
+        return skipped
 
     def cancel(self) -> None:
         """Cancel both maps and any replay (without blocking)."""
@@ -394,6 +473,12 @@ class MapsPanel(QWidget):
             return None
 
     # -- slots -------------------------------------------------------------------------
+    def _say(self, label: QLabel, text: str) -> None:
+        """Set a status line; the tab widget re-measures, since a hidden tab's new text does not reach
+        its size (docs/traps.md): a restored map and a computed one were laid out 8 px apart."""
+        label.setText(text)
+        self.tabs.updateGeometry()
+
     def _settings_edited(self, *_) -> None:
         self.sigMapSettingsChanged.emit(self.map_settings())
 
@@ -410,7 +495,7 @@ class MapsPanel(QWidget):
     def _on_basin_cancel_clicked(self) -> None:
         self._pending.discard("basins")
         self._basins.cancel()
-        self.basin_status.setText("Cancelled.")
+        self._say(self.basin_status, "Cancelled.")
 
     def _on_hp_compute_clicked(self) -> None:
         self.compute_hparams()
@@ -418,7 +503,7 @@ class MapsPanel(QWidget):
     def _on_hp_cancel_clicked(self) -> None:
         self._pending.discard("hparams")
         self._hparams.cancel()
-        self.hp_status.setText("Cancelled.")
+        self._say(self.hp_status, "Cancelled.")
 
     def _on_basins_busy(self, busy: bool) -> None:
         self.basin_cancel.setEnabled(busy)
@@ -433,18 +518,21 @@ class MapsPanel(QWidget):
         self.hp_progress.setValue(int(1000 * frac))
 
     def _on_basins_result(self, result) -> None:
+        self._show_basins(result, self._basins.last_elapsed_s)
+
+    def _show_basins(self, result, seconds: float) -> None:
         surface, racer, steps, xs, ys, _ = self._basin_ctx
         self.basin_result = result
-        self.basin_seconds = self._basins.last_elapsed_s
+        self.basin_seconds = seconds
         codes = np.asarray(result.outcome).reshape(len(ys), len(xs))
         self.basin_view.set_outcomes(codes, list(result.labels), surface.domain)
         self.basin_progress.setValue(1000)
-        self.basin_status.setText(f"{len(xs)}×{len(ys)} runs of {steps} steps in {self.basin_seconds:.2f} s. "
+        self._say(self.basin_status, f"{len(xs)}×{len(ys)} runs of {steps} steps in {self.basin_seconds:.2f} s. "
                                   "Click a cell to replay its start.")
         self.sigBasinsReady.emit(result)
 
     def _on_basins_failed(self, text: str) -> None:
-        self.basin_status.setText("Map failed: " + text.splitlines()[0])
+        self._say(self.basin_status, "Map failed: " + text.splitlines()[0])
 
     def _on_replay_result(self, result) -> None:
         label = list(result.labels)[int(np.asarray(result.outcome)[0])]
@@ -456,13 +544,16 @@ class MapsPanel(QWidget):
         shown = self.basin_view.label_at(row, col)
         x0, y0 = self.basin_view.cell_center(row, col)
         same = "same as the map" if shown == label else f"the map shows {shown}"
-        self.basin_status.setText(f"Replayed ({x0:.3g}, {y0:.3g}): {label} ({same}).")
+        self._say(self.basin_status, f"Replayed ({x0:.3g}, {y0:.3g}): {label} ({same}).")
         self.sigReplayed.emit(label)
 
     def _on_hparams_result(self, result) -> None:
+        self._show_hparams(result, self._hparams.last_elapsed_s)
+
+    def _show_hparams(self, result, seconds: float) -> None:
         racer, xkey, ykey, xv, yv, metric, surface = self._hp_ctx
         self.hparam_result = result
-        self.hparam_seconds = self._hparams.last_elapsed_s
+        self.hparam_seconds = seconds
         labels = list(result.labels)
         codes = np.asarray(result.outcome).reshape(len(yv), len(xv))
         diverged = codes == labels.index("diverged")
@@ -478,12 +569,12 @@ class MapsPanel(QWidget):
             self.hparam_view.set_values(loss - f_min, diverged, log=True, label="(loss − f*)")  # short: the bar is as tall as a small map
         self.hparam_view.set_marker(racer_value(racer.hparams, xkey, 0.0), racer_value(racer.hparams, ykey, 0.0))
         self.hp_progress.setValue(1000)
-        self.hp_status.setText(f"{len(xv)}×{len(yv)} runs of {self._steps} steps in {self.hparam_seconds:.2f} s. "
+        self._say(self.hp_status, f"{len(xv)}×{len(yv)} runs of {self._steps} steps in {self.hparam_seconds:.2f} s. "
                                "The ring marks the racer.")
         self.sigHparamsReady.emit(result)
 
     def _on_hparams_failed(self, text: str) -> None:
-        self.hp_status.setText("Map failed: " + text.splitlines()[0])
+        self._say(self.hp_status, "Map failed: " + text.splitlines()[0])
 
     def _on_basin_view_clicked(self, row: int, col: int) -> None:
         self.click_basin_cell(row, col)

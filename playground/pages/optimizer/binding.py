@@ -43,6 +43,8 @@ class Binding:
             p.maps.sigReplayStart.connect(p.set_start)
             p.maps.sigAddRacer.connect(self.from_maps_add_racer)
             p.maps.sigMapSettingsChanged.connect(self.from_map_settings)
+            p.maps.sigBasinsReady.connect(self.results_changed)  # the autosave keeps the maps
+            p.maps.sigHparamsReady.connect(self.results_changed)
         p.timer.timeout.connect(p.tick)
         p.follow_timer.timeout.connect(self.after_surface_change)
         # model -> widgets
@@ -131,6 +133,9 @@ class Binding:
         p = self.page
         p.model.side_tab = p.side_tabs.tabText(i)
         p.readouts.side_tab()
+
+    def results_changed(self, *_args) -> None:
+        self.page.sigResultsChanged.emit()
 
     def from_map_settings(self, settings: dict) -> None:
         self.page.model.map_settings = dict(settings)

@@ -14,6 +14,7 @@ import logging
 import time
 
 import numpy as np
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
@@ -42,6 +43,8 @@ DEFAULT_SCENE = {
 class OptimizerPage(QWidget):
     """The optimizer race page (follows ``playground.pages.Page``).
 
+    Signal ``sigResultsChanged()``: a map finished (what :meth:`results` returns changed).
+
     Parameters
     ----------
     theme : Theme
@@ -59,6 +62,8 @@ class OptimizerPage(QWidget):
         Frame timing: ``frame_ms`` (rolling mean draw time), ``max_stall_ms`` (longest gap between
         two timer ticks beyond the 16 ms period since the last Play).
     """
+
+    sigResultsChanged = Signal()
 
     def __init__(self, theme: Theme = LIGHT, parent=None, threaded: bool = True):
         super().__init__(parent)
@@ -155,6 +160,37 @@ class OptimizerPage(QWidget):
     def splitter_moved(self, *_) -> None:
         """The user dragged the splitter: keep their sizes from now on."""
         self._user_split = True
+
+    def splitter_sizes(self) -> list[list[int]]:
+        """The splitter's sizes the user dragged to; [] while the page keeps its own proportions."""
+        return [[int(v) for v in self.splitter.sizes()]] if self._user_split else []
+
+    def set_splitter_sizes(self, sizes) -> None:
+        """Put back what :meth:`splitter_sizes` returned ([] or a list that does not fit: the page's own)."""
+        sizes = list(sizes or ())
+        if sizes and len(sizes[0]) == self.splitter.count():
+            self.splitter.setSizes([int(v) for v in sizes[0]])
+            self._user_split = True
+        else:
+            self._user_split = False
+            w = max(self.width() - 12, 600)
+            self.splitter.setSizes([int(w * 0.44), int(w * 0.26), int(w * 0.30)])
+
+    # -- results (a session's side file) -------------------------------------------------
+    def results(self) -> dict | None:
+        """The computed maps (basins, hyperparameters) with what they were for; None when none is shown.
+
+        The race itself is not a result to keep: it is recomputed from the settings (deterministic).
+        """
+        maps = self.maps.results() if hasattr(self.maps, "results") else {}
+        return {"maps": maps} if maps else None
+
+    def restore_results(self, r: dict) -> list[str]:
+        """Show maps :meth:`results` took; returns the ones left out, with why."""
+        if not hasattr(self.maps, "restore_results"):
+            return ["maps: not available here"]
+        self.readouts.maps()  # the context of the settings just loaded
+        return self.maps.restore_results(dict(r.get("maps") or {}))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.shutdown()

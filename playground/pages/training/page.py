@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import weakref
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
@@ -61,7 +62,15 @@ class TrainingPage(QWidget):
         The page's whole state; assign its fields to drive the page.
     frames : int
         Frames in which a view was updated.
+
+    Signals
+    -------
+    sigResultsChanged()
+        What :meth:`results` returns changed: a run paused, ended or was reset, a ghost was kept,
+        an LR range test came back (the autosave writes the side file then).
     """
+
+    sigResultsChanged = Signal()
 
     def __init__(self, theme: Theme = LIGHT, parent=None, model: TrainingModel | None = None):
         super().__init__(parent)
@@ -126,6 +135,9 @@ class TrainingPage(QWidget):
         ev.status_text.connect(self._show_status)
         ev.status_error.connect(self._show_status)
         ev.lr_range.connect(self._show_lr_range)
+        ev.lr_range.connect(self._results_changed)
+        ev.status.connect(self._results_changed)
+        ev.ghost_label.connect(self._results_changed)
         self.model.loaded.connect(self._on_model_loaded)
 
     # -- Page protocol -----------------------------------------------------------
@@ -165,6 +177,30 @@ class TrainingPage(QWidget):
         The trainer process waits between steps; this page only tells it the pace.
         """
         self.model.speed = float(epochs_per_s) if epochs_per_s else None
+
+    def results(self) -> dict | None:
+        """What the last run showed (curves, snapshot, status), for a session's side file; None if nothing."""
+        from playground.pages.training import results
+
+        return results.collect(self)
+
+    def restore_results(self, r: dict) -> None:
+        """Show results :meth:`results` took with the same settings (ValueError when they do not fit)."""
+        from playground.pages.training import results
+
+        results.show(self, r)
+
+    def splitter_sizes(self) -> list[list[int]]:
+        """Sizes of the views' splitters (the window layout a session keeps)."""
+        return self.views.splitter_sizes()
+
+    def set_splitter_sizes(self, sizes) -> None:
+        """Put back what :meth:`splitter_sizes` returned (a list that does not fit is ignored)."""
+        self.views.set_splitter_sizes(sizes)
+
+    def _results_changed(self, *_args) -> None:
+        if self.model.status is not RunStatus.RUNNING:
+            self.sigResultsChanged.emit()
 
     def trainer_pid(self) -> int | None:
         """The trainer process's id (None when the page has none)."""

@@ -44,9 +44,20 @@ class TrainingViews(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setSizes([480, 620])
+        self.splitters = (split, right, bottom)  # outer first: restored in this order
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)
+
+    def splitter_sizes(self) -> list[list[int]]:
+        """The sizes of the three splitters (left | right, curves / bottom, diagram | histograms)."""
+        return [[int(v) for v in s.sizes()] for s in self.splitters]
+
+    def set_splitter_sizes(self, sizes) -> None:
+        """Set what :meth:`splitter_sizes` returned; a list of the wrong shape is ignored."""
+        for split, want in zip(self.splitters, sizes or ()):
+            if len(want) == split.count():
+                split.setSizes([int(v) for v in want])
 
     def set_theme(self, theme: Theme) -> None:
         """Redraw every view with ``theme``."""
