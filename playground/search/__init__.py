@@ -1,0 +1,11 @@
+"""Hyperparameter search over the training page's knobs, on Optuna (no Qt here).
+
+- :mod:`.space`: search spaces (``--param`` texts and ``kind = "space"`` files);
+- :mod:`.methods`: grid, random, coarse-to-fine, tpe and bayes samplers; the pruners;
+- :mod:`.coarse_to_fine`: our coarse-to-fine sampler;
+- :mod:`.storage`: in memory, RDB URLs (SQLite, PostgreSQL) and journal files;
+- :mod:`.engine`: :class:`~.engine.Search`, the round-by-round loop, and the final test evaluation;
+- :mod:`.importance`: the knobs' importances (Optuna's evaluators).
+
+Import the submodules directly: importing this package imports neither Optuna nor torch.
+"""

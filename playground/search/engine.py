@@ -1,0 +1,552 @@
+"""The search engine: an Optuna study of training configurations, run round by round.
+
+A round asks the sampler for some trials (one, or several that train together as a batch), trains
+them without touching the test split, reports each epoch's validation value to the pruner, and
+tells the study. When the search ends, :meth:`Search.finish` retrains the best configuration once
+with the test split: tuning uses the dev set, the test set is touched once at the end.
+
+The study is a plain Optuna study: ``optuna.load_study(study_name=..., storage=...)`` reads it.
+Its parameters are the knob names; each trial's user attribute ``config`` holds its whole
+:class:`~core.training.config.TrainConfig` (:func:`trial_config` rebuilds it), so any trial can be
+replayed; the study's user attribute ``playground`` holds the space, the objective and the fixed
+training options, so a resumed search can check it searches the same thing.
+"""
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from core.training.config import REGRESSION_DATASETS, TrainConfig, parse_split, validate
+
+from .methods import METHODS, PRUNERS, make_pruner, make_sampler
+from .pruning import PruneMirror
+from .space import SearchSpace
+from .storage import describe, open_storage, write_finished
+from .trainers import batched_module, train_group, train_one
+
+OBJECTIVES = ("val_loss", "val_acc")
+STUDY_ATTR = "playground"
+#: Trials asked and trained together when the batched trainer is there (one at a time otherwise).
+ASK_BATCH = {"grid": 64, "random": 64, "coarse-to-fine": None, "tpe": 8, "bayes": 8}
+# Fields of the base config that do not change what a study searches.
+_IRRELEVANT = ("report_every", "snapshot_every", "grid_size", "hist_bins", "neuron_grid", "sparsity_tol")
+
+
+@dataclass
+class SearchSpec:
+    """Everything that defines a search.
+
+    Parameters
+    ----------
+    base : TrainConfig
+        The fixed training options; each trial overrides the knobs of ``space``.
+    space : SearchSpace
+    method : one of :data:`METHODS`.
+    trials : int, optional
+        The study's total number of trials (a resumed study adds the rest). A grid defaults to
+        its whole product (and never runs more).
+    sampler_seed : int, optional
+        Seed of the sampler (the training seed is ``base.seed``).
+    objective : ``"val_loss"`` (minimized) or ``"val_acc"`` (maximized).
+    pruner : one of :data:`PRUNERS`.
+    storage : str, optional
+        ``None`` (in memory), an RDB URL or ``journal:PATH`` (:mod:`playground.search.storage`).
+    study_name : str
+    batch : bool
+        Train trials that share an architecture together (``--no-batch``: one after another).
+    ask_batch : int, optional
+        Trials per round when batching (default :data:`ASK_BATCH`; coarse-to-fine: its round).
+    c2f : dict
+        Coarse-to-fine parameters (``round_size``, ``top_fraction``, ``shrink``).
+    heartbeat_interval, grace_period : seconds (RDB storages).
+    """
+
+    base: TrainConfig
+    space: SearchSpace
+    method: str = "random"
+    trials: int | None = None
+    sampler_seed: int | None = None
+    objective: str = "val_loss"
+    pruner: str = "none"
+    storage: str | None = None
+    study_name: str = "search"
+    batch: bool = True
+    ask_batch: int | None = None
+    c2f: dict = field(default_factory=dict)
+    heartbeat_interval: int | None = None
+    grace_period: int | None = None
+
+    def check(self) -> None:
+        """ValueError (one line) for a search that cannot run."""
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}: choose from {', '.join(METHODS)}")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"unknown objective {self.objective!r}: choose from {', '.join(OBJECTIVES)}")
+        if self.pruner not in PRUNERS:
+            raise ValueError(f"unknown pruner {self.pruner!r}: choose from {', '.join(PRUNERS)}")
+        if self.trials is None and self.method != "grid":
+            raise ValueError(f"--trials N is needed for {self.method} search (only a grid knows its size)")
+        if self.trials is not None and int(self.trials) < 1:
+            raise ValueError(f"--trials must be at least 1 (got {self.trials})")
+        if self.ask_batch is not None and int(self.ask_batch) < 1:
+            raise ValueError(f"the trials per round must be at least 1 (got {self.ask_batch})")
+        validate(self.base)
+        if parse_split(self.base.split)[1] <= 0:
+            raise ValueError("a search needs a validation split (e.g. --split 60/20/20): tuning uses the dev set")
+        if self.objective == "val_acc" and (self.base.dataset in REGRESSION_DATASETS or self.base.task == "regression"):
+            raise ValueError("objective val_acc needs a classification dataset; use val_loss")
+        self.space.check_base(self.base)
+        if self.method == "grid":
+            self.space.grid()
+
+    @property
+    def direction(self) -> str:
+        return "maximize" if self.objective == "val_acc" else "minimize"
+
+    def study_attr(self) -> dict:
+        """What the study records of its search, to refuse resuming it with another space."""
+        base = {k: v for k, v in self.base.to_dict().items() if k not in _IRRELEVANT and k not in self.space.names}
+        return {"space": self.space.to_dict(), "objective": self.objective, "base": _jsonable(base)}
+
+
+@dataclass
+class TrialResult:
+    """One finished trial, as the CLI prints it."""
+
+    number: int
+    params: dict
+    value: float | None
+    state: str
+    duration_s: float
+    message: str | None = None
+    curve: list = field(default_factory=list)   # the objective after each epoch (1, 2, ...)
+
+    def record(self) -> dict:
+        out = {"number": self.number, "params": self.params, "value": _num(self.value), "state": self.state,
+               "duration_s": round(self.duration_s, 4)}
+        if self.message:
+            out["message"] = self.message
+        return out
+
+
+@dataclass
+class SearchResult:
+    """The end of a search: the best trial and its one evaluation on the test split."""
+
+    best_number: int | None
+    best_params: dict | None
+    best_value: float | None
+    best_config: TrainConfig | None
+    final: object | None          # the best config's final Metrics (with test_loss / test_acc)
+    counts: dict
+    importance: dict | None = None
+
+    def record(self, spec: SearchSpec) -> dict:
+        f = self.final
+        return {"final": True, "study": spec.study_name, "storage": describe(spec.storage), "method": spec.method,
+                "objective": spec.objective, "direction": spec.direction, "trials": self.counts,
+                "best": None if self.best_number is None else
+                {"number": self.best_number, "params": self.best_params, "value": _num(self.best_value)},
+                "test_loss": _num(getattr(f, "test_loss", None)), "test_acc": _num(getattr(f, "test_acc", None)),
+                "val_loss": _num(getattr(f, "val_loss", None)), "val_acc": _num(getattr(f, "val_acc", None)),
+                "importance": self.importance}
+
+
+def _num(v):
+    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
+
+
+def _jsonable(obj):
+    return json.loads(json.dumps(obj, default=list))
+
+
+def config_key(config: TrainConfig) -> str:
+    """Canonical JSON of the fields that make a training run (two equal keys train the same)."""
+    d = {k: v for k, v in config.to_dict().items() if k not in _IRRELEVANT}
+    return json.dumps(_jsonable(d), sort_keys=True)
+
+
+_TUPLES = ("split", "features", "layers")
+
+
+def trial_config(trial) -> TrainConfig:
+    """The TrainConfig of a trial of a study written by the engine (its ``config`` user attribute)."""
+    d = dict(trial.user_attrs["config"])
+    for k in _TUPLES:
+        d[k] = tuple(d[k])
+    for k in ("activation", "dropout", "batchnorm"):
+        if isinstance(d.get(k), list):
+            d[k] = tuple(d[k])
+    d["hparams"] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.get("hparams", {}).items()}
+    return TrainConfig(**d)
+
+
+class _Heartbeat:
+    """Records the heartbeat of the running trials (RDB storage), so a killed run's trials go stale."""
+
+    def __init__(self, storage, trial_ids, interval: float):
+        self.storage, self.ids, self.interval = storage, list(trial_ids), interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self):
+        from optuna.storages._heartbeat import is_heartbeat_enabled
+
+        if self.ids and is_heartbeat_enabled(self.storage):
+            self._beat()
+            self._thread = threading.Thread(target=self._loop, name="search-heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def _beat(self):
+        for tid in self.ids:
+            try:
+                self.storage.record_heartbeat(tid)
+            except Exception:  # noqa: BLE001 - a missed beat is retried at the next interval
+                pass
+
+    def _loop(self):
+        while not self._stop.wait(self.interval):
+            self._beat()
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        return False
+
+
+def open_study(spec: SearchSpec):
+    """Create or load the study of ``spec``; ValueError when it exists with another search."""
+    import optuna
+
+    kw = {}
+    if spec.heartbeat_interval is not None:
+        kw["heartbeat_interval"] = int(spec.heartbeat_interval)
+    if spec.grace_period is not None:
+        kw["grace_period"] = int(spec.grace_period)
+    storage = open_storage(spec.storage, **kw)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        study = optuna.create_study(storage=storage, study_name=spec.study_name, direction=spec.direction,
+                                    load_if_exists=True)
+    except Exception as exc:  # noqa: BLE001 - database errors of every driver
+        raise ValueError(f"--storage {describe(spec.storage)}: cannot open study {spec.study_name!r}: "
+                         f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
+    want = spec.study_attr()
+    have = study.user_attrs.get(STUDY_ATTR)
+    if have is None:
+        if study.get_trials(deepcopy=False):
+            raise ValueError(f"study {spec.study_name!r} in {describe(spec.storage)} was not made by a "
+                             "search of this app; give another --study name")
+        study.set_user_attr(STUDY_ATTR, want)
+    elif have != want:
+        raise ValueError(f"study {spec.study_name!r} in {describe(spec.storage)} exists with another "
+                         f"{_difference(have, want)}; give another --study name, or the same options")
+    return study
+
+
+def _difference(have: dict, want: dict) -> str:
+    if have.get("space") != want["space"]:
+        a, b = have.get("space", {}), want["space"]
+        diff = sorted(set(a) ^ set(b)) or sorted(k for k in a if a[k] != b.get(k))
+        return f"space (it differs in {', '.join(diff)})"
+    if have.get("objective") != want["objective"]:
+        return f"objective ({have.get('objective')}, not {want['objective']})"
+    a, b = have.get("base", {}), want["base"]
+    diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return f"training set-up (it differs in {', '.join(diff)})"
+
+
+def _retried(trials) -> set[int]:
+    """Numbers of FAIL trials that a retry copy replaces (RetryFailedTrialCallback's history)."""
+    out: set[int] = set()
+    for t in trials:
+        out.update(t.system_attrs.get("retry_history", ()))
+    return out
+
+
+def _suggest(trial, name: str, d):
+    """``trial.suggest_*`` for distribution ``d``."""
+    from optuna.distributions import CategoricalDistribution, IntDistribution
+
+    if isinstance(d, CategoricalDistribution):
+        return trial.suggest_categorical(name, list(d.choices))
+    if isinstance(d, IntDistribution):
+        return trial.suggest_int(name, d.low, d.high, log=d.log)
+    return trial.suggest_float(name, d.low, d.high, log=d.log)
+
+
+class Search:
+    """A search over ``spec``: iterate :meth:`run` for the finished trials, then call :meth:`finish`.
+
+    Examples
+    --------
+    >>> s = Search(SearchSpec(base, space_from_params(["lr=1e-3:1:log"]), trials=20))  # doctest: +SKIP
+    >>> for r in s.run(): print(r.record())                                             # doctest: +SKIP
+    >>> print(s.finish().record(s.spec))                                                # doctest: +SKIP
+    """
+
+    def __init__(self, spec: SearchSpec):
+        import optuna
+
+        spec.check()
+        self.spec = spec
+        self.study = open_study(spec)
+        self.TrialState = optuna.trial.TrialState
+        n_existing = len(self.study.get_trials(deepcopy=False))
+        self.study.sampler = make_sampler(spec.method, spec.space, spec.sampler_seed, n_existing, **spec.c2f)
+        self.pruner = make_pruner(spec.pruner)
+        self.distributions = spec.space.distributions()
+        self.grid_size = spec.space.grid_size() if spec.method == "grid" else None
+        self.total = spec.trials if self.grid_size is None else min(spec.trials or self.grid_size, self.grid_size)
+        self.batched = spec.batch and batched_module() is not None
+        self.heartbeat_s = float(getattr(self.study._storage, "heartbeat_interval", None)
+                                 or getattr(getattr(self.study._storage, "_backend", None), "heartbeat_interval", None)
+                                 or 20)
+
+    # ----------------------------------------------------------------- bookkeeping
+    def _plan(self, trials) -> int:
+        """How many trials the next round asks for (0: done)."""
+        S = self.TrialState
+        retried = _retried(trials)
+        live = [t for t in trials if not (t.state == S.FAIL and t.number in retried)]
+        waiting = sum(t.state == S.WAITING for t in live)
+        if self.grid_size is not None:
+            taken = {t.system_attrs.get("grid_id") for t in live if t.state != S.WAITING} - {None}
+            new = max(self.grid_size - len(taken) - waiting, 0)
+            new = min(new, max(self.total - len(live), 0))
+        else:
+            new = max(self.total - len(live), 0)
+        n = new + waiting
+        if not self.batched:
+            return min(n, 1)
+        size = self.spec.ask_batch or ASK_BATCH[self.spec.method]
+        if self.spec.method == "coarse-to-fine":
+            r = self.study.sampler.round_size
+            size = self.spec.ask_batch or r
+            size = min(size, r - len(trials) % r)  # never straddle two rounds' boxes
+        return min(n, size)
+
+    def counts(self) -> dict:
+        """Trials of the study by state (``total`` excludes failed trials that a retry replaced)."""
+        trials = self.study.get_trials(deepcopy=False)
+        retried = _retried(trials)
+        out = {s.name.lower(): 0 for s in (self.TrialState.COMPLETE, self.TrialState.PRUNED, self.TrialState.FAIL,
+                                            self.TrialState.RUNNING, self.TrialState.WAITING)}
+        for t in trials:
+            out[t.state.name.lower()] = out.get(t.state.name.lower(), 0) + 1
+        out["total"] = sum(1 for t in trials if not (t.state == self.TrialState.FAIL and t.number in retried))
+        return out
+
+    def _value(self, m) -> float | None:
+        v = m.val_acc if self.spec.objective == "val_acc" else m.val_loss
+        return None if v is None else float(v)
+
+    # ----------------------------------------------------------------- the loop
+    def run(self, stop_event=None) -> Iterator[TrialResult]:
+        """Run rounds until the study holds its total (or ``stop_event`` is set); yields each trial as
+        it finishes. Trials cut short by a stop are failed and queued again, so the same search resumes them."""
+        from optuna.storages import fail_stale_trials
+
+        import warnings
+
+        from optuna.exceptions import ExperimentalWarning
+
+        while stop_event is None or not stop_event.is_set():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ExperimentalWarning)  # stable since Optuna 2.9
+                fail_stale_trials(self.study)  # a killed run's RUNNING trials: failed, and retried
+            trials = self.study.get_trials(deepcopy=False)
+            n = self._plan(trials)
+            if n <= 0:
+                return
+            yield from self._round(n, trials, stop_event)
+
+    def _ask(self, n: int):
+        asked = []
+        for _ in range(n):
+            trial = self.study.ask()
+            params = {}
+            opt = trial.suggest_categorical("optimizer", list(self.spec.space["optimizer"].choices)) \
+                if "optimizer" in self.spec.space else self.spec.base.optimizer
+            if "optimizer" in self.spec.space:
+                params["optimizer"] = opt
+            for k in self.spec.space.knobs:
+                if k.name == "optimizer" or not self.spec.space.applies(k.name, opt):
+                    continue
+                params[k.name] = _suggest(trial, k.name, self.distributions[k.name])
+            asked.append((trial, params))
+        return asked
+
+    def _round(self, n: int, trials, stop_event) -> Iterator[TrialResult]:
+        S = self.TrialState
+        asked = self._ask(n)
+        done_keys = {}
+        for t in trials:
+            if t.state == S.COMPLETE and "config" in t.user_attrs:
+                try:
+                    done_keys.setdefault(config_key(trial_config(t)), t)
+                except (TypeError, KeyError):
+                    pass
+        mirror = None
+        jobs = []       # (index in asked, config)
+        twins: dict[int, int] = {}   # index in asked -> the job index training the same config
+        job_of_key: dict[str, int] = {}
+        told: set[int] = set()
+        results: dict[int, TrialResult] = {}
+        t0 = time.perf_counter()
+        for i, (trial, params) in enumerate(asked):
+            config = self.spec.space.config(self.spec.base, params)
+            self.study._storage.set_trial_user_attr(trial._trial_id, "config", _jsonable(config.to_dict()))
+            same = done_keys.get(config_key(config))
+            if same is not None:  # a grid point whose conditional knob does not apply: same run, same value
+                self.study._storage.set_trial_user_attr(trial._trial_id, "same_as", same.number)
+                results[i] = self._tell(trial, params, same.value, S.COMPLETE, None, {}, {}, 0.0,
+                                        f"same configuration as trial {same.number}")
+                told.add(i)
+                continue
+            key = config_key(config)
+            if key in job_of_key:
+                twins[i] = job_of_key[key]
+                continue
+            job_of_key[key] = len(jobs)
+            jobs.append((i, config))
+        try:
+            if jobs:
+                mirror = PruneMirror(self.study, self.pruner, trials)
+                for j, (i, _) in enumerate(jobs):
+                    mirror.add(j, asked[i][0])
+                pruned: set[int] = set()
+
+                def on_epoch(epoch: int, reports: list):
+                    for j, m in enumerate(reports):
+                        if m is None or epoch < 1 or j in pruned:
+                            continue
+                        v = self._value(m)
+                        if v is not None and mirror.report(j, epoch, v):
+                            pruned.add(j)
+                    return sorted(pruned)
+
+                ids = [asked[i][0]._trial_id for i, _ in jobs]
+                with _Heartbeat(self.study._storage, ids, self.heartbeat_s):
+                    outs = train_group([c for _, c in jobs], stop_event, on_epoch, batch=self.spec.batch)
+                elapsed = time.perf_counter() - t0
+                for j, ((i, config), out) in enumerate(zip(jobs, outs)):
+                    trial, params = asked[i]
+                    curve = mirror.values[j]
+                    final = None if isinstance(out, Exception) else next(
+                        (m for m in reversed(out) if m.kind == "final"), None)
+                    if j not in pruned and final is not None and final.stopped == "stopped":
+                        continue  # cut short by the stop: failed and queued again below
+                    if isinstance(out, Exception):
+                        state, value, msg = S.FAIL, None, str(out).splitlines()[0]
+                    elif j in pruned:
+                        state, value, msg = S.PRUNED, None, None
+                    else:
+                        value = None if final is None else self._value(final)
+                        msg = None if final is None else (final.message if final.stopped == "nan" else None)
+                        ok = value is not None and math.isfinite(value)
+                        state = S.COMPLETE if ok else S.FAIL
+                        if not ok and msg is None:
+                            msg = "the run diverged (no finite validation value)"
+                    duration = elapsed / len(jobs) if self.batched and len(jobs) > 1 else None
+                    results[i] = self._tell(trial, params, value, state, msg, curve, mirror.system_attrs(j),
+                                            duration, None)
+                    told.add(i)
+                for i, j in twins.items():
+                    first = jobs[j][0]
+                    if first in told and results[first].state == "COMPLETE":
+                        trial, params = asked[i]
+                        self.study._storage.set_trial_user_attr(trial._trial_id, "same_as", asked[first][0].number)
+                        results[i] = self._tell(trial, params, results[first].value, S.COMPLETE, None, {}, {}, 0.0,
+                                                f"same configuration as trial {asked[first][0].number}")
+                        told.add(i)
+        finally:
+            self._requeue([asked[i][0] for i in range(len(asked)) if i not in told])
+        for i in sorted(results):
+            yield results[i]
+
+    def _tell(self, trial, params, value, state, message, curve: dict, sys_attrs: dict, duration, note):
+        import optuna
+
+        S = self.TrialState
+        storage = self.study._storage
+        user = {}
+        if message:
+            user["message"] = message
+        if note:
+            user["note"] = note
+        rungs = {k: v for k, v in sys_attrs.items() if k.startswith("completed_rung")}
+        write_finished(getattr(storage, "_backend", storage), trial._trial_id,
+                       {k: (v if math.isfinite(v) else float("nan")) for k, v in curve.items()}, user, rungs)
+        try:
+            if state == S.COMPLETE:
+                self.study.tell(trial, value)
+            else:
+                self.study.tell(trial, state=state)
+        except RuntimeError as exc:
+            # GridSampler.after_trial calls study.stop() once the grid is exhausted, which outside
+            # study.optimize raises "Study.stop is supposed to be invoked inside an objective function
+            # or a callback"; the trial has been stored by then (Optuna's tell writes in a finally).
+            if "Study.stop" not in str(exc):
+                raise
+        frozen = storage.get_trial(trial._trial_id)
+        if duration is None:
+            duration = frozen.duration.total_seconds() if frozen.duration is not None else 0.0
+        msg = message or note
+        return TrialResult(trial.number, dict(params), frozen.value if frozen.state != S.FAIL else None,
+                           frozen.state.name, float(duration), msg, [curve[k] for k in sorted(curve)])
+
+    def _requeue(self, trials) -> None:
+        """Trials cut short (a stop, Ctrl-C, an error): failed and queued again, as the heartbeat's retry
+        does for a killed run, so resuming runs them (a grid keeps its points)."""
+        if not trials:
+            return
+        import optuna
+
+        retry = optuna.storages.RetryFailedTrialCallback(max_retry=None)
+        for trial in trials:
+            try:
+                self.study._storage.set_trial_user_attr(trial._trial_id, "message", "stopped before it finished")
+                self.study.tell(trial, state=self.TrialState.FAIL)
+            except RuntimeError as exc:
+                if "Study.stop" not in str(exc):
+                    raise
+            except optuna.exceptions.UpdateFinishedTrialError:
+                continue
+            retry(self.study, self.study._storage.get_trial(trial._trial_id))
+
+    # ----------------------------------------------------------------- the end
+    def finish(self, importance: bool = True) -> SearchResult:
+        """The best trial retrained ONCE with the test split (its only evaluation), and the knobs'
+        importances (:func:`playground.search.importance.param_importances`)."""
+        counts = self.counts()
+        complete = self.study.get_trials(deepcopy=False, states=(self.TrialState.COMPLETE,))
+        if not complete:
+            return SearchResult(None, None, None, None, None, counts)
+        best = self.study.best_trial
+        config = trial_config(best)
+        reports = train_one_with_test(config)
+        final = next((m for m in reversed(reports) if m.kind == "final"), None)
+        imp = None
+        if importance:
+            from .importance import param_importances
+
+            imp = param_importances(self.study)
+        return SearchResult(best.number, dict(best.params), best.value, config, final, counts, imp)
+
+
+def train_one_with_test(config: TrainConfig) -> list:
+    """Train ``config`` with the test split evaluated in its final report (the search's last step)."""
+    from core.training import train
+
+    return [m for m in train(config) if m.kind != "step"]
+
+
+__all__ = ["OBJECTIVES", "Search", "SearchResult", "SearchSpec", "TrialResult", "open_study", "trial_config",
+           "config_key", "train_one", "METHODS", "PRUNERS"]
