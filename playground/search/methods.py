@@ -33,8 +33,6 @@ of the earlier trials at that epoch, after 5 start-up trials); ``halving``
 """
 from __future__ import annotations
 
-import numpy as np
-
 METHODS = ("grid", "random", "coarse-to-fine", "tpe", "bayes")
 PRUNERS = ("none", "median", "halving")
 #: Coarse-to-fine defaults: trials per round, fraction of best trials that define the box, shrink.
@@ -49,6 +47,8 @@ def resumed_seed(seed: int | None, n_existing: int) -> int | None:
     """
     if seed is None or n_existing == 0:
         return seed
+    import numpy as np
+
     return int(np.random.SeedSequence([int(seed), int(n_existing)]).generate_state(1)[0])
 
 
