@@ -368,9 +368,13 @@ class Search:
             yield from self._round(n, trials, stop_event)
 
     def _ask(self, n: int):
+        import warnings
+
         asked = []
         for _ in range(n):
-            trial = self.study.ask()
+            with warnings.catch_warnings():  # "Heartbeat ... supposed to be used with Study.optimize": ours beats
+                warnings.simplefilter("ignore", UserWarning)
+                trial = self.study.ask()
             params = {}
             opt = trial.suggest_categorical("optimizer", list(self.spec.space["optimizer"].choices)) \
                 if "optimizer" in self.spec.space else self.spec.base.optimizer
@@ -482,7 +486,7 @@ class Search:
         if note:
             user["note"] = note
         rungs = {k: v for k, v in sys_attrs.items() if k.startswith("completed_rung")}
-        write_finished(getattr(storage, "_backend", storage), trial._trial_id,
+        write_finished(storage, trial._trial_id,
                        {k: (v if math.isfinite(v) else float("nan")) for k, v in curve.items()}, user, rungs)
         try:
             if state == S.COMPLETE:
@@ -509,7 +513,11 @@ class Search:
             return
         import optuna
 
-        retry = optuna.storages.RetryFailedTrialCallback(max_retry=None)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=None)
         for trial in trials:
             try:
                 self.study._storage.set_trial_user_attr(trial._trial_id, "message", "stopped before it finished")

@@ -3,7 +3,8 @@
 - ``None`` / ``"memory"``: :class:`optuna.storages.InMemoryStorage`, gone with the process.
 - ``sqlite:///search.db``, ``postgresql+psycopg://user@host/db`` (any SQLAlchemy URL Optuna takes):
   :class:`optuna.storages.RDBStorage` with a heartbeat, so the RUNNING trials of a killed run turn
-  stale and are failed and retried (:class:`optuna.storages.RetryFailedTrialCallback`) when the study
+  stale and are failed and retried (:class:`optuna.storages.RetryHeartbeatStaleTrialCallback`, the
+  new name of ``RetryFailedTrialCallback``, deprecated in Optuna 4.9) when the study
   is opened again; SQLite gets a busy timeout, so a second process waits for the lock instead of
   failing with "database is locked".
 - ``journal:PATH``: :class:`optuna.storages.JournalStorage` on a
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 #: Seconds between heartbeats of a running trial, and after which a silent one counts as dead.
 HEARTBEAT_S = 20
@@ -79,12 +81,14 @@ def open_storage(url: str | None, *, heartbeat_interval: int = HEARTBEAT_S, grac
         connect_args["timeout"] = SQLITE_TIMEOUT_S
     elif parsed.get_backend_name() in ("postgresql", "mysql"):
         connect_args["connect_timeout"] = 10  # an unreachable server fails in seconds, not minutes
-    callback = optuna.storages.RetryFailedTrialCallback(max_retry=max_retry)
     try:
-        return optuna.storages.RDBStorage(
-            url, engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
-            heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-            heartbeat_stale_trial_callback=callback)
+        with warnings.catch_warnings():  # the heartbeat and its callback are "experimental" since Optuna 2.8
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            callback = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
+            return optuna.storages.RDBStorage(
+                url, engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
+                heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+                heartbeat_stale_trial_callback=callback)
     except ModuleNotFoundError as exc:
         extra = " (pip install 'optimizer-playground[postgres]')" if "psycopg" in str(exc.name) else ""
         raise ValueError(f"--storage {shown}: the database driver {exc.name!r} is not installed{extra}") from None
@@ -104,6 +108,8 @@ def write_finished(storage, trial_id: int, intermediate: dict[int, float], user_
     """
     import optuna
 
+    if type(storage).__name__ == "_CachedStorage":  # what create_study wraps an RDBStorage in
+        storage = storage._backend
     if isinstance(storage, optuna.storages.RDBStorage):
         try:
             from optuna.storages._rdb import models
