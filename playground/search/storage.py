@@ -89,9 +89,11 @@ def open_storage(url: str | None, *, heartbeat_interval: int = HEARTBEAT_S, grac
                 url, engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
                 heartbeat_interval=heartbeat_interval, grace_period=grace_period,
                 heartbeat_stale_trial_callback=callback)
-    except ModuleNotFoundError as exc:
-        extra = " (pip install 'optimizer-playground[postgres]')" if "psycopg" in str(exc.name) else ""
-        raise ValueError(f"--storage {shown}: the database driver {exc.name!r} is not installed{extra}") from None
+    except ImportError as exc:  # Optuna wraps the driver's ModuleNotFoundError
+        cause = exc if isinstance(exc, ModuleNotFoundError) else exc.__cause__
+        name = getattr(cause, "name", None) or parsed.get_driver_name()
+        extra = " (pip install 'optimizer-playground[postgres]')" if "psycopg" in str(name) else ""
+        raise ValueError(f"--storage {shown}: the database driver {name!r} is not installed{extra}") from None
     except (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError, OSError) as exc:
         cause = exc.__cause__ or exc
         first = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
