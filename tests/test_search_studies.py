@@ -204,3 +204,70 @@ def test_test_split_untouched_until_the_final_evaluation(monkeypatch):
     rec = out.record(s.spec)
     assert rec["test_loss"] is not None and rec["test_acc"] is not None
     assert rec["best"]["params"] == best.params
+
+
+class _LockstepBatched:
+    """A stand-in for core.training.batched with its interface: groups by batch size, trains each
+    group's configs in lockstep (one epoch of each, then on_epoch), stops the indices it returns."""
+
+    def __init__(self):
+        self.groups = []
+
+    def batchable(self, configs):
+        out: dict = {}
+        for i, c in enumerate(configs):
+            out.setdefault(c.batch_size, []).append(i)
+        self.groups.append(list(out.values()))
+        return list(out.values())
+
+    def train_batched(self, configs, stop_event=None, on_epoch=None, evaluate_test=False):
+        from core.training import train
+
+        gens = [train(c, stop_event, evaluate_test=evaluate_test) for c in configs]
+        out = [[] for _ in configs]
+        live = set(range(len(configs)))
+        while live:
+            reports = [None] * len(configs)
+            for i in sorted(live):
+                for m in gens[i]:
+                    if m.kind == "step":
+                        continue
+                    out[i].append(m)
+                    if m.kind == "final":
+                        live.discard(i)
+                    else:
+                        reports[i] = m
+                    break
+            epoch = max((m.epoch for m in reports if m is not None), default=None)
+            if epoch is not None and on_epoch is not None:
+                for i in on_epoch(epoch, reports) or ():
+                    if i in live:
+                        live.discard(i)
+                        last = out[i][-1]
+                        out[i].append(type(last)(kind="final", epoch=epoch, step=last.step,
+                                                 examples_seen=last.examples_seen, epoch_fraction=epoch,
+                                                 lr=last.lr, val_loss=last.val_loss, stopped="pruned"))
+        return out
+
+
+def test_rounds_train_through_the_batched_interface(monkeypatch):
+    from playground.search import trainers
+
+    fake = _LockstepBatched()
+    monkeypatch.setattr(trainers, "batched_module", lambda: fake)
+    monkeypatch.setattr("playground.search.engine.batched_module", lambda: fake)
+    space = space_from_params(["lr=1e-4:3:log", "batch_size=10,30"])
+    spec = dict(method="random", trials=12, sampler_seed=4, pruner="median", ask_batch=6)
+    batched = Search(SearchSpec(TINY.replace(epochs=5), space, **spec))
+    assert batched.batched
+    got = list(batched.run())
+    assert [len(sum(g, [])) for g in fake.groups] == [6, 6]          # two rounds of six
+    alone = list(Search(SearchSpec(TINY.replace(epochs=5), space, batch=False, **spec)).run())
+    assert [r.params for r in got] == [r.params for r in alone]
+    for a, b in zip(got, alone):
+        n = min(len(a.curve), len(b.curve))
+        assert a.curve[:n] == pytest.approx(b.curve[:n], rel=1e-6)
+        if a.state == b.state == "COMPLETE":
+            assert a.value == pytest.approx(b.value, rel=1e-6)
+    # The pruner compares a trial with the trials finished before its round: none in the first.
+    assert all(r.state == "COMPLETE" for r in got[:6]) and any(r.state == "PRUNED" for r in got[6:])

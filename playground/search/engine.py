@@ -32,6 +32,8 @@ OBJECTIVES = ("val_loss", "val_acc")
 STUDY_ATTR = "playground"
 #: Trials asked and trained together when the batched trainer is there (one at a time otherwise).
 ASK_BATCH = {"grid": 64, "random": 64, "coarse-to-fine": None, "tpe": 8, "bayes": 8}
+#: ... and with a pruner, which compares a trial with the trials finished before its round.
+PRUNING_ASK_BATCH = 8
 # Fields of the base config that do not change what a study searches.
 _IRRELEVANT = ("report_every", "snapshot_every", "grid_size", "hist_bins", "neuron_grid", "sparsity_tol")
 
@@ -326,6 +328,8 @@ class Search:
         if not self.batched:
             return min(n, 1)
         size = self.spec.ask_batch or ASK_BATCH[self.spec.method]
+        if self.spec.pruner != "none" and not self.spec.ask_batch:
+            size = min(size, PRUNING_ASK_BATCH)  # a pruner compares with finished trials: several rounds
         if self.spec.method == "coarse-to-fine":
             r = self.study.sampler.round_size
             size = self.spec.ask_batch or r
@@ -427,12 +431,15 @@ class Search:
                     mirror.add(j, asked[i][0])
                 pruned: set[int] = set()
 
+                last = [int(c.epochs) for _, c in jobs]
+
                 def on_epoch(epoch: int, reports: list):
                     for j, m in enumerate(reports):
                         if m is None or epoch < 1 or j in pruned:
                             continue
                         v = self._value(m)
-                        if v is not None and mirror.report(j, epoch, v):
+                        # At its last epoch a run is done anyway (and the batched trainer completes it).
+                        if v is not None and mirror.report(j, epoch, v, decide=epoch < last[j]):
                             pruned.add(j)
                     return sorted(pruned)
 
@@ -445,11 +452,11 @@ class Search:
                     curve = mirror.values[j]
                     final = None if isinstance(out, Exception) else next(
                         (m for m in reversed(out) if m.kind == "final"), None)
-                    if j not in pruned and final is not None and final.stopped == "stopped":
+                    if final is not None and final.stopped == "stopped":
                         continue  # cut short by the stop: failed and queued again below
                     if isinstance(out, Exception):
                         state, value, msg = S.FAIL, None, str(out).splitlines()[0]
-                    elif j in pruned:
+                    elif final is None or final.stopped == "pruned":
                         state, value, msg = S.PRUNED, None, None
                     else:
                         value = None if final is None else self._value(final)

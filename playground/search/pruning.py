@@ -38,13 +38,14 @@ class PruneMirror:
         self._ids[index] = self.storage.create_new_trial(self.study._study_id, template_trial=frozen)
         self.values[index] = {}
 
-    def report(self, index: int, step: int, value: float) -> bool:
-        """Record ``value`` at ``step`` (an epoch) for trial ``index``; True if it should be pruned."""
+    def report(self, index: int, step: int, value: float, decide: bool = True) -> bool:
+        """Record ``value`` at ``step`` (an epoch) for trial ``index``; True if it should be pruned
+        (asked only when ``decide``)."""
         self.values[index][step] = value
         tid = self._ids[index]
         v = value if math.isfinite(value) else float("nan")
         self.storage.set_trial_intermediate_value(tid, step, v)
-        if isinstance(self.pruner, optuna.pruners.NopPruner):
+        if not decide or isinstance(self.pruner, optuna.pruners.NopPruner):
             return False
         return bool(self.pruner.prune(self.study, self.storage.get_trial(tid)))
 
