@@ -495,18 +495,9 @@ class Search:
         rungs = {k: v for k, v in sys_attrs.items() if k.startswith("completed_rung")}
         write_finished(storage, trial._trial_id,
                        {k: (v if math.isfinite(v) else float("nan")) for k, v in curve.items()}, user, rungs)
-        try:
-            if state == S.COMPLETE:
-                self.study.tell(trial, value)
-            else:
-                self.study.tell(trial, state=state)
-        except RuntimeError as exc:
-            # GridSampler.after_trial calls study.stop() once the grid is exhausted, which outside
-            # study.optimize raises "Study.stop is supposed to be invoked inside an objective function
-            # or a callback"; the trial has been stored by then (Optuna's tell writes in a finally).
-            if "Study.stop" not in str(exc):
-                raise
-        frozen = storage.get_trial(trial._trial_id)
+        # (QuietGridSampler spares this tell GridSampler's "Study.stop is supposed to be invoked
+        # inside an objective function" at the end of a grid.)
+        frozen = self.study.tell(trial, value) if state == S.COMPLETE else self.study.tell(trial, state=state)
         if duration is None:
             duration = frozen.duration.total_seconds() if frozen.duration is not None else 0.0
         msg = message or note
@@ -529,9 +520,6 @@ class Search:
             try:
                 self.study._storage.set_trial_user_attr(trial._trial_id, "message", "stopped before it finished")
                 self.study.tell(trial, state=self.TrialState.FAIL)
-            except RuntimeError as exc:
-                if "Study.stop" not in str(exc):
-                    raise
             except optuna.exceptions.UpdateFinishedTrialError:
                 continue
             retry(self.study, self.study._storage.get_trial(trial._trial_id))

@@ -4,7 +4,8 @@
 method                    sampler
 ========================  =====================================================================
 ``grid``                  :class:`optuna.samplers.GridSampler` over the product of every knob's
-                          values (choices, or a range's ``points``); each point runs once.
+                          values (choices, or a range's ``points``); each point runs once
+                          (:class:`playground.search.grid.QuietGridSampler`).
 ``random``                :class:`optuna.samplers.RandomSampler`: uniform on a linear range,
                           log-uniform on a log range, uniform over choices.
 ``coarse-to-fine``        ours, :class:`playground.search.coarse_to_fine.CoarseToFineSampler`:
@@ -58,7 +59,9 @@ def make_sampler(method: str, space, seed: int | None = None, n_existing: int = 
 
     s = resumed_seed(seed, n_existing)
     if method == "grid":
-        return optuna.samplers.GridSampler(space.grid(), seed=s)
+        from .grid import QuietGridSampler
+
+        return QuietGridSampler(space.grid(), seed=s)
     if method == "random":
         return optuna.samplers.RandomSampler(seed=s)
     if method == "tpe":

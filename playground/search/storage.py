@@ -85,10 +85,13 @@ def open_storage(url: str | None, *, heartbeat_interval: int = HEARTBEAT_S, grac
         with warnings.catch_warnings():  # the heartbeat and its callback are "experimental" since Optuna 2.8
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             callback = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
-            return optuna.storages.RDBStorage(
+            storage = optuna.storages.RDBStorage(
                 url, engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
                 heartbeat_interval=heartbeat_interval, grace_period=grace_period,
                 heartbeat_stale_trial_callback=callback)
+        if parsed.get_backend_name() == "sqlite":
+            _sqlite_wal(storage.engine)
+        return storage
     except ImportError as exc:  # Optuna wraps the driver's ModuleNotFoundError
         cause = exc if isinstance(exc, ModuleNotFoundError) else exc.__cause__
         name = getattr(cause, "name", None) or parsed.get_driver_name()
@@ -98,6 +101,29 @@ def open_storage(url: str | None, *, heartbeat_interval: int = HEARTBEAT_S, grac
         cause = exc.__cause__ or exc
         first = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         raise ValueError(f"--storage {shown}: cannot open the database: {first}") from None
+
+
+def _sqlite_wal(engine) -> None:
+    """Write-ahead logging with ``synchronous=NORMAL`` on every connection of ``engine``.
+
+    Optuna commits once per call (a trial's ask and tell are about 15 commits), and SQLite's default
+    journal syncs the disk at each: 964 commits took 8 s of a 16 s search of 64 batched trials. In WAL
+    mode a commit appends to the log and syncs only at checkpoints; the database stays consistent
+    after a crash (a power cut may lose the last trials), and readers no longer block the writer, so
+    two processes on one study wait less for the lock. WAL needs a local file system (not NFS).
+    """
+    from sqlalchemy import event
+
+    def on_connect(dbapi_connection, _record):
+        cur = dbapi_connection.cursor()
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cur.close()
+
+    event.listen(engine, "connect", on_connect)
+    engine.dispose()  # the connection Optuna opened to create the tables predates the listener
 
 
 def write_finished(storage, trial_id: int, intermediate: dict[int, float], user_attrs: dict,
@@ -118,8 +144,19 @@ def write_finished(storage, trial_id: int, intermediate: dict[int, float], user_
             from optuna.storages._rdb.storage import _create_scoped_session
 
             with _create_scoped_session(storage.scoped_session) as session:
+                row = models.TrialModel.find_or_raise_by_id(trial_id, session)
+                storage.check_trial_is_updatable(trial_id, row.state)
+                V = models.TrialIntermediateValueModel
+                have = {step for (step,) in session.query(V.step).filter(V.trial_id == trial_id)}
+                new = []
                 for step, value in intermediate.items():
-                    storage._set_trial_intermediate_value_without_commit(session, trial_id, int(step), float(value))
+                    if int(step) in have:  # (a retried trial may hold some): Optuna's own update
+                        storage._set_trial_intermediate_value_without_commit(session, trial_id, int(step), float(value))
+                        continue
+                    stored, kind = V.intermediate_value_to_stored_repr(float(value))
+                    new.append(V(trial_id=trial_id, step=int(step), intermediate_value=stored,
+                                 intermediate_value_type=kind))
+                session.add_all(new)  # one INSERT of many rows, not a look-up and a flush per value
                 for key, value in user_attrs.items():
                     storage._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key, value)
                 for key, value in system_attrs.items():
