@@ -20,10 +20,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import optuna
+
 from core.training.config import REGRESSION_DATASETS, TrainConfig, parse_split, validate
 
 from .methods import METHODS, PRUNERS, make_pruner, make_sampler
-from .pruning import PruneMirror
+from .mirror import StudyMirror
 from .space import SearchSpace
 from .storage import describe, open_storage, write_finished
 from .trainers import batched_module, train_group, train_one
@@ -156,6 +158,16 @@ class SearchResult:
                 "test_loss": _num(getattr(f, "test_loss", None)), "test_acc": _num(getattr(f, "test_acc", None)),
                 "val_loss": _num(getattr(f, "val_loss", None)), "val_acc": _num(getattr(f, "val_acc", None)),
                 "importance": self.importance}
+
+
+@dataclass
+class _Asked:
+    """A trial of the round: its id and number in the study, its knob values and its config."""
+
+    trial_id: int
+    number: int
+    params: dict
+    config: TrainConfig
 
 
 def _num(v):
@@ -303,6 +315,8 @@ class Search:
         n_existing = len(self.study.get_trials(deepcopy=False))
         self.study.sampler = make_sampler(spec.method, spec.space, spec.sampler_seed, n_existing, **spec.c2f)
         self.pruner = make_pruner(spec.pruner)
+        self.study.pruner = self.pruner
+        self.mirror = StudyMirror(self.study, self.study.sampler, self.pruner)
         self.distributions = spec.space.distributions()
         self.grid_size = spec.space.grid_size() if spec.method == "grid" else None
         self.total = spec.trials if self.grid_size is None else min(spec.trials or self.grid_size, self.grid_size)
@@ -371,29 +385,55 @@ class Search:
                 return
             yield from self._round(n, trials, stop_event)
 
-    def _ask(self, n: int):
+    def _suggest_all(self, trial) -> dict:
+        """Suggest every knob that applies (the optimizer first: momentum etc. depend on it)."""
+        space = self.spec.space
+        params = {}
+        opt = self.spec.base.optimizer
+        if "optimizer" in space:
+            opt = params["optimizer"] = _suggest(trial, "optimizer", self.distributions["optimizer"])
+        for k in space.knobs:
+            if k.name != "optimizer" and space.applies(k.name, opt):
+                params[k.name] = _suggest(trial, k.name, self.distributions[k.name])
+        return params
+
+    def _ask(self, n: int, trials) -> list[_Asked]:
+        """``n`` new RUNNING trials: queued (retried) ones from the study, the rest sampled in the mirror
+        and written to the study in one transaction each."""
+        import datetime
         import warnings
 
-        asked = []
-        for _ in range(n):
+        S = self.TrialState
+        storage = self.study._storage
+        asked: list[_Asked] = []
+        for _ in range(min(n, sum(t.state == S.WAITING for t in trials))):
             with warnings.catch_warnings():  # "Heartbeat ... supposed to be used with Study.optimize": ours beats
                 warnings.simplefilter("ignore", UserWarning)
-                trial = self.study.ask()
-            params = {}
-            opt = trial.suggest_categorical("optimizer", list(self.spec.space["optimizer"].choices)) \
-                if "optimizer" in self.spec.space else self.spec.base.optimizer
-            if "optimizer" in self.spec.space:
-                params["optimizer"] = opt
-            for k in self.spec.space.knobs:
-                if k.name == "optimizer" or not self.spec.space.applies(k.name, opt):
-                    continue
-                params[k.name] = _suggest(trial, k.name, self.distributions[k.name])
-            asked.append((trial, params))
+                trial = self.study.ask()       # pops a WAITING trial, which keeps its params
+            params = self._suggest_all(trial)
+            config = self.spec.space.config(self.spec.base, params)
+            storage.set_trial_user_attr(trial._trial_id, "config", _jsonable(config.to_dict()))
+            self.mirror.sync([storage.get_trial(trial._trial_id)])
+            asked.append(_Asked(trial._trial_id, trial.number, params, config))
+        if len(asked) < n:
+            self.mirror.sync(self.study.get_trials(deepcopy=False) if asked else trials)
+        for _ in range(n - len(asked)):
+            mt = self.mirror.study.ask()
+            params = self._suggest_all(mt)
+            config = self.spec.space.config(self.spec.base, params)
+            f = self.mirror.storage.get_trial(mt._trial_id)
+            template = optuna.trial.FrozenTrial(
+                number=-1, state=S.RUNNING, value=None, datetime_start=datetime.datetime.now(),
+                datetime_complete=None, params=f.params, distributions=f.distributions,
+                user_attrs={"config": _jsonable(config.to_dict())}, system_attrs=f.system_attrs,
+                intermediate_values={}, trial_id=-1)
+            tid = storage.create_new_trial(self.study._study_id, template_trial=template)
+            self.mirror.bind(tid, mt._trial_id)
+            asked.append(_Asked(tid, storage.get_trial_number_from_id(tid), params, config))
         return asked
 
     def _round(self, n: int, trials, stop_event) -> Iterator[TrialResult]:
         S = self.TrialState
-        asked = self._ask(n)
         done_keys = {}
         for t in trials:
             if t.state == S.COMPLETE and "config" in t.user_attrs:
@@ -401,128 +441,121 @@ class Search:
                     done_keys.setdefault(config_key(trial_config(t)), t)
                 except (TypeError, KeyError):
                     pass
-        mirror = None
-        jobs = []       # (index in asked, config)
-        twins: dict[int, int] = {}   # index in asked -> the job index training the same config
-        job_of_key: dict[str, int] = {}
+        asked = self._ask(n, trials)
+        jobs: list[_Asked] = []
+        twins: dict[int, _Asked] = {}   # index in asked -> the job training the same config
+        job_of_key: dict[str, _Asked] = {}
         told: set[int] = set()
         results: dict[int, TrialResult] = {}
         t0 = time.perf_counter()
-        for i, (trial, params) in enumerate(asked):
-            config = self.spec.space.config(self.spec.base, params)
-            self.study._storage.set_trial_user_attr(trial._trial_id, "config", _jsonable(config.to_dict()))
-            same = done_keys.get(config_key(config))
-            if same is not None:  # a grid point whose conditional knob does not apply: same run, same value
-                self.study._storage.set_trial_user_attr(trial._trial_id, "same_as", same.number)
-                results[i] = self._tell(trial, params, same.value, S.COMPLETE, None, {}, {}, 0.0,
-                                        f"same configuration as trial {same.number}")
-                told.add(i)
-                continue
-            key = config_key(config)
-            if key in job_of_key:
-                twins[i] = job_of_key[key]
-                continue
-            job_of_key[key] = len(jobs)
-            jobs.append((i, config))
         try:
+            for i, a in enumerate(asked):
+                key = config_key(a.config)
+                same = done_keys.get(key)
+                if same is not None:  # a grid point whose conditional knob does not apply: same run, same value
+                    results[i] = self._tell(a, same.value, S.COMPLETE, None, {}, 0.0, same.number)
+                    told.add(i)
+                elif key in job_of_key:
+                    twins[i] = job_of_key[key]
+                else:
+                    job_of_key[key] = a
+                    jobs.append(a)
+            pruned: set[int] = set()
+            curves: list[dict] = [{} for _ in jobs]
+            last = [int(a.config.epochs) for a in jobs]
+
+            def on_epoch(epoch: int, reports: list):
+                for j, m in enumerate(reports):
+                    if m is None or epoch < 1 or j in pruned:
+                        continue
+                    v = self._value(m)
+                    if v is None:
+                        continue
+                    curves[j][epoch] = v
+                    # At its last epoch a run is done anyway (and the batched trainer completes it).
+                    if self.mirror.report(jobs[j].trial_id, epoch, v, decide=epoch < last[j]):
+                        pruned.add(j)
+                return sorted(pruned)
+
             if jobs:
-                mirror = PruneMirror(self.study, self.pruner, trials)
-                for j, (i, _) in enumerate(jobs):
-                    mirror.add(j, asked[i][0])
-                pruned: set[int] = set()
-
-                last = [int(c.epochs) for _, c in jobs]
-
-                def on_epoch(epoch: int, reports: list):
-                    for j, m in enumerate(reports):
-                        if m is None or epoch < 1 or j in pruned:
-                            continue
-                        v = self._value(m)
-                        # At its last epoch a run is done anyway (and the batched trainer completes it).
-                        if v is not None and mirror.report(j, epoch, v, decide=epoch < last[j]):
-                            pruned.add(j)
-                    return sorted(pruned)
-
-                ids = [asked[i][0]._trial_id for i, _ in jobs]
-                with _Heartbeat(self.study._storage, ids, self.heartbeat_s):
-                    outs = train_group([c for _, c in jobs], stop_event, on_epoch, batch=self.spec.batch)
-                elapsed = time.perf_counter() - t0
-                for j, ((i, config), out) in enumerate(zip(jobs, outs)):
-                    trial, params = asked[i]
-                    curve = mirror.values[j]
+                with _Heartbeat(self.study._storage, [a.trial_id for a in jobs], self.heartbeat_s):
+                    outs = train_group([a.config for a in jobs], stop_event, on_epoch, batch=self.spec.batch)
+                duration = (time.perf_counter() - t0) / len(jobs)  # a batch trains together: its share
+                index = {id(a): i for i, a in enumerate(asked)}
+                for j, (a, out) in enumerate(zip(jobs, outs)):
                     final = None if isinstance(out, Exception) else next(
                         (m for m in reversed(out) if m.kind == "final"), None)
                     if final is not None and final.stopped == "stopped":
                         continue  # cut short by the stop: failed and queued again below
                     if isinstance(out, Exception):
                         state, value, msg = S.FAIL, None, str(out).splitlines()[0]
-                    elif final is None or final.stopped == "pruned":
+                    elif final is None or final.stopped == "pruned" or j in pruned:
                         state, value, msg = S.PRUNED, None, None
                     else:
-                        value = None if final is None else self._value(final)
-                        msg = None if final is None else (final.message if final.stopped == "nan" else None)
+                        value = self._value(final)
+                        msg = final.message if final.stopped == "nan" else None
                         ok = value is not None and math.isfinite(value)
                         state = S.COMPLETE if ok else S.FAIL
                         if not ok and msg is None:
                             msg = "the run diverged (no finite validation value)"
-                    duration = elapsed / len(jobs) if self.batched and len(jobs) > 1 else None
-                    results[i] = self._tell(trial, params, value, state, msg, curve, mirror.system_attrs(j),
-                                            duration, None)
+                    rungs = {k: v for k, v in self.mirror.system_attrs(a.trial_id).items()
+                             if k.startswith("completed_rung")}
+                    i = index[id(a)]
+                    results[i] = self._tell(a, value, state, msg, curves[j], duration, None, rungs)
                     told.add(i)
-                for i, j in twins.items():
-                    first = jobs[j][0]
-                    if first in told and results[first].state == "COMPLETE":
-                        trial, params = asked[i]
-                        self.study._storage.set_trial_user_attr(trial._trial_id, "same_as", asked[first][0].number)
-                        results[i] = self._tell(trial, params, results[first].value, S.COMPLETE, None, {}, {}, 0.0,
-                                                f"same configuration as trial {asked[first][0].number}")
+                for i, first in twins.items():
+                    r = results.get(index[id(first)])
+                    if r is not None and r.state == "COMPLETE":
+                        results[i] = self._tell(asked[i], r.value, S.COMPLETE, None, {}, 0.0, first.number)
                         told.add(i)
         finally:
-            self._requeue([asked[i][0] for i in range(len(asked)) if i not in told])
+            self._requeue([a for i, a in enumerate(asked) if i not in told])
         for i in sorted(results):
             yield results[i]
 
-    def _tell(self, trial, params, value, state, message, curve: dict, sys_attrs: dict, duration, note):
-        import optuna
-
+    def _tell(self, a: _Asked, value, state, message, curve: dict, duration: float, same_as: int | None,
+              rungs: dict | None = None) -> TrialResult:
+        """Write trial ``a``'s end: its curve and attributes in one transaction, then its state."""
         S = self.TrialState
         storage = self.study._storage
         user = {}
         if message:
             user["message"] = message
-        if note:
-            user["note"] = note
-        rungs = {k: v for k, v in sys_attrs.items() if k.startswith("completed_rung")}
-        write_finished(storage, trial._trial_id,
-                       {k: (v if math.isfinite(v) else float("nan")) for k, v in curve.items()}, user, rungs)
-        # (QuietGridSampler spares this tell GridSampler's "Study.stop is supposed to be invoked
-        # inside an objective function" at the end of a grid.)
-        frozen = self.study.tell(trial, value) if state == S.COMPLETE else self.study.tell(trial, state=state)
-        if duration is None:
-            duration = frozen.duration.total_seconds() if frozen.duration is not None else 0.0
-        msg = message or note
-        return TrialResult(trial.number, dict(params), frozen.value if frozen.state != S.FAIL else None,
-                           frozen.state.name, float(duration), msg, [curve[k] for k in sorted(curve)])
+        if same_as is not None:
+            user["same_as"] = same_as
+            message = f"same configuration as trial {same_as}"
+        write_finished(storage, a.trial_id, curve, user, rungs or {})
+        values = None
+        if state == S.COMPLETE:
+            values = [float(value)]
+        elif state == S.PRUNED and curve:  # Optuna's rule: a pruned trial's value is its last reported one
+            v = curve[max(curve)]
+            values = [float(v)] if math.isfinite(v) else None
+        storage.set_trial_state_values(a.trial_id, state, values)
+        self.mirror.finish(a.trial_id, state, values)
+        return TrialResult(a.number, dict(a.params), values[0] if values else None, state.name, float(duration),
+                           message, [curve[k] for k in sorted(curve)])
 
-    def _requeue(self, trials) -> None:
+    def _requeue(self, asked) -> None:
         """Trials cut short (a stop, Ctrl-C, an error): failed and queued again, as the heartbeat's retry
         does for a killed run, so resuming runs them (a grid keeps its points)."""
-        if not trials:
+        if not asked:
             return
-        import optuna
-
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=None)
-        for trial in trials:
+        storage = self.study._storage
+        for a in asked:
             try:
-                self.study._storage.set_trial_user_attr(trial._trial_id, "message", "stopped before it finished")
-                self.study.tell(trial, state=self.TrialState.FAIL)
+                storage.set_trial_user_attr(a.trial_id, "message", "stopped before it finished")
+                if not storage.set_trial_state_values(a.trial_id, self.TrialState.FAIL):
+                    continue
             except optuna.exceptions.UpdateFinishedTrialError:
                 continue
-            retry(self.study, self.study._storage.get_trial(trial._trial_id))
+            self.mirror.finish(a.trial_id, self.TrialState.FAIL, None)
+            retry(self.study, storage.get_trial(a.trial_id))
 
     # ----------------------------------------------------------------- the end
     def finish(self, importance: bool = True) -> SearchResult:
