@@ -27,7 +27,7 @@ from core.training.config import REGRESSION_DATASETS, TrainConfig, parse_split, 
 from .methods import METHODS, PRUNERS, make_pruner, make_sampler
 from .mirror import StudyMirror
 from .space import SearchSpace
-from .storage import describe, open_storage, write_finished
+from .storage import describe, open_storage, unwrap, write_finished
 from .trainers import batched_module, train_group, train_one
 
 OBJECTIVES = ("val_loss", "val_acc")
@@ -429,7 +429,8 @@ class Search:
                 intermediate_values={}, trial_id=-1)
             tid = storage.create_new_trial(self.study._study_id, template_trial=template)
             self.mirror.bind(tid, mt._trial_id)
-            asked.append(_Asked(tid, storage.get_trial_number_from_id(tid), params, config))
+            # (the cache's get_trial_number_from_id reads the whole trial back)
+            asked.append(_Asked(tid, unwrap(storage).get_trial_number_from_id(tid), params, config))
         return asked
 
     def _round(self, n: int, trials, stop_event) -> Iterator[TrialResult]:

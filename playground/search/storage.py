@@ -126,6 +126,11 @@ def _sqlite_wal(engine) -> None:
     engine.dispose()  # the connection Optuna opened to create the tables predates the listener
 
 
+def unwrap(storage):
+    """The RDBStorage inside the cache ``create_study`` wraps it in (other storages as they are)."""
+    return storage._backend if type(storage).__name__ == "_CachedStorage" else storage
+
+
 def write_finished(storage, trial_id: int, intermediate: dict[int, float], user_attrs: dict,
                    system_attrs: dict) -> None:
     """Write a trial's per-epoch values and attributes, in ONE transaction on an RDB storage.
@@ -136,8 +141,7 @@ def write_finished(storage, trial_id: int, intermediate: dict[int, float], user_
     """
     import optuna
 
-    if type(storage).__name__ == "_CachedStorage":  # what create_study wraps an RDBStorage in
-        storage = storage._backend
+    storage = unwrap(storage)
     if isinstance(storage, optuna.storages.RDBStorage):
         try:
             from optuna.storages._rdb import models
