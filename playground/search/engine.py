@@ -13,151 +13,22 @@ training options, so a resumed search can check it searches the same thing.
 """
 from __future__ import annotations
 
-import json
 import math
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import optuna
 
-from core.training.config import REGRESSION_DATASETS, TrainConfig, parse_split, validate
+from core.training.config import TrainConfig
 
-from .methods import METHODS, PRUNERS, make_pruner, make_sampler
+from .methods import make_pruner, make_sampler
 from .mirror import StudyMirror
-from .space import SearchSpace
-from .storage import describe, open_storage, unwrap, write_finished
-from .trainers import batched_module, train_group, train_one
-
-OBJECTIVES = ("val_loss", "val_acc")
-STUDY_ATTR = "playground"
-#: Trials asked and trained together when the batched trainer is there (one at a time otherwise).
-ASK_BATCH = {"grid": 64, "random": 64, "coarse-to-fine": None, "tpe": 8, "bayes": 8}
-#: ... and with a pruner, which compares a trial with the trials finished before its round.
-PRUNING_ASK_BATCH = 8
-# Fields of the base config that do not change what a study searches.
-_IRRELEVANT = ("report_every", "snapshot_every", "grid_size", "hist_bins", "neuron_grid", "sparsity_tol")
-
-
-@dataclass
-class SearchSpec:
-    """Everything that defines a search.
-
-    Parameters
-    ----------
-    base : TrainConfig
-        The fixed training options; each trial overrides the knobs of ``space``.
-    space : SearchSpace
-    method : one of :data:`METHODS`.
-    trials : int, optional
-        The study's total number of trials (a resumed study adds the rest). A grid defaults to
-        its whole product (and never runs more).
-    sampler_seed : int, optional
-        Seed of the sampler (the training seed is ``base.seed``).
-    objective : ``"val_loss"`` (minimized) or ``"val_acc"`` (maximized).
-    pruner : one of :data:`PRUNERS`.
-    storage : str, optional
-        ``None`` (in memory), an RDB URL or ``journal:PATH`` (:mod:`playground.search.storage`).
-    study_name : str
-    batch : bool
-        Train trials that share an architecture together (``--no-batch``: one after another).
-    ask_batch : int, optional
-        Trials per round when batching (default :data:`ASK_BATCH`; coarse-to-fine: its round).
-    c2f : dict
-        Coarse-to-fine parameters (``round_size``, ``top_fraction``, ``shrink``).
-    heartbeat_interval, grace_period : seconds (RDB storages).
-    """
-
-    base: TrainConfig
-    space: SearchSpace
-    method: str = "random"
-    trials: int | None = None
-    sampler_seed: int | None = None
-    objective: str = "val_loss"
-    pruner: str = "none"
-    storage: str | None = None
-    study_name: str = "search"
-    batch: bool = True
-    ask_batch: int | None = None
-    c2f: dict = field(default_factory=dict)
-    heartbeat_interval: int | None = None
-    grace_period: int | None = None
-
-    def check(self) -> None:
-        """ValueError (one line) for a search that cannot run."""
-        if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}: choose from {', '.join(METHODS)}")
-        if self.objective not in OBJECTIVES:
-            raise ValueError(f"unknown objective {self.objective!r}: choose from {', '.join(OBJECTIVES)}")
-        if self.pruner not in PRUNERS:
-            raise ValueError(f"unknown pruner {self.pruner!r}: choose from {', '.join(PRUNERS)}")
-        if self.trials is None and self.method != "grid":
-            raise ValueError(f"--trials N is needed for {self.method} search (only a grid knows its size)")
-        if self.trials is not None and int(self.trials) < 1:
-            raise ValueError(f"--trials must be at least 1 (got {self.trials})")
-        if self.ask_batch is not None and int(self.ask_batch) < 1:
-            raise ValueError(f"the trials per round must be at least 1 (got {self.ask_batch})")
-        validate(self.base)
-        if parse_split(self.base.split)[1] <= 0:
-            raise ValueError("a search needs a validation split (e.g. --split 60/20/20): tuning uses the dev set")
-        if self.objective == "val_acc" and (self.base.dataset in REGRESSION_DATASETS or self.base.task == "regression"):
-            raise ValueError("objective val_acc needs a classification dataset; use val_loss")
-        self.space.check_base(self.base)
-        if self.method == "grid":
-            self.space.grid()
-
-    @property
-    def direction(self) -> str:
-        return "maximize" if self.objective == "val_acc" else "minimize"
-
-    def study_attr(self) -> dict:
-        """What the study records of its search, to refuse resuming it with another space."""
-        base = {k: v for k, v in self.base.to_dict().items() if k not in _IRRELEVANT and k not in self.space.names}
-        return {"space": self.space.to_dict(), "objective": self.objective, "base": _jsonable(base)}
-
-
-@dataclass
-class TrialResult:
-    """One finished trial, as the CLI prints it."""
-
-    number: int
-    params: dict
-    value: float | None
-    state: str
-    duration_s: float
-    message: str | None = None
-    curve: list = field(default_factory=list)   # the objective after each epoch (1, 2, ...)
-
-    def record(self) -> dict:
-        out = {"number": self.number, "params": self.params, "value": _num(self.value), "state": self.state,
-               "duration_s": round(self.duration_s, 4)}
-        if self.message:
-            out["message"] = self.message
-        return out
-
-
-@dataclass
-class SearchResult:
-    """The end of a search: the best trial and its one evaluation on the test split."""
-
-    best_number: int | None
-    best_params: dict | None
-    best_value: float | None
-    best_config: TrainConfig | None
-    final: object | None          # the best config's final Metrics (with test_loss / test_acc)
-    counts: dict
-    importance: dict | None = None
-
-    def record(self, spec: SearchSpec) -> dict:
-        f = self.final
-        return {"final": True, "study": spec.study_name, "storage": describe(spec.storage), "method": spec.method,
-                "objective": spec.objective, "direction": spec.direction, "trials": self.counts,
-                "best": None if self.best_number is None else
-                {"number": self.best_number, "params": self.best_params, "value": _num(self.best_value)},
-                "test_loss": _num(getattr(f, "test_loss", None)), "test_acc": _num(getattr(f, "test_acc", None)),
-                "val_loss": _num(getattr(f, "val_loss", None)), "val_acc": _num(getattr(f, "val_acc", None)),
-                "importance": self.importance}
+from .spec import (ASK_BATCH, OBJECTIVES, PRUNING_ASK_BATCH, SearchResult, SearchSpec, TrialResult, _jsonable,
+                   config_key, trial_config)
+from .storage import unwrap, write_finished
+from .study import Heartbeat, open_study, retried_numbers
+from .trainers import batched_module, train_group
 
 
 @dataclass
@@ -169,119 +40,6 @@ class _Asked:
     params: dict
     config: TrainConfig
 
-
-def _num(v):
-    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None
-
-
-def _jsonable(obj):
-    return json.loads(json.dumps(obj, default=list))
-
-
-def config_key(config: TrainConfig) -> str:
-    """Canonical JSON of the fields that make a training run (two equal keys train the same)."""
-    d = {k: v for k, v in config.to_dict().items() if k not in _IRRELEVANT}
-    return json.dumps(_jsonable(d), sort_keys=True)
-
-
-_TUPLES = ("split", "features", "layers")
-
-
-def trial_config(trial) -> TrainConfig:
-    """The TrainConfig of a trial of a study written by the engine (its ``config`` user attribute)."""
-    d = dict(trial.user_attrs["config"])
-    for k in _TUPLES:
-        d[k] = tuple(d[k])
-    for k in ("activation", "dropout", "batchnorm"):
-        if isinstance(d.get(k), list):
-            d[k] = tuple(d[k])
-    d["hparams"] = {k: tuple(v) if isinstance(v, list) else v for k, v in d.get("hparams", {}).items()}
-    return TrainConfig(**d)
-
-
-class _Heartbeat:
-    """Records the heartbeat of the running trials (RDB storage), so a killed run's trials go stale."""
-
-    def __init__(self, storage, trial_ids, interval: float):
-        self.storage, self.ids, self.interval = storage, list(trial_ids), interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self):
-        from optuna.storages._heartbeat import is_heartbeat_enabled
-
-        if self.ids and is_heartbeat_enabled(self.storage):
-            self._beat()
-            self._thread = threading.Thread(target=self._loop, name="search-heartbeat", daemon=True)
-            self._thread.start()
-        return self
-
-    def _beat(self):
-        for tid in self.ids:
-            try:
-                self.storage.record_heartbeat(tid)
-            except Exception:  # noqa: BLE001 - a missed beat is retried at the next interval
-                pass
-
-    def _loop(self):
-        while not self._stop.wait(self.interval):
-            self._beat()
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        return False
-
-
-def open_study(spec: SearchSpec):
-    """Create or load the study of ``spec``; ValueError when it exists with another search."""
-    import optuna
-
-    kw = {}
-    if spec.heartbeat_interval is not None:
-        kw["heartbeat_interval"] = int(spec.heartbeat_interval)
-    if spec.grace_period is not None:
-        kw["grace_period"] = int(spec.grace_period)
-    storage = open_storage(spec.storage, **kw)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        study = optuna.create_study(storage=storage, study_name=spec.study_name, direction=spec.direction,
-                                    load_if_exists=True)
-    except Exception as exc:  # noqa: BLE001 - database errors of every driver
-        raise ValueError(f"--storage {describe(spec.storage)}: cannot open study {spec.study_name!r}: "
-                         f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
-    want = spec.study_attr()
-    have = study.user_attrs.get(STUDY_ATTR)
-    if have is None:
-        if study.get_trials(deepcopy=False):
-            raise ValueError(f"study {spec.study_name!r} in {describe(spec.storage)} was not made by a "
-                             "search of this app; give another --study name")
-        study.set_user_attr(STUDY_ATTR, want)
-    elif have != want:
-        raise ValueError(f"study {spec.study_name!r} in {describe(spec.storage)} exists with another "
-                         f"{_difference(have, want)}; give another --study name, or the same options")
-    return study
-
-
-def _difference(have: dict, want: dict) -> str:
-    if have.get("space") != want["space"]:
-        a, b = have.get("space", {}), want["space"]
-        diff = sorted(set(a) ^ set(b)) or sorted(k for k in a if a[k] != b.get(k))
-        return f"space (it differs in {', '.join(diff)})"
-    if have.get("objective") != want["objective"]:
-        return f"objective ({have.get('objective')}, not {want['objective']})"
-    a, b = have.get("base", {}), want["base"]
-    diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-    return f"training set-up (it differs in {', '.join(diff)})"
-
-
-def _retried(trials) -> set[int]:
-    """Numbers of FAIL trials that a retry copy replaces (RetryFailedTrialCallback's history)."""
-    out: set[int] = set()
-    for t in trials:
-        out.update(t.system_attrs.get("retry_history", ()))
-    return out
 
 
 def _suggest(trial, name: str, d):
@@ -306,8 +64,6 @@ class Search:
     """
 
     def __init__(self, spec: SearchSpec):
-        import optuna
-
         spec.check()
         self.spec = spec
         self.study = open_study(spec)
@@ -329,7 +85,7 @@ class Search:
     def _plan(self, trials) -> int:
         """How many trials the next round asks for (0: done)."""
         S = self.TrialState
-        retried = _retried(trials)
+        retried = retried_numbers(trials)
         live = [t for t in trials if not (t.state == S.FAIL and t.number in retried)]
         waiting = sum(t.state == S.WAITING for t in live)
         if self.grid_size is not None:
@@ -353,7 +109,7 @@ class Search:
     def counts(self) -> dict:
         """Trials of the study by state (``total`` excludes failed trials that a retry replaced)."""
         trials = self.study.get_trials(deepcopy=False)
-        retried = _retried(trials)
+        retried = retried_numbers(trials)
         out = {s.name.lower(): 0 for s in (self.TrialState.COMPLETE, self.TrialState.PRUNED, self.TrialState.FAIL,
                                             self.TrialState.RUNNING, self.TrialState.WAITING)}
         for t in trials:
@@ -479,7 +235,7 @@ class Search:
                 return sorted(pruned)
 
             if jobs:
-                with _Heartbeat(self.study._storage, [a.trial_id for a in jobs], self.heartbeat_s):
+                with Heartbeat(self.study._storage, [a.trial_id for a in jobs], self.heartbeat_s):
                     outs = train_group([a.config for a in jobs], stop_event, on_epoch, batch=self.spec.batch)
                 duration = (time.perf_counter() - t0) / len(jobs)  # a batch trains together: its share
                 index = {id(a): i for i, a in enumerate(asked)}
@@ -585,5 +341,5 @@ def train_one_with_test(config: TrainConfig) -> list:
     return [m for m in train(config) if m.kind != "step"]
 
 
-__all__ = ["OBJECTIVES", "Search", "SearchResult", "SearchSpec", "TrialResult", "open_study", "trial_config",
-           "config_key", "train_one", "METHODS", "PRUNERS"]
+__all__ = ["OBJECTIVES", "Search", "SearchResult", "SearchSpec", "TrialResult", "config_key", "open_study",
+           "trial_config", "train_one_with_test"]
