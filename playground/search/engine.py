@@ -13,8 +13,10 @@ training options, so a resumed search can check it searches the same thing.
 """
 from __future__ import annotations
 
+import datetime
 import math
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -39,7 +41,6 @@ class _Asked:
     number: int
     params: dict
     config: TrainConfig
-
 
 
 def _suggest(trial, name: str, d):
@@ -77,9 +78,7 @@ class Search:
         self.grid_size = spec.space.grid_size() if spec.method == "grid" else None
         self.total = spec.trials if self.grid_size is None else min(spec.trials or self.grid_size, self.grid_size)
         self.batched = spec.batch and batched_module() is not None
-        self.heartbeat_s = float(getattr(self.study._storage, "heartbeat_interval", None)
-                                 or getattr(getattr(self.study._storage, "_backend", None), "heartbeat_interval", None)
-                                 or 20)
+        self.heartbeat_s = float(getattr(unwrap(self.study._storage), "heartbeat_interval", None) or 20)
 
     # ----------------------------------------------------------------- bookkeeping
     def _plan(self, trials) -> int:
@@ -125,16 +124,10 @@ class Search:
     def run(self, stop_event=None) -> Iterator[TrialResult]:
         """Run rounds until the study holds its total (or ``stop_event`` is set); yields each trial as
         it finishes. Trials cut short by a stop are failed and queued again, so the same search resumes them."""
-        from optuna.storages import fail_stale_trials
-
-        import warnings
-
-        from optuna.exceptions import ExperimentalWarning
-
         while stop_event is None or not stop_event.is_set():
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ExperimentalWarning)  # stable since Optuna 2.9
-                fail_stale_trials(self.study)  # a killed run's RUNNING trials: failed, and retried
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # stable since 2.9
+                optuna.storages.fail_stale_trials(self.study)  # a killed run's RUNNING trials: failed, and retried
             trials = self.study.get_trials(deepcopy=False)
             n = self._plan(trials)
             if n <= 0:
@@ -156,9 +149,6 @@ class Search:
     def _ask(self, n: int, trials) -> list[_Asked]:
         """``n`` new RUNNING trials: queued (retried) ones from the study, the rest sampled in the mirror
         and written to the study in one transaction each."""
-        import datetime
-        import warnings
-
         S = self.TrialState
         storage = self.study._storage
         asked: list[_Asked] = []
@@ -298,8 +288,6 @@ class Search:
         does for a killed run, so resuming runs them (a grid keeps its points)."""
         if not asked:
             return
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=None)
