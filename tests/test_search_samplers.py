@@ -162,3 +162,17 @@ def test_model_based_samplers_beat_random(method):
             means[m] = (np.mean(r1), np.mean(r2))
     assert means[method][0] < means["random"][0], means
     assert means[method][1] < means["random"][1], means
+
+
+def test_importance_names_the_knob_that_matters():
+    from playground.search.importance import param_importances
+
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(lambda t: 10 * t.suggest_float("lr", -1, 1) ** 2 + 0.01 * t.suggest_float("dropout", 0, 0.5),
+                   n_trials=40)
+    for evaluator in (None, "fanova"):
+        imp = param_importances(study, evaluator)
+        assert set(imp) == {"lr", "dropout"} and imp["lr"] > imp["dropout"], (evaluator, imp)
+    assert param_importances(optuna.create_study()) is None        # no trials yet: nothing to say
+    with pytest.raises(ValueError, match="unknown importance evaluator"):
+        param_importances(study, "shap")
