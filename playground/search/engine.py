@@ -28,7 +28,7 @@ from .methods import make_pruner, make_sampler
 from .mirror import StudyMirror
 from .spec import (ASK_BATCH, OBJECTIVES, PRUNING_ASK_BATCH, SearchResult, SearchSpec, TrialResult, _jsonable,
                    config_key, trial_config)
-from .storage import unwrap, write_finished
+from .storage import trial_number, unwrap, write_finished
 from .study import Heartbeat, open_study, retried_numbers
 from .trainers import batched_module, train_group
 
@@ -78,6 +78,8 @@ class Search:
         self.grid_size = spec.space.grid_size() if spec.method == "grid" else None
         self.total = spec.trials if self.grid_size is None else min(spec.trials or self.grid_size, self.grid_size)
         self.batched = spec.batch and batched_module() is not None
+        self._done: dict = {}          # config key -> a COMPLETE trial that trained it
+        self._keyed: set[int] = set()  # trial numbers already in _done
         self.heartbeat_s = float(getattr(unwrap(self.study._storage), "heartbeat_interval", None) or 20)
 
     # ----------------------------------------------------------------- bookkeeping
@@ -175,19 +177,19 @@ class Search:
                 intermediate_values={}, trial_id=-1)
             tid = storage.create_new_trial(self.study._study_id, template_trial=template)
             self.mirror.bind(tid, mt._trial_id)
-            # (the cache's get_trial_number_from_id reads the whole trial back)
-            asked.append(_Asked(tid, unwrap(storage).get_trial_number_from_id(tid), params, config))
+            asked.append(_Asked(tid, trial_number(storage, tid), params, config))
         return asked
 
     def _round(self, n: int, trials, stop_event) -> Iterator[TrialResult]:
         S = self.TrialState
-        done_keys = {}
-        for t in trials:
-            if t.state == S.COMPLETE and "config" in t.user_attrs:
+        for t in trials:  # the configurations trained so far (kept across rounds: a key costs 0.7 ms)
+            if t.state == S.COMPLETE and t.number not in self._keyed and "config" in t.user_attrs:
+                self._keyed.add(t.number)
                 try:
-                    done_keys.setdefault(config_key(trial_config(t)), t)
+                    self._done.setdefault(config_key(trial_config(t)), t)
                 except (TypeError, KeyError):
                     pass
+        done_keys = self._done
         asked = self._ask(n, trials)
         jobs: list[_Asked] = []
         twins: dict[int, _Asked] = {}   # index in asked -> the job training the same config

@@ -131,6 +131,23 @@ def unwrap(storage):
     return storage._backend if type(storage).__name__ == "_CachedStorage" else storage
 
 
+def trial_number(storage, trial_id: int) -> int:
+    """The number of trial ``trial_id`` (RDBStorage's own method reads the whole trial back: 12 ms)."""
+    import optuna
+
+    backend = unwrap(storage)
+    if isinstance(backend, optuna.storages.RDBStorage):
+        try:
+            from optuna.storages._rdb import models
+            from optuna.storages._rdb.storage import _create_scoped_session
+
+            with _create_scoped_session(backend.scoped_session) as session:
+                return int(models.TrialModel.find_or_raise_by_id(trial_id, session).number)
+        except (ImportError, AttributeError):  # pragma: no cover - Optuna internals moved
+            pass
+    return storage.get_trial_number_from_id(trial_id)
+
+
 def write_finished(storage, trial_id: int, intermediate: dict[int, float], user_attrs: dict,
                    system_attrs: dict) -> None:
     """Write a trial's per-epoch values and attributes, in ONE transaction on an RDB storage.
