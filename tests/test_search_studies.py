@@ -90,19 +90,35 @@ def test_killed_runs_running_trial_is_retried_on_resume(tmp_path):
     assert s.counts()["total"] == 3 and s.counts()["complete"] == 3 and len(res) == 3
 
 
-def test_stopped_search_queues_its_cut_trials_again(tmp_path):
+def test_stopped_search_queues_its_cut_trials_again(tmp_path, monkeypatch):
     import threading
+
+    from playground.search import engine
 
     url = f"sqlite:///{tmp_path / 's.db'}"
     stop = threading.Event()
-    s = Search(_spec(url, trials=3))
-    got = []
-    for r in s.run(stop):
-        got.append(r)
-        stop.set()   # stop after the first trial: the loop ends before asking more
-    assert len(got) == 1
-    res = list(Search(_spec(url, trials=3)).run())
-    assert len(res) == 2
+    original = engine.train_group
+    rounds = []
+
+    def stop_in_second_round(configs, stop_event, on_epoch, batch):
+        rounds.append(len(configs))
+        if len(rounds) == 2:
+            stop.set()        # as the page's Stop button: the trainer sees it before its first step
+        return original(configs, stop_event, on_epoch, batch=batch)
+
+    monkeypatch.setattr(engine, "train_group", stop_in_second_round)
+    got = list(Search(_spec(url, trials=3)).run(stop))
+    assert len(got) == 1                        # the first trial finished, the second was cut short
+    study = optuna.load_study(study_name="search", storage=url)
+    cut = study.trials[1]
+    assert cut.state == S.FAIL and cut.user_attrs["message"] == "stopped before it finished"
+    queued = [t for t in study.trials if t.system_attrs.get("failed_trial") == 1]
+    assert len(queued) == 1 and queued[0].state == S.WAITING and queued[0].params == cut.params
+    monkeypatch.setattr(engine, "train_group", original)
+    res = list(Search(_spec(url, trials=3)).run())   # the same command resumes: the cut trial first
+    assert len(res) == 2 and res[0].params == cut.params and res[0].state == "COMPLETE"
+    assert Search(_spec(url, trials=3)).counts() == {"complete": 3, "pruned": 0, "fail": 1, "running": 0,
+                                                     "waiting": 0, "total": 3}
 
 
 _WORKER = textwrap.dedent("""
