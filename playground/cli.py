@@ -22,6 +22,7 @@ SUBCOMMANDS = (
     "playground.cli_render",
     "playground.cli_animate",
     "playground.cli_train",
+    "playground.cli_search",
     "playground.cli_export_script",
 )
 

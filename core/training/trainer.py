@@ -383,7 +383,7 @@ class _Run:
                            first_loss=self.first_loss, last_finite_loss=self.last_loss)
 
     # ----------------------------------------------------------------- the loop
-    def run(self, stop_event) -> Iterator[Metrics]:
+    def run(self, stop_event, evaluate_test: bool = True) -> Iterator[Metrics]:
         c = self.c
         t_start = time.perf_counter()
         m0 = self.epoch_metrics("epoch", c.snapshot_every > 0)
@@ -483,7 +483,8 @@ class _Run:
         # would otherwise be lost: the stop is checked before the request is taken.
         snap_pending |= self._apply_controls()
         final = self.epoch_metrics("final", c.snapshot_every > 0 or snap_pending)
-        final.test_loss, final.test_acc = self.evaluate("test")
+        if evaluate_test:  # a search's trials leave the test split alone (tuning uses the dev set)
+            final.test_loss, final.test_acc = self.evaluate("test")
         final.best_epoch, final.stopped = best_epoch, stopped
         if message:
             final.message = message
@@ -533,7 +534,8 @@ def base_error_for(config: TrainConfig, task: str) -> float:
     return noise_floor(config.dataset, float(config.noise), int(config.classes))
 
 
-def train(config: TrainConfig, stop_event=None, controls: TrainControls | None = None) -> Iterator[Metrics]:
+def train(config: TrainConfig, stop_event=None, controls: TrainControls | None = None, *,
+          evaluate_test: bool = True) -> Iterator[Metrics]:
     """Train the network of ``config``, yielding :class:`Metrics` as it goes.
 
     Parameters
@@ -542,6 +544,10 @@ def train(config: TrainConfig, stop_event=None, controls: TrainControls | None =
     stop_event : anything with ``is_set()`` (``threading.Event``, ``multiprocessing.Event``),
         checked before every step; when set, the run ends with a ``final`` report.
     controls : TrainControls, optional: mid-run changes applied at the next step.
+    evaluate_test : bool
+        Evaluate the test split in the final report (default). A search's trials pass False: the
+        test split is touched once, for the chosen configuration; their ``test_loss`` and
+        ``test_acc`` stay None.
 
     Yields
     ------
@@ -561,4 +567,4 @@ def train(config: TrainConfig, stop_event=None, controls: TrainControls | None =
     augmentation each draw from their own stream (:mod:`core.training.streams`).
     """
     run = _Run(config, controls)
-    yield from run.run(stop_event)
+    yield from run.run(stop_event, evaluate_test)
