@@ -71,3 +71,14 @@ def test_search_batched_bench_quick():
     diff = float(re.search(r"max relative difference ([\d.e+-]+)", out).group(1))
     assert diff <= 1e-5, out  # and both sides trained the same networks
     assert re.search(r"load average [\d.]+", out) and "other load" in out, out
+
+
+def test_search_engine_bench_quick():
+    out = _bench("bench_search_engine.py")
+    assert "batched trainer installed" in out, out  # the engine found core.training.batched
+    for storage in ("memory", "sqlite"):
+        m = re.search(rf"{storage}: batched\s+([\d.]+) s\s+sequential\s+([\d.]+) s\s+ratio\s+([\d.]+)x\s+"
+                      r"largest relative difference ([\d.e+-]+)", out)
+        assert m, out
+        assert float(m.group(4)) <= 1e-5, out  # both sides trained the same trials
+    assert re.search(r"load average before: [\d.]+", out), out
