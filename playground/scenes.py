@@ -18,7 +18,7 @@ from playground.resources import assets_dir
 
 SCENE_VERSION = 1
 # Every file the app reads says what it is in ``kind``; these are planned but not read yet.
-FUTURE_KINDS = ("lesson", "space")
+FUTURE_KINDS = ("lesson",)
 #: Larger than any real scene (a scene of drawn points is tens of kB): refused before it is parsed.
 MAX_FILE_BYTES = 4_000_000
 
@@ -67,8 +67,11 @@ def parse_scene(text: str, source: str = "<scene>") -> dict:
     kind = data.pop("kind", "scene")  # a file without a kind is a version-1 scene (every bundled one)
     if kind != "scene":
         if kind == "session":
-            raise ValueError(f"{source}: a session file, not a scene (open it with File > Open session, "
+            raise ValueError(f"{source}: a session file, not a scene (open it with File > Open scene or session, "
                              f"or `optimizer-playground gui FILE`)")
+        if kind == "space":
+            raise ValueError(f"{source}: a search space, not a scene (run it with "
+                             f"`optimizer-playground search --space FILE`)")
         if kind in FUTURE_KINDS:
             raise ValueError(f"{source}: this version cannot open {kind!r} files yet (only scenes)")
         raise ValueError(f"{source}: 'kind' must be 'scene', got {kind!r}")

@@ -13,7 +13,8 @@ def test_a_file_without_kind_is_a_version_1_scene_and_kind_scene_is_the_same():
 
 
 @pytest.mark.parametrize("kind, message", [
-    ("session", r"a session file, not a scene \(open it with File > Open session"),
+    ("session", r"a session file, not a scene \(open it with File > Open scene or session"),
+    ("space", r"a search space, not a scene \(run it with `optimizer-playground search --space FILE`\)"),
     ("lesson", "this version cannot open 'lesson' files yet"),
     ("scnee", "'kind' must be 'scene', got 'scnee'"),
 ])
