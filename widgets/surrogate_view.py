@@ -250,7 +250,7 @@ class SurrogateView(QWidget):
         if self._data is not None:
             self._draw()
 
-    def _title(self, text: str) -> dict:
+    def _title_style(self) -> dict:
         return {"color": self._theme.foreground, "font-size": f"{self._theme.font_pt}pt"}
 
     def _set_x_axis(self, plot: pg.PlotItem, which: str, lo: float, hi: float, log: bool, width: float) -> None:
@@ -292,10 +292,10 @@ class SurrogateView(QWidget):
         self.mean_plot.setYRange(y0, y1 + 0.12 * (y1 - y0), padding=0)  # room for the legend
         top = float(np.nanmax(ei)) if len(ei) and np.nanmax(ei) > 0 else 1.0
         self.ei_plot.setYRange(0.0, top * 1.08, padding=0)
-        style = self._title
-        self.mean_plot.setLabel("left", d["objective"], **style(""))
-        self.ei_plot.setLabel("left", "expected improvement", **style(""))
-        self.ei_plot.setLabel("bottom", d["name"] + ("  (log scale)" if d["log"] else ""), **style(""))
+        style = self._title_style()
+        self.mean_plot.setLabel("left", d["objective"], **style)
+        self.ei_plot.setLabel("left", "expected improvement", **style)
+        self.ei_plot.setLabel("bottom", d["name"] + ("  (log scale)" if d["log"] else ""), **style)
         width = self.mean_plot.getViewBox().width() or 600.0
         for plot in (self.mean_plot, self.ei_plot):
             self._set_x_axis(plot, "bottom", x0, x1, d["log"], width)
@@ -314,7 +314,7 @@ class SurrogateView(QWidget):
         rect = QRectF(x0, y0, x1 - x0, y1 - y0)  # from cell EDGES (docs/traps.md)
         px, py = _coords(d["x"], d["log_x"]), _coords(d["y"], d["log_y"])
         cmap = pg.colormap.get(self._theme.colormap)
-        style = self._title("")
+        style = self._title_style()
         width = self.mean_map.getViewBox().width() or 300.0
         height = self.mean_map.getViewBox().height() or 300.0
         for plot, image, pts, bar, values, title in (
