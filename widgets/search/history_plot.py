@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from core.search_records import best_so_far
 from widgets.search.base import SearchPlot, padded
@@ -27,23 +28,21 @@ class HistoryPlot(SearchPlot):
         self.complete_points = self._scatter("o", 9)
         self.pruned_points = self._scatter("t", 10)
         self.failed_points = self._scatter("x", 11)
-        self.legend = self.plot.addLegend(offset=(-8, 8), labelTextSize=f"{theme.font_pt - 3}pt", verSpacing=-8)
-        self._legend_items = [(self.complete_points, "complete"), (self.pruned_points, "pruned"),
-                              (self.failed_points, "failed"), (self.best_line, "best so far")]
-        for item, name in self._legend_items:
-            self.legend.addItem(item, name)
-        self._layout.addWidget(self.plot)
+        # The key is a line of text above the plot: a legend inside it covered the highest trials.
+        self.key = QLabel()
+        self.key.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        self._layout.addWidget(self.key)
+        self._layout.addWidget(self.plot, 1)
         self.set_theme(theme)
 
     def _titles(self):
         self._label("bottom", "trial")
         self._label("left", "objective")
-        self.legend.setLabelTextColor(self._theme.foreground)
-        for _, label in self.legend.items:  # setLabelTextColor alone keeps old labels' colour
-            label.setText(label.text, color=self._theme.foreground, size=f"{self._theme.font_pt - 3}pt")
-        bg = pg.mkColor(self._theme.background)
-        bg.setAlpha(170)
-        self.legend.setBrush(pg.mkBrush(bg))
+        c = self._theme.racer_colors
+        self.key.setStyleSheet(f"color: {self._theme.foreground}; font-size: {self._theme.font_pt - 2}pt; padding: 0 6px;")
+        self.key.setText(f"<span style='color:{c[0]}'>●</span> complete &nbsp; <span style='color:{c[4]}'>▼</span>"
+                         f" pruned (last value) &nbsp; <span style='color:{c[1]}'>✕</span> failed &nbsp; "
+                         f"<span style='color:{c[2]}'>━━</span> best so far")
 
     def best_curve(self) -> tuple[np.ndarray, np.ndarray]:
         """The step line's corners (x, y): the best so far holds until the next improvement."""
@@ -76,7 +75,8 @@ class HistoryPlot(SearchPlot):
         ys = [v for _, v in done + pruned if np.isfinite(v)]
         numbers = [r.number for r in self._records]
         y = padded(min(ys), max(ys), 0.08) if ys else (0.0, 1.0)
-        y = (y[0] - 0.04 * (y[1] - y[0]), y[1])  # the failed row below the lowest value
+        span = y[1] - y[0]
+        y = (y[0] - 0.04 * span, y[1])  # the failed row below the lowest value
         return padded(min(numbers), max(numbers), 0.04), y
 
     def _redraw(self):

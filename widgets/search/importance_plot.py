@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from widgets.search.base import SearchPlot
 from widgets.theme import LIGHT, Theme
@@ -26,7 +26,9 @@ class ImportancePlot(SearchPlot):
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(theme, parent)
         self.warning = QLabel()
-        self.warning.setWordWrap(False)
+        # Ignored width: a label's text sets its minimum width (the warning widened its column of a grid
+        # of plots to 660 px), and a wrapped one squeezed the grid's other row to a third of its height.
+        self.warning.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self.warning.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
         self.warning.setVisible(False)
         self._layout.addWidget(self.warning)
@@ -44,7 +46,7 @@ class ImportancePlot(SearchPlot):
         self._n_trials = int(n_trials)
         few = self._n_trials < FEW_TRIALS
         self.warning.setText(f"⚠ Only {self._n_trials} trial{'s' if self._n_trials != 1 else ''}: "
-                             "few trials back this, so read these bars as a rough guess." if few else "")
+                             "few trials back this." if few else "")
         self.warning.setVisible(few)
         self._redraw()
         self._fit()

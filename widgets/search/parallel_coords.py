@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from core.search_records import ParamAxis
 from widgets.search.base import SearchPlot, mix, real_value
@@ -34,7 +35,10 @@ class ParallelCoords(SearchPlot):
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
         super().__init__(theme, parent)
-        self._layout.addWidget(self.plot)
+        self.caption = QLabel()
+        self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # see ImportancePlot.warning
+        self._layout.addWidget(self.plot, 1)
+        self._layout.addWidget(self.caption)
         self.plot.showGrid(x=False, y=False)
         self.plot.hideAxis("left")  # each parameter axis carries its own end labels
         self.lines: list[pg.PlotCurveItem] = []
@@ -44,6 +48,9 @@ class ParallelCoords(SearchPlot):
 
     def _titles(self):
         self._label("bottom", "")
+        t = self._theme
+        self.caption.setStyleSheet(f"color: {t.foreground}; font-size: {t.font_pt - 3}pt; padding: 0 6px;")
+        self.caption.setText("Colour: the objective (" + ("brighter" if t.is_dark else "darker") + " = better)")
 
     def coordinates(self) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """Complete trials' normalized coordinates, shape (trials, params), their objectives and numbers."""
@@ -61,7 +68,7 @@ class ParallelCoords(SearchPlot):
         if not self._axes:
             return None
         # Room on the right for the last axis's category names.
-        return (-0.3, len(self._axes) - 0.55), (-0.09, 1.09)
+        return (-0.3, len(self._axes) - 0.55), (-0.14, 1.09)
 
     def _redraw(self):
         t = self._theme
@@ -102,7 +109,8 @@ class ParallelCoords(SearchPlot):
         for k in order:
             s = float(score[k])
             # good = dark on light (and bright on dark); bad lines fade into the background.
-            c = cmap.map(s if not t.is_dark else 1 - s, mode="qcolor")
+            # Three quarters of the map only: its bright yellow end vanished on a white background.
+            c = cmap.map(0.75 * s if not t.is_dark else 1 - 0.75 * s, mode="qcolor")
             color = mix(c.name(), t.background, 1.0 - 0.55 * s)
             curve = pg.PlotCurveItem(xs, coords[k], pen=self._pen(color, 2.0 if s < 0.2 else 1.3),
                                      connect="finite")

@@ -32,6 +32,8 @@ class SlicePlot(SearchPlot):
         row.setContentsMargins(4, 0, 4, 0)
         row.addWidget(QLabel("Parameter"))
         row.addWidget(self.param_combo, 1)
+        self.key = QLabel()
+        row.addWidget(self.key)
         self._layout.addLayout(row)
         self._layout.addWidget(self.plot, 1)
         self.points = self._scatter("o", 10)
@@ -73,6 +75,7 @@ class SlicePlot(SearchPlot):
         self._titles()
 
     def _titles(self):
+        self.key.setText("colour: " + ("brighter" if self._theme.is_dark else "darker") + " = later trial")
         ax = self.axis(self.param())
         self._label("bottom", (ax.name + ("  (log scale)" if ax.log else "")) if ax else "parameter")
         self._label("left", "objective")

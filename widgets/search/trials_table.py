@@ -70,7 +70,7 @@ class TrialsModel(QAbstractTableModel):
         value = self.raw(index.row(), index.column())
         if role == Qt.DisplayRole:
             if self.columns[index.column()] == "duration (s)" and value is not None:
-                return f"{float(value):.1f}"
+                return f"{float(value):.3g}"
             return "" if value is None else value_text(value)
         if role == SORT_ROLE:
             return _sort_key(value)
@@ -129,7 +129,7 @@ class TrialsTable(QWidget):
         self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setStretchLastSection(False)  # a stretched "duration" column ran far from its header
         self.view.clicked.connect(self._on_clicked)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
