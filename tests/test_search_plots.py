@@ -354,3 +354,18 @@ def test_theme_switch_redraws_without_losing_records(qtbot, recs):
         w.set_theme(DARK)
         assert w.plot.backgroundBrush().color().name().upper() == DARK.background.upper()
         assert w.view.viewRange() == before
+
+
+def test_an_empty_or_all_failed_study_draws_nothing_and_raises_nothing(qtbot, recs):
+    failed = [r for r in recs if r.state == "fail"]
+    for cls in (HistoryPlot, SlicePlot, ContourPlot, ParallelCoords, IntermediatePlot, TrialsTable, ImportancePlot):
+        w = _shown(qtbot, cls(DARK))
+        w.set_axes(AXES)
+        for rs in ([], failed):
+            w.set_records(rs)
+        if cls is ImportancePlot:
+            w.set_importance({}, 0)
+            assert w.bars is None and w.warning.isVisibleTo(w)
+    empty = HistoryPlot()
+    qtbot.addWidget(empty)
+    assert empty.best_curve()[0].size == 0

@@ -8,12 +8,10 @@ Ranges are always set here: pyqtgraph's auto range is off (it grows and redraws 
 """
 from __future__ import annotations
 
-import html
 import math
 
-import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -210,21 +208,8 @@ class SearchPlot(QWidget):
     def _pen(self, color, width: float = 1.0, **kw):
         return screen_pen(color, width, **kw)
 
-    @staticmethod
-    def _escape(text: str) -> str:
-        return html.escape(text)
-
 
 def log_mode(axis_item: pg.AxisItem, on: bool) -> None:
     """Switch ``axis_item`` to log ticks (data is given to it already in log10 space)."""
     if axis_item.logMode != on:
         axis_item.setLogMode(on)
-
-
-def finite(values) -> np.ndarray:
-    """``values`` as floats with the non-finite ones dropped."""
-    a = np.asarray(list(values), dtype=float)
-    return a[np.isfinite(a)]
-
-
-ALIGN_LEFT = Qt.AlignLeft | Qt.AlignVCenter

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy
 from scipy.interpolate import griddata
 
-from widgets.search.base import SearchPlot, log_mode
+from widgets.search.base import SearchPlot, log_mode, value_text
 from widgets.theme import LIGHT, Theme
 
 GRID = 80  # cells per side: smooth enough, and griddata on 80x80 takes a few ms
@@ -59,7 +59,10 @@ class ContourPlot(SearchPlot):
             combo.setMinimumContentsLength(10)
             row.addWidget(QLabel(text))
             row.addWidget(combo, 1)
+        self.key = QLabel()  # the colour scale in words: ColorBarItem's fixed 45 px axis clips its labels
+        self.key.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self._layout.addLayout(row)
+        self._layout.addWidget(self.key)
         self._layout.addWidget(self.plot, 1)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(0)
@@ -114,6 +117,7 @@ class ContourPlot(SearchPlot):
         self._titles()
 
     def _titles(self):
+        self.key.setStyleSheet(f"color: {self._theme.foreground}; font-size: {self._theme.font_pt - 3}pt; padding: 0 6px;")
         for side, name in zip(("bottom", "left"), self.params()):
             ax = self.axis(name)
             self._label(side, (ax.name + ("  (log)" if ax.log else "")) if ax else "")
@@ -152,11 +156,14 @@ class ContourPlot(SearchPlot):
             if not hi > lo:
                 hi = lo + 1.0
             self.image.setImage(np.clip(self.grid, lo, hi), levels=(lo, hi))
+            self.key.setText(f"colour: objective, dark {value_text(float(lo))} .. yellow {value_text(float(hi))}")
+            self.key.setToolTip("Interpolated linearly between trials (in the axes' log space), nearest trial outside them.")
             self.image.setColorMap(pg.colormap.get(t.colormap))
             self.image.setRect(pg.QtCore.QRectF(rng[0][0], rng[1][0], rng[0][1] - rng[0][0], rng[1][1] - rng[1][0]))
             self.image.setVisible(True)
         else:
             self.image.setVisible(False)
+            self.key.setText("")
         self._draw_boxes()
 
     def _draw_boxes(self):

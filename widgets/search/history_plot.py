@@ -39,9 +39,9 @@ class HistoryPlot(SearchPlot):
         self._label("bottom", "trial")
         self._label("left", "objective")
         c = self._theme.racer_colors
-        self.key.setStyleSheet(f"color: {self._theme.foreground}; font-size: {self._theme.font_pt - 2}pt; padding: 0 6px;")
+        self.key.setStyleSheet(f"color: {self._theme.foreground}; font-size: {self._theme.font_pt - 3}pt; padding: 0 6px;")
         self.key.setText(f"<span style='color:{c[0]}'>●</span> complete &nbsp; <span style='color:{c[4]}'>▼</span>"
-                         f" pruned (last value) &nbsp; <span style='color:{c[1]}'>✕</span> failed &nbsp; "
+                         f" pruned &nbsp; <span style='color:{c[1]}'>✕</span> failed &nbsp; "
                          f"<span style='color:{c[2]}'>━━</span> best so far")
 
     def best_curve(self) -> tuple[np.ndarray, np.ndarray]:
