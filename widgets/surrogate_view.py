@@ -12,7 +12,6 @@ set here, not by pyqtgraph's auto-range.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, 
 
 from widgets.hparam_map_view import log_ticks
 from widgets.theme import LIGHT, Theme
-from widgets.theme_apply import fill_background, plain_ticks, screen_pen, style_axes
+from widgets.theme_apply import fill_background, plain_ticks, screen_pen, still_plot, style_axes
 
 
 def mix(color: str, background: str, amount: float) -> QColor:
@@ -49,16 +48,6 @@ def _edges(c: np.ndarray) -> tuple[float, float]:
     """Outer cell edges of evenly spaced cell centres ``c``."""
     h = 0.5 * (c[-1] - c[0]) / (len(c) - 1) if len(c) > 1 else 0.5
     return float(c[0] - h), float(c[-1] + h)
-
-
-def _new_plot() -> pg.PlotItem:
-    plot = pg.PlotItem()
-    plot.setMenuEnabled(False)
-    plot.hideButtons()
-    plot.getViewBox().setMouseEnabled(False, False)
-    for name in ("left", "bottom"):
-        plain_ticks(plot.getAxis(name))
-    return plot
 
 
 class SurrogateView(QWidget):
@@ -92,7 +81,7 @@ class SurrogateView(QWidget):
         layout.addWidget(self._stack, 1)
 
         self.glw_1d = pg.GraphicsLayoutWidget()
-        self.mean_plot, self.ei_plot = _new_plot(), _new_plot()
+        self.mean_plot, self.ei_plot = still_plot(), still_plot()
         self.glw_1d.addItem(self.mean_plot, 0, 0)
         self.glw_1d.addItem(self.ei_plot, 1, 0)
         self.glw_1d.ci.layout.setRowStretchFactor(0, 3)
@@ -129,7 +118,7 @@ class SurrogateView(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         self.glws_2d = [pg.GraphicsLayoutWidget(), pg.GraphicsLayoutWidget()]
-        self.mean_map, self.width_map = _new_plot(), _new_plot()
+        self.mean_map, self.width_map = still_plot(), still_plot()
         self.mean_image = pg.ImageItem(axisOrder="row-major")
         self.width_image = pg.ImageItem(axisOrder="row-major")
         self.mean_points = pg.ScatterPlotItem(size=9)

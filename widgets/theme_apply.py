@@ -69,3 +69,15 @@ def palette(theme: Theme) -> QPalette:
     for role in (QPalette.Text, QPalette.WindowText, QPalette.ButtonText):
         pal.setColor(QPalette.Disabled, role, QColor(theme.grid))
     return pal
+
+
+def still_plot() -> pg.PlotItem:
+    """A PlotItem that does not pan or zoom, without pyqtgraph's menu and buttons, with plain ticks
+    (a figure that explains, such as the sampler's surrogate, rather than one to explore)."""
+    plot = pg.PlotItem()
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.getViewBox().setMouseEnabled(False, False)
+    for name in ("left", "bottom"):
+        plain_ticks(plot.getAxis(name))
+    return plot

@@ -18,17 +18,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from widgets.hparam_map_view import log_ticks
 from widgets.surrogate_view import mix
 from widgets.theme import LIGHT, Theme
-from widgets.theme_apply import fill_background, plain_ticks, style_axes
-
-
-def _new_plot() -> pg.PlotItem:
-    plot = pg.PlotItem()
-    plot.setMenuEnabled(False)
-    plot.hideButtons()
-    plot.getViewBox().setMouseEnabled(False, False)
-    for name in ("left", "bottom"):
-        plain_ticks(plot.getAxis(name))
-    return plot
+from widgets.theme_apply import fill_background, still_plot, style_axes
 
 
 class TPEView(QWidget):
@@ -60,7 +50,7 @@ class TPEView(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.caption)
         layout.addWidget(self.glw, 1)
-        self.density_plot, self.ratio_plot = _new_plot(), _new_plot()
+        self.density_plot, self.ratio_plot = still_plot(), still_plot()
         self.glw.addItem(self.density_plot, 0, 0)
         self.glw.addItem(self.ratio_plot, 1, 0)
         self.glw.ci.layout.setRowStretchFactor(0, 3)
