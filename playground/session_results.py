@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from playground.scenes import drop_none
+from playground.sessions import checked_size
 
 log = logging.getLogger(__name__)
 
@@ -190,14 +191,8 @@ def read_results(path: str | Path, saved: str) -> dict:
         One line naming the file and the problem (missing, broken, foreign, too large, another save's).
     """
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no results file beside the session") from None
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read: {exc}") from None
-    if size > MAX_RESULTS_BYTES:
-        raise ValueError(f"{path}: larger than any real results file")
+    checked_size(path, MAX_RESULTS_BYTES, missing="no results file beside the session",
+                 too_large="larger than any real results file")
     if not zipfile.is_zipfile(path):  # np.load would take anything else for a pickle
         raise ValueError(f"{path}: not a readable results file (not an .npz archive)")
     try:

@@ -147,17 +147,25 @@ def _check_splitters(splitters, source: str) -> None:
                              f"got {lists!r}")
 
 
-def read_session(path: str | Path) -> dict:
-    """Read and validate the session file at ``path`` (ValueError naming the file and the problem)."""
-    path = Path(path)
+def checked_size(path: Path, limit: int, *, missing: str, too_large: str) -> int:
+    """``path``'s size in bytes; ValueError ``"PATH: missing"``, ``"PATH: too_large"`` (over ``limit``) or
+    ``"PATH: cannot read: ..."`` before anything is read from it."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise ValueError(f"{path}: no such session file") from None
+        raise ValueError(f"{path}: {missing}") from None
     except OSError as exc:
         raise ValueError(f"{path}: cannot read: {exc}") from None
-    if size > MAX_SESSION_BYTES:
-        raise ValueError(f"{path}: larger than any real session (at most {MAX_SESSION_BYTES // 1_000_000} MB)")
+    if size > limit:
+        raise ValueError(f"{path}: {too_large}")
+    return size
+
+
+def read_session(path: str | Path) -> dict:
+    """Read and validate the session file at ``path`` (ValueError naming the file and the problem)."""
+    path = Path(path)
+    checked_size(path, MAX_SESSION_BYTES, missing="no such session file",
+                 too_large=f"larger than any real session (at most {MAX_SESSION_BYTES // 1_000_000} MB)")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
