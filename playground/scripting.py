@@ -25,6 +25,7 @@ restore the app's last session. Leaving the ``with`` block stops every page and 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 
 from playground.pages import PAGE_KINDS, page_kind
@@ -185,10 +186,20 @@ class Playground:
 
         doc = read_document(str(name_or_path))
         if doc.kind == "session":
+            from playground import session_results
+
             for kind, state in doc.data["pages"].items():
                 self._page(kind).model.set_state(state)
                 self._runs.pop(kind, None)
             self._kind = doc.data.get("page") or self._kind
+            # the pictures of what was computed come back from the side file, as in the app
+            # (settings without their results still open, as in the app: a warning says what is missing)
+            try:
+                left = session_results.restore(self._pages, doc.data)[1]
+            except ValueError as exc:
+                left = [str(exc)]
+            if left:
+                warnings.warn(f"results not restored: {'; '.join(left)}", RuntimeWarning, stacklevel=2)
         else:
             kind = doc.data["page"]
             self._page(kind).load_scene(doc.data)
@@ -197,12 +208,19 @@ class Playground:
         self._settle()
 
     def save_session(self, path) -> None:
-        """Write every opened page's settings, the current page and the theme to a session file."""
-        from playground import sessions
+        """Write every opened page's settings, the current page and the theme to a session file, and what
+        the pages computed (a trained network, maps) to its ``.results.npz`` side file, as the app does."""
+        from playground import session_results, sessions
 
-        sessions.save_session({"page": self._kind, "theme": self.theme.name,
-                               "window": {"width": self.size[0], "height": self.size[1]},
-                               "pages": {k: p.model.state() for k, p in self._pages.items()}}, path)
+        session = {"page": self._kind, "theme": self.theme.name, "saved": sessions.now_stamp(),
+                   "window": {"width": self.size[0], "height": self.size[1]},
+                   "pages": {k: p.model.state() for k, p in self._pages.items()}}
+        results = session_results.collect(self._pages, session)
+        side = session_results.results_path(path)
+        if results:
+            session["results"] = side.name
+        sessions.save_session(session, path)
+        session_results.write_side_file(side, session["saved"], results)  # a script may wait for it
 
     # -- running ----------------------------------------------------------------------
     def run(self, steps: int | None = None, epochs: int | None = None) -> "Results":

@@ -74,18 +74,9 @@ class SessionController:
                 "pages": {kind: page.model.state() for kind, page in self._pages()}}
 
     def collect_results(self, session: dict) -> dict:
-        """The pages' results (a trained run, computed maps) for ``session``'s settings.
-
-        ``{kind: {"settings": hash of the page's state, "results": tree}}``, taken on the GUI thread
-        (cheap: the pages hand over references, copying only what grows in place); a page with
-        nothing computed is left out.
-        """
-        out = {}
-        for kind, page in self._pages():
-            r = page.results() if hasattr(page, "results") else None
-            if r is not None and kind in session["pages"]:
-                out[kind] = {"settings": session_results.settings_hash(session["pages"][kind]), "results": r}
-        return out
+        """The pages' results (a trained run, computed maps) for ``session``'s settings
+        (:func:`playground.session_results.collect`), taken on the GUI thread."""
+        return session_results.collect(dict(self._pages()), session)
 
     def apply(self, session: dict) -> str:
         """Put a validated session (:func:`playground.sessions.parse_session`) into the window.
@@ -121,31 +112,15 @@ class SessionController:
 
     def _show_results(self, session: dict) -> str:
         """Show the side file's results on the pages they belong to; a note for what could not be."""
-        name, source = session.get("results"), session.get("source") or ""
-        if not name or not source or source.startswith("<"):
-            return ""
-        path = Path(source).with_name(name)
         try:
-            saved = session_results.read_results(path, session.get("saved", ""))
+            path, left = session_results.restore(dict(self.window.pages), session)
         except ValueError as exc:
             log.warning("%s", exc)
             return f"Results not restored ({exc}): press Play or Compute to compute them again."
         except Exception as exc:  # noqa: BLE001 - a side file must never break opening the session
-            log.exception("reading %s failed", path)
-            return f"Results not restored ({path}: {type(exc).__name__}): press Play or Compute to compute them again."
-        left = []
-        for kind, entry in saved.items():
-            page, state = self.window.pages.get(kind), session["pages"].get(kind)
-            if page is None or state is None or not hasattr(page, "restore_results"):
-                left.append(f"{kind}: no such page here")
-            elif entry["settings"] != session_results.settings_hash(state):
-                left.append(f"{kind}: computed for other settings")
-            else:
-                try:
-                    left.extend(f"{kind}: {s}" for s in (page.restore_results(entry["results"]) or ()))
-                except Exception as exc:  # noqa: BLE001 - a damaged entry: say so, keep the settings shown
-                    log.exception("restoring the %s page's results from %s failed", kind, path)
-                    left.append(f"{kind}: {type(exc).__name__}: {exc}".splitlines()[0])
+            log.exception("reading the results of %s failed", session.get("source"))
+            return (f"Results not restored ({session.get('results')}: {type(exc).__name__}): "
+                    "press Play or Compute to compute them again.")
         if left:
             return f"Some results in {path} were not restored ({'; '.join(left)}): compute them again."
         return ""

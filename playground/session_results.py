@@ -220,3 +220,49 @@ def read_results(path: str | Path, saved: str) -> dict:
     except (OSError, KeyError, TypeError, AttributeError, EOFError, zipfile.BadZipFile, io.UnsupportedOperation,
             json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: not a readable results file ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+
+
+def collect(pages, session: dict) -> dict:
+    """The results of ``pages`` (``{kind: page}``) for ``session``'s settings, as :func:`write_results` takes them.
+
+    ``{kind: {"settings": hash of the page's state, "results": tree}}``; a page with nothing computed
+    (``page.results()`` None, or no such method) is left out. Cheap: the pages hand over references.
+    """
+    out = {}
+    for kind, page in pages.items():
+        r = page.results() if hasattr(page, "results") else None
+        if r is not None and kind in session["pages"]:
+            out[kind] = {"settings": settings_hash(session["pages"][kind]), "results": r}
+    return out
+
+
+def restore(pages, session: dict) -> tuple[Path | None, list[str]]:
+    """Show the side file's results of ``session`` (a parsed session with its ``source``) on ``pages``.
+
+    Returns
+    -------
+    path : Path or None
+        The side file (None when the session names none).
+    left : list of str
+        What could not be restored, one short line each. ValueError (one line) when the file itself
+        cannot be read.
+    """
+    name, source = session.get("results"), session.get("source") or ""
+    if not name or not source or source.startswith("<"):
+        return None, []
+    path = Path(source).with_name(name)
+    saved = read_results(path, session.get("saved", ""))
+    left = []
+    for kind, entry in saved.items():
+        page, state = pages.get(kind), session["pages"].get(kind)
+        if page is None or state is None or not hasattr(page, "restore_results"):
+            left.append(f"{kind}: no such page here")
+        elif entry["settings"] != settings_hash(state):
+            left.append(f"{kind}: computed for other settings")
+        else:
+            try:
+                left.extend(f"{kind}: {s}" for s in (page.restore_results(entry["results"]) or ()))
+            except Exception as exc:  # noqa: BLE001 - a damaged entry: say so, keep the settings shown
+                log.exception("restoring the %s page's results from %s failed", kind, path)
+                left.append(f"{kind}: {type(exc).__name__}: {exc}".splitlines()[0])
+    return path, left

@@ -149,3 +149,34 @@ def test_optimizer_results_equal_the_trajectory_command(qtbot, capsys, racer, ar
         assert {k: got[k] for k in want} == want
     last = res.final[rows[0]["label"]]
     assert {k: last[k] for k in cli[-1]} == cli[-1] and last["diverged_at"] is None
+
+
+def test_a_saved_session_reopens_with_its_trained_picture(qtbot, tmp_path):
+    """save_session writes the side file as the app does, and open() shows the trained network again."""
+    path = tmp_path / "trained.toml"
+    with Playground(size=(800, 450)) as pg:
+        pg.open("train-dropout")
+        pg.run(epochs=3)
+        before = _pixels(pg.grab("decision"))
+        pg.save_session(path)
+    assert (tmp_path / "trained.results.npz").is_file()
+    with Playground(size=(800, 450)) as pg:
+        pg.open("train-dropout")
+        untrained = _pixels(pg.grab("decision"))
+        pg.open(str(path))
+        after = _pixels(pg.grab("decision"))
+    assert np.array_equal(before, after)
+    assert not np.array_equal(untrained, after)  # the picture is the trained network's, not a fresh one
+
+
+def test_a_session_whose_results_are_gone_opens_with_a_warning(qtbot, tmp_path):
+    path = tmp_path / "trained.toml"
+    with Playground(size=(800, 450)) as pg:
+        pg.open("train-dropout")
+        pg.run(epochs=2)
+        pg.save_session(path)
+    (tmp_path / "trained.results.npz").unlink()
+    with Playground(size=(800, 450)) as pg:
+        with pytest.warns(RuntimeWarning, match="results not restored: .*no results file"):
+            pg.open(str(path))
+        assert pg.kind == "training" and pg.model.epochs  # the settings are there
