@@ -97,8 +97,7 @@ def test_surrogate_view_1d_draws_what_it_is_given(qtbot):
     qtbot.addWidget(v)
     v.resize(900, 600)
     v.show_1d(grid, mean, std, ei, [1e-3, 1e-2], [2.0, 1.5], log=True, name="lr", label="a test model")
-    _, upper = v._upper.getData()
-    _, lower = v._lower.getData()
+    upper, lower = v.band_edges()
     assert upper == pytest.approx(mean + 1.0) and lower == pytest.approx(mean - 1.0)
     xs, _ = v.points.getData()
     assert list(xs) == pytest.approx([-3.0, -2.0])  # log10 coordinates
@@ -110,7 +109,7 @@ def test_surrogate_view_1d_draws_what_it_is_given(qtbot):
     light_band = v.band.brush().color().name()
     v.set_theme(DARK)
     assert v.band.brush().color().name() != light_band
-    _, upper_dark = v._upper.getData()
+    upper_dark, _ = v.band_edges()
     assert upper_dark == pytest.approx(mean + 1.0)  # the data stays through a theme switch
     v.show_1d(np.linspace(0, 1, 11), np.zeros(11), np.ones(11), np.ones(11), [0.5], [0.0], name="momentum")
     assert v.ei_plot.getAxis("bottom")._tickLevels is None  # linear axis: pyqtgraph's own ticks

@@ -187,6 +187,10 @@ class SurrogateView(QWidget):
         self._stack.setCurrentWidget(self.glw_2d)
         self._draw()
 
+    def band_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """The drawn band's upper and lower edges (mean +- 2 std, one parameter), as plotted."""
+        return self._upper.getData()[1], self._lower.getData()[1]
+
     def next_point(self) -> float | None:
         """The parameter value where the drawn expected improvement peaks (one parameter), or None."""
         if self._data is None or self._data[0] != "1d":
