@@ -289,3 +289,57 @@ def test_rounds_train_through_the_batched_interface(monkeypatch):
             assert a.value == pytest.approx(b.value, rel=1e-6)
     # The pruner compares a trial with the trials finished before its round: none in the first.
     assert all(r.state == "COMPLETE" for r in got[:6]) and any(r.state == "PRUNED" for r in got[6:])
+
+
+_KILL_BASE = dict(dataset="moons", n=200, layers=(8,), epochs=200, batch_size=4, report_every=0)  # ~5 s a trial
+_KILLED = textwrap.dedent(f"""
+    import sys
+    import torch
+    torch.set_num_threads(1)
+    from core.training.config import TrainConfig
+    from playground.search.engine import Search, SearchSpec
+    from playground.search.space import space_from_params
+    spec = SearchSpec(TrainConfig(**{_KILL_BASE!r}), space_from_params(["lr=1e-3:1e-1:log"]), method="random",
+                      trials=2, storage=sys.argv[1], batch=False, heartbeat_interval=1, grace_period=2)
+    for r in Search(spec).run():
+        print(r.number, flush=True)
+""")
+
+
+def test_a_search_killed_with_sigkill_resumes_with_its_trial_retried(tmp_path):
+    """A real kill: the process dies mid-trial (SIGKILL, no clean-up), its trial stays RUNNING; the
+    resumed search fails it once its heartbeat is stale, retries its parameters and completes the study."""
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=tmp_path)
+    try:
+        deadline = time.time() + 120
+        running = []
+        while time.time() < deadline and not running:
+            time.sleep(0.1)
+            assert proc.poll() is None, proc.communicate()[1][-2000:]  # still in its first trial
+            try:
+                running = [t for t in optuna.load_study(study_name="search", storage=url).trials
+                           if t.state == S.RUNNING]
+            except Exception:  # noqa: BLE001 - the study is still being made
+                running = []
+        assert running, "the child never started a trial"
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+    assert proc.returncode == -9
+    killed = optuna.load_study(study_name="search", storage=url).trials
+    assert [t.state for t in killed] == [S.RUNNING]  # nobody cleaned up
+    time.sleep(2.5)  # past the grace period
+    with pytest.raises(ValueError, match="another"):  # the same study with another training set-up is refused
+        Search(SearchSpec(TrainConfig(**{**_KILL_BASE, "epochs": 2}), space_from_params(["lr=1e-3:1e-1:log"]),
+                          trials=2, storage=url, batch=False))
+    s = Search(SearchSpec(TrainConfig(**_KILL_BASE), space_from_params(["lr=1e-3:1e-1:log"]), method="random",
+                          trials=2, storage=url, batch=False, heartbeat_interval=1, grace_period=2))
+    done = list(s.run())
+    trials = s.study.get_trials()
+    assert trials[0].state == S.FAIL  # failed, not counted as running forever
+    retry = [t for t in trials if t.system_attrs.get("failed_trial") == 0]
+    assert len(retry) == 1 and retry[0].state == S.COMPLETE and retry[0].params == trials[0].params
+    assert s.counts()["complete"] == 2 and len(done) == 2
