@@ -76,6 +76,7 @@ class SearchPage(QWidget):
         self.link.sigFinished.connect(self._on_finished)
         self._mind_job = None
         self._mind_key = None
+        self._first_snapshot = False
         self._build()
         self.model.loaded.connect(self._refresh_all)
         ev = self.model.events
@@ -228,9 +229,10 @@ class SearchPage(QWidget):
         except Exception as exc:  # noqa: BLE001 - e.g. a storage URL that cannot even be parsed
             m.say(f"Cannot search: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", error=True)
             return False
-        m.records, m.final, m.importance, m.selected = (), None, None, None
+        m.final = None
         m.total = spec.trials or (m.grid_size() if m.method == "grid" else 0)
         m.started_at, m.done_at_start = time.monotonic(), 0
+        self._first_snapshot = True  # the study's trials so far: the time left counts from them
         self._mind_key = None
         if not self.link.start(spec, mode):
             return False
@@ -376,7 +378,8 @@ class SearchPage(QWidget):
     def _on_snapshot(self, snap: dict) -> None:
         m = self.model
         records = records_from_dicts(snap["trials"])
-        if m.started_at is not None and not m.records and m.done_at_start == 0:
+        if self._first_snapshot:
+            self._first_snapshot = False
             m.done_at_start = sum(r.state != "running" for r in records)
         m.records = records
         m.total = int(snap.get("total") or m.total)

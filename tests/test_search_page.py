@@ -1,0 +1,135 @@
+"""The search page: a small search run on the page, a trial replayed on the training page, a study
+cancelled and resumed, bad input shown in place, and nothing left running."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from playground.leak_watch import LeakWatch
+from playground.pages.search.model import SearchModel, SearchStatus
+from playground.pages.search.page import SearchPage
+from widgets.field_errors import field_error
+
+BASE = {"epochs": 4, "data": {"dataset": "moons", "n": 120}, "model": {"layers": [4]},
+        "optimizer": {"name": "adam", "lr": 0.01, "batch_size": 0}}
+
+
+def scene(**kw):
+    s = {"method": "random", "trials": 4, "sampler_seed": 0, "study": "t",
+         "space": {"lr": {"low": 1e-3, "high": 1.0, "log": True}}, "base": BASE}
+    s.update(kw)
+    return s
+
+
+def wait(qtbot, cond, timeout_s=60.0):
+    t0 = time.monotonic()
+    while not cond():
+        assert time.monotonic() - t0 < timeout_s, "timed out"
+        qtbot.wait(20)
+
+
+def idle(page):
+    host = page.link.host
+    return not page.model.running and (host is None or not host.live_jobs)
+
+
+@pytest.fixture
+def page(qtbot, tmp_path):
+    p = SearchPage()
+    qtbot.addWidget(p)
+    p.resize(1280, 720)
+    p.show()
+    p.model.storage = f"sqlite:///{tmp_path / 'search.db'}"
+    yield p
+    p.shutdown()
+
+
+def test_model_state_round_trips_and_refuses_bad_state():
+    m = SearchModel()
+    m.load_scene(scene(method="grid", trials=0, space={"lr": "1e-3:1:log:4", "batch_size": [16, 32]}))
+    m.storage = "journal:/tmp/x.log"
+    other = SearchModel()
+    other.set_state(m.state())
+    assert other == m and other.grid_size() == 8
+    before = other.state()
+    with pytest.raises(ValueError, match="space.lr"):
+        other.set_state({"scene": {**m.to_scene(), "space": {"lr": "1:0.1"}}})
+    assert other.state() == before
+
+
+def test_search_runs_replays_a_trial_on_the_training_page_and_leaves_nothing(qtbot, tmp_path):
+    from playground.main_window import MainWindow
+
+    with LeakWatch(grace=5) as watch:
+        win = MainWindow()
+        qtbot.addWidget(win)
+        page = win.pages["search"]
+        page.model.storage = f"sqlite:///{tmp_path / 'search.db'}"
+        page.load_scene(scene(trials=4))
+        win.tabs.setCurrentWidget(page)
+        assert page.start()
+        wait(qtbot, lambda: idle(page))
+        m = page.model
+        assert m.status is SearchStatus.FINISHED, m.message
+        assert [r.state for r in m.records] == ["complete"] * 4
+        assert m.final["best"] == m.best().number and m.final["test_loss"] is not None
+        assert "test split was used only here" in page.final.text()
+        assert "4/4 trials" in page.controls.progress.format()
+        # A click in a plot shows the trial; "Use these settings" puts it on the training page.
+        trial = m.records[2]
+        page.slice.trial_clicked.emit(trial.number)
+        assert f"Trial {trial.number}" in page.detail.text()
+        page.use_button.click()
+        training = win.pages["training"]
+        assert win.tabs.currentWidget() is training
+        assert training.model.lr == pytest.approx(trial.params["lr"])
+        assert training.model.layers == (4,) and training.model.n == 120
+        win.close()
+        win.deleteLater()
+        assert not watch.leaks()
+
+
+def test_cancel_keeps_finished_trials_and_resume_completes_the_study(page, qtbot):
+    # tpe asks 8 trials a round: the cancel lands in the second round, after the first is told.
+    page.load_scene(scene(method="tpe", trials=24, base={**BASE, "epochs": 20}))
+    assert page.start()
+    wait(qtbot, lambda: any(r.state == "complete" for r in page.model.records) or idle(page))
+    page.cancel()
+    wait(qtbot, lambda: idle(page))
+    m = page.model
+    assert m.status is SearchStatus.CANCELLED, m.message
+    kept = {r.number: r.value for r in m.records if r.state == "complete"}
+    assert 1 <= len(kept) < 24
+    assert "Resume continues it" in m.message
+    # Start refuses a study that has trials, in place, and the page keeps what it shows.
+    assert page.start()
+    wait(qtbot, lambda: idle(page))
+    assert m.status is SearchStatus.FAILED and m.error and "Resume continues it" in m.message
+    assert {r.number: r.value for r in m.records if r.state == "complete"} == kept
+    assert page.resume()
+    wait(qtbot, lambda: idle(page))
+    assert m.status is SearchStatus.FINISHED, m.message
+    done = {r.number: r.value for r in m.records if r.state == "complete"}
+    assert len(done) == 24 and all(done[n] == v for n, v in kept.items())
+
+
+def test_bad_range_and_bad_storage_are_shown_in_place(page, qtbot):
+    page.load_scene(scene())
+    before = dict(page.model.space)
+    edit = page.editor.edits["lr"]
+    edit.setText("1:0.1:log")
+    edit.editingFinished.emit()
+    assert "reversed range" in field_error(edit)
+    assert page.model.error and "reversed range" in page.model.message
+    assert page.model.space == before
+    assert not page.start() and page.link.host is None  # nothing spawned for a bad range
+    edit.setText("1e-3:1:log")
+    edit.editingFinished.emit()
+    assert field_error(edit) == "" and not page.model.error
+    page.model.storage = "sqlite:////no/such/folder/search.db"
+    assert page.start()
+    wait(qtbot, lambda: idle(page))
+    assert page.model.status is SearchStatus.FAILED and page.model.error
+    assert "/no/such/folder" in page.model.message and "Traceback" not in page.model.message
+    assert page.model.space == before
