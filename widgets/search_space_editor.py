@@ -55,6 +55,7 @@ class SpaceEditor(QWidget):
             grid.addWidget(edit, i, 1)
             self.checks[name], self.edits[name], self.helps[name] = box, edit, tip
         grid.setColumnStretch(1, 1)
+        grid.setRowStretch(len(self.checks) + 1, 1)  # spare height below the rows, not between them
         self.set_theme(theme)
 
     def _toggled(self, name: str, on: bool) -> None:

@@ -355,6 +355,8 @@ class SearchPage(QWidget):
         for w in (self.history, self.table, self.intermediate, self.importance, self.slice, self.contour,
                   self.parallel):
             w.set_axes(axes)
+        if len(axes) >= 2:
+            self.contour.set_params(axes[0].name, axes[1].name)  # two different knobs, not lr against lr
 
     def _show_grid_size(self) -> None:
         try:
