@@ -36,12 +36,11 @@ class SearchStatus(enum.Enum):
     FAILED = "failed"
 
 
-def default_storage() -> str:
-    """The page's default storage: an SQLite file in the home folder."""
-    from playground.home import data_dir
+def default_storage(folder) -> str:
+    """The page's default storage: an SQLite file in ``folder`` (the page passes the home folder)."""
+    from pathlib import Path
 
-    folder = data_dir()
-    return f"sqlite:///{folder / STORAGE_FILE}"
+    return f"sqlite:///{Path(folder) / STORAGE_FILE}"
 
 
 def _scene(default, **kw):
@@ -120,9 +119,12 @@ class SearchModel:
     def running(self) -> bool:
         return self.status in (SearchStatus.RUNNING, SearchStatus.CANCELLING)
 
+    #: The folder of the default storage (the page sets the home folder; no Qt here).
+    home_folder: ClassVar[str] = "."
+
     def storage_url(self) -> str:
         """The storage the study lives in (the default SQLite file when :attr:`storage` is empty)."""
-        return self.storage.strip() or default_storage()
+        return self.storage.strip() or default_storage(self.home_folder)
 
     def search_space(self):
         """The :class:`~playground.search.space.SearchSpace` of :attr:`space` (ValueError names the knob)."""

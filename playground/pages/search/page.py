@@ -68,6 +68,9 @@ class SearchPage(QWidget):
         super().__init__(parent)
         self.theme = theme
         self.model = model if model is not None else SearchModel()
+        from playground.home import data_dir
+
+        SearchModel.home_folder = str(data_dir())  # the default storage: search.db in the home folder
         self.training_source = None  # callable -> the training page's scene (set by the window)
         self.link = SearchLink(self)
         self.link.sigSnapshot.connect(self._on_snapshot)
