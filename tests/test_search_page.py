@@ -133,3 +133,22 @@ def test_bad_range_and_bad_storage_are_shown_in_place(page, qtbot):
     assert page.model.status is SearchStatus.FAILED and page.model.error
     assert "/no/such/folder" in page.model.message and "Traceback" not in page.model.message
     assert page.model.space == before
+
+
+SCENES = __import__("pathlib").Path(__file__).resolve().parents[1] / "assets" / "scenes"
+PLOTS = {"history": ("tabs_left", "history"), "importance": ("tabs_left", "importance"),
+         "slice": ("tabs_right", "slice"), "contour": ("tabs_right", "contour"),
+         "parallel": ("tabs_right", "parallel")}
+
+
+@pytest.mark.playground(size=(1280, 720), theme="light")
+def test_golden_plots_of_a_seeded_search(playground, golden):
+    """Seeded sampler and seeded training: the same trials, the same pictures, in a fresh process too."""
+    playground.open(str(SCENES / "search-random-vs-grid.toml"))
+    res = playground.run()
+    assert len(res.rows) == 16 and all(r["state"] == "complete" for r in res.rows)
+    assert res.final["test_loss"] is not None
+    page = playground.page
+    for name, (tabs, attr) in PLOTS.items():
+        getattr(page, tabs).setCurrentWidget(getattr(page, attr))
+        golden(playground.grab(name), f"search-{name}")

@@ -56,18 +56,22 @@ def wait_idle(page, timeout_s: float = TIMEOUT_S) -> None:
 
 
 def run_page(page, steps=None, epochs=None, mode: str = "start") -> None:
-    """Run the page's search (a fresh in-memory study unless the page has a storage) to its end."""
-    if not page.model.storage:
-        page.model.storage = "journal:" + _scratch_journal()
-    if page._run(mode):
-        wait_idle(page)
-
-
-def _scratch_journal() -> str:
+    """Run the page's search to its end: in a scratch journal, removed afterwards, unless the page has a
+    storage (a picture never adds a study to the user's home folder)."""
     import tempfile
     from pathlib import Path
 
-    return str(Path(tempfile.mkdtemp(prefix="search-render-")) / "study.log")
+    if page.model.storage:
+        if page._run(mode):
+            wait_idle(page)
+        return
+    with tempfile.TemporaryDirectory(prefix="search-render-") as folder:
+        page.model.storage = f"journal:{Path(folder) / 'study.log'}"
+        try:
+            if page._run(mode):
+                wait_idle(page)
+        finally:
+            page.model.storage = ""
 
 
 def render_image(page, width: int, height: int) -> QImage:
