@@ -152,3 +152,26 @@ def test_golden_plots_of_a_seeded_search(playground, golden):
     for name, (tabs, attr) in PLOTS.items():
         getattr(page, tabs).setCurrentWidget(getattr(page, attr))
         golden(playground.grab(name), f"search-{name}")
+
+
+def test_default_storage_is_sqlite_in_the_home_folder(page, tmp_path):
+    import os
+
+    page.model.storage = ""
+    url = page.model.spec().storage
+    assert url == f"sqlite:///{os.environ['OPTIMIZER_PLAYGROUND_HOME']}/search.db"
+
+
+def test_a_diverging_trial_is_failed_with_its_message_and_the_search_goes_on(page, qtbot):
+    page.load_scene(scene(trials=6, space={"lr": {"low": 1e-2, "high": 1e6, "log": True}},
+                          base={**BASE, "optimizer": {"name": "sgd", "lr": 0.1, "batch_size": 0}}))
+    assert page.start()
+    wait(qtbot, lambda: idle(page))
+    m = page.model
+    assert m.status is SearchStatus.FINISHED, m.message
+    failed = [r for r in m.records if r.state == "fail"]
+    assert failed and all(r.attrs.get("error") for r in failed)
+    assert len(m.records) == 6 and any(r.state == "complete" for r in m.records)
+    page.table.trial_clicked.emit(failed[0].number)
+    assert failed[0].attrs["error"] in page.detail.text()
+    assert "1 failed" in m.message or f"{len(failed)} failed" in m.message
