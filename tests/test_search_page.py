@@ -67,6 +67,12 @@ def test_search_runs_replays_a_trial_on_the_training_page_and_leaves_nothing(qtb
         page = win.pages["search"]
         page.model.storage = f"sqlite:///{tmp_path / 'search.db'}"
         page.load_scene(scene(trials=4))
+        # "Search around this": the training page's settings become the fixed set-up, lr centred on its lr.
+        win.pages["training"].model.lr = 0.05
+        page.search_around()
+        assert page.model.base["optimizer"]["lr"] == 0.05 and page.model.base["epochs"] == 100
+        assert page.model.space["lr"]["low"] == pytest.approx(0.005) and page.model.space["lr"]["high"] == pytest.approx(0.5)
+        page.load_scene(scene(trials=4))
         win.tabs.setCurrentWidget(page)
         assert page.start()
         wait(qtbot, lambda: idle(page))

@@ -9,6 +9,7 @@ window (:attr:`sigUseSettings`).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import time
@@ -506,6 +507,8 @@ class SearchPage(QWidget):
         m = self.model
         axes = m.axes()
         sign = 1.0 if m.minimize else -1.0
+        if kind == "gp":  # shorter than REFIT_LABEL: the caption has two lines in a half-page tab
+            fit = dataclasses.replace(fit, label="GP refit (scikit-learn)")
         if kind == "gp" and len(axes) == 1:
             self.surrogate.show_1d(fit.grid[0], sign * fit.mean, fit.std, fit.ei, fit.points[:, 0], sign * fit.values,
                                    log=axes[0].log, name=axes[0].name, objective=m.objective, label=fit.label)
