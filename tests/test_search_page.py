@@ -22,7 +22,8 @@ def scene(**kw):
     return s
 
 
-def wait(qtbot, cond, timeout_s=60.0):
+def wait(qtbot, cond, timeout_s=150.0):
+    # Generous: six sessions share two cores here; a search of these sizes takes seconds when alone.
     t0 = time.monotonic()
     while not cond():
         assert time.monotonic() - t0 < timeout_s, "timed out"
@@ -97,8 +98,8 @@ def test_search_runs_replays_a_trial_on_the_training_page_and_leaves_nothing(qtb
 
 
 def test_cancel_keeps_finished_trials_and_resume_completes_the_study(page, qtbot):
-    # tpe asks 8 trials a round: the cancel lands in the second round, after the first is told.
-    page.load_scene(scene(method="tpe", trials=24, base={**BASE, "epochs": 20}))
+    # tpe asks 8 trials a round: the cancel lands in a later round (of four), after the first is told.
+    page.load_scene(scene(method="tpe", trials=32, base={**BASE, "epochs": 20}))
     assert page.start()
     wait(qtbot, lambda: any(r.state == "complete" for r in page.model.records) or idle(page))
     page.cancel()
@@ -106,7 +107,7 @@ def test_cancel_keeps_finished_trials_and_resume_completes_the_study(page, qtbot
     m = page.model
     assert m.status is SearchStatus.CANCELLED, m.message
     kept = {r.number: r.value for r in m.records if r.state == "complete"}
-    assert 1 <= len(kept) < 24
+    assert 1 <= len(kept) < 32
     assert "Resume continues it" in m.message
     # Start refuses a study that has trials, in place, and the page keeps what it shows.
     assert page.start()
@@ -117,7 +118,7 @@ def test_cancel_keeps_finished_trials_and_resume_completes_the_study(page, qtbot
     wait(qtbot, lambda: idle(page))
     assert m.status is SearchStatus.FINISHED, m.message
     done = {r.number: r.value for r in m.records if r.state == "complete"}
-    assert len(done) == 24 and all(done[n] == v for n, v in kept.items())
+    assert len(done) == 32 and all(done[n] == v for n, v in kept.items())
 
 
 def test_bad_range_and_bad_storage_are_shown_in_place(page, qtbot):
