@@ -182,3 +182,22 @@ def test_a_diverging_trial_is_failed_with_its_message_and_the_search_goes_on(pag
     page.table.trial_clicked.emit(failed[0].number)
     assert failed[0].attrs["error"] in page.detail.text()
     assert "1 failed" in m.message or f"{len(failed)} failed" in m.message
+
+
+def test_shutdown_mid_search_ends_the_child_and_keeps_finished_trials(page, qtbot, tmp_path):
+    import os
+
+    import optuna
+
+    page.load_scene(scene(method="tpe", trials=32, base={**BASE, "epochs": 20}))
+    assert page.start()
+    wait(qtbot, lambda: any(r.state == "complete" for r in page.model.records))
+    pid = page.worker_pid()
+    assert pid is not None
+    page.shutdown()
+    assert page.worker_pid() is None and page.model.status is SearchStatus.CANCELLED
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the child is gone (the host joined it)
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{tmp_path / 'search.db'}")
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert 1 <= len(complete) < 32
