@@ -516,9 +516,9 @@ class SearchPage(QWidget):
             self.surrogate.show_2d(fit.grid[0], fit.grid[1], sign * fit.mean, fit.std, fit.points[:, 0],
                                    fit.points[:, 1], log_x=axes[0].log, log_y=axes[1].log, name_x=axes[0].name,
                                    name_y=axes[1].name, objective=m.objective, label=fit.label)
-        else:
+        else:  # a short label, as for the GP: the caption has two lines
             self.tpe.show_densities(fit.grid, fit.good_pdf, fit.bad_pdf, fit.x, fit.good, log=axes[0].log,
-                                    name=axes[0].name, active=fit.active, label=fit.label)
+                                    name=axes[0].name, active=fit.active, label="TPE's densities, rebuilt")
 
     def render_image(self, width: int, height: int):
         """The page drawn into a ``width`` x ``height`` QImage (device pixel ratio 1)."""
