@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(page, pk.title)
         if not self.pages:
             self.tabs.addTab(QLabel("No pages yet.", alignment=Qt.AlignCenter), "Welcome")
+        self._link_search_to_training()
         self.tabs.currentChanged.connect(self._on_tabs_changed)
         self.setCentralWidget(self.tabs)
         self._build_menu()
@@ -72,6 +73,27 @@ class MainWindow(QMainWindow):
                 logging.getLogger(__name__).info("%s", note)
                 self.statusBar().showMessage(note, 15000)
         self.tabs.currentChanged.connect(self.session.changed)
+
+    def _link_search_to_training(self) -> None:
+        """The search page reads the training page's settings ("Search around this") and replays a trial there."""
+        search, training = self.pages.get("search"), self.pages.get("training")
+        if search is None or training is None:
+            return
+        search.training_source = training.model.to_scene
+        search.sigUseSettings.connect(self.use_trial_settings)
+
+    def use_trial_settings(self, config: dict) -> None:
+        """Copy a search trial's settings onto the training page and show it."""
+        from playground.pages.search.replay import apply_to_training
+
+        training = self.pages["training"]
+        try:
+            apply_to_training(training.model, config)
+        except ValueError as exc:
+            self.statusBar().showMessage(f"These settings do not fit the training page: {exc}", 15000)
+            return
+        self.tabs.setCurrentWidget(training)
+        self.statusBar().showMessage("The trial's settings are on the training page: press Play to replay it.", 15000)
 
     def current_kind(self) -> str | None:
         """The kind of the page showing ("optimizer", "training")."""

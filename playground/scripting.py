@@ -37,6 +37,10 @@ PARTS = {
     "training": {"decision": "decision", "confusion": "confusion", "curves": "curves", "diagram": "diagram",
                  "histograms": "histograms", "controls": "controls", "run": "run_bar", "status": "status",
                  "lesson": "lesson"},
+    "search": {"history": "history", "table": "table", "slice": "slice", "contour": "contour",
+               "parallel": "parallel", "intermediate": "intermediate", "importance": "importance",
+               "surrogate": "surrogate", "tpe": "tpe", "controls": "controls", "space": "editor_scroll",
+               "lesson": "lesson"},
 }
 
 
@@ -239,7 +243,21 @@ class Playground:
             if steps is not None:
                 raise ValueError("steps= is for the optimizer page; the training page runs epochs=")
             return self._run_training(epochs)
+        if self._kind == "search":
+            if steps is not None or epochs is not None:
+                raise ValueError("the search page runs its scene's trials; give neither steps= nor epochs=")
+            return self._run_search()
         raise ValueError(f"run() does not know the {self._kind!r} page")
+
+    def _run_search(self):
+        from playground.pages.search.render import run_page
+
+        page = self.page
+        run_page(page)
+        rows = [{"number": r.number, "params": dict(r.params), "value": r.value, "state": r.state}
+                for r in page.model.records]
+        self._runs["search"] = Results("search", rows, dict(page.model.final or {}))
+        return self._runs["search"]
 
     def _run_optimizer(self, steps):
         page = self.page
@@ -283,8 +301,8 @@ class Playground:
 
     def results(self) -> Results:
         """What the current page has computed (see :class:`Results`)."""
-        if self._kind == "training":
-            return self._runs.get("training") or Results("training")
+        if self._kind in ("training", "search"):
+            return self._runs.get(self._kind) or Results(self._kind)
         if self._kind != "optimizer":
             return Results(self._kind)
         page = self.page

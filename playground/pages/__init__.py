@@ -71,6 +71,9 @@ PAGE_KINDS: tuple[PageKind, ...] = (
     PageKind("training", "Training", "playground.pages.training.model:TrainingModel",
              "playground.pages.training.page:TrainingPage",
              "playground.pages.training.scene", "playground.pages.training.render:render_scene"),
+    PageKind("search", "Search", "playground.pages.search.model:SearchModel",
+             "playground.pages.search.page:SearchPage",
+             "playground.pages.search.scene", "playground.pages.search.render:render_scene"),
 )
 
 

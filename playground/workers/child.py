@@ -23,6 +23,7 @@ JOB_KINDS = {
     "train": "playground.workers.jobs_training:TrainJob",
     "lr_range": "playground.workers.jobs_training:LrRangeJob",
     "call": "playground.workers.jobs_call:CallJob",
+    "search": "playground.workers.jobs_search:SearchJob",
 }
 IDLE_WAIT_S = 0.5  # the longest wait on the pipe: nothing is lost by waking now and then
 

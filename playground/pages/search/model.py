@@ -1,0 +1,247 @@
+"""The search page's whole state as one evented object, no Qt: :class:`SearchModel`.
+
+Settings (what a scene saves: the space, the method, trials, objective, pruner, sampler seed,
+study name and the fixed training set-up; what a session adds: the storage URL) are dataclass
+fields; assigning one emits ``model.events.<field>`` (psygnal). Runtime fields (status, the
+study's trials as :class:`~core.search_records.TrialRecord`, the final test, the message) are
+never saved. A script drives the page the same way::
+
+    model.method = "bayes"
+    model.space = {"lr": {"low": 1e-3, "high": 1.0, "log": True}}
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import operator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from psygnal import Signal, evented
+
+from core.search_records import ParamAxis, TrialRecord
+from playground.pages.search import scene as scene_search
+
+STORAGE_FILE = "search.db"
+
+
+class SearchStatus(enum.Enum):
+    """Where the page's search is."""
+
+    IDLE = "idle"
+    RUNNING = "running"
+    CANCELLING = "cancelling"
+    CANCELLED = "cancelled"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+def default_storage(folder) -> str:
+    """The page's default storage: an SQLite file in ``folder`` (the page passes the home folder)."""
+    from pathlib import Path
+
+    return f"sqlite:///{Path(folder) / STORAGE_FILE}"
+
+
+def _scene(default, **kw):
+    return field(default=default, metadata={"saved": "scene"}, **kw)
+
+
+def _runtime(default=None):
+    return field(default=default, compare=False, metadata={"saved": None})
+
+
+_DEFAULT = scene_search.validate({"space": {"lr": {"low": 1e-3, "high": 1.0, "log": True, "points": 5}}})
+
+
+def records_from_dicts(rows: list[dict]) -> tuple[TrialRecord, ...]:
+    """TrialRecords from the search job's record dicts."""
+    return tuple(TrialRecord(r["number"], dict(r["params"]), r["value"], r["state"],
+                             {int(k): v for k, v in r["intermediate"].items()}, dict(r["attrs"])) for r in rows)
+
+
+@evented(equality_operators={name: operator.is_ for name in ("records", "final", "importance", "space", "base")})
+@dataclass
+class SearchModel:
+    """State of the search page.
+
+    Attributes
+    ----------
+    loaded : psygnal.Signal
+        Emitted after :meth:`load_scene` or :meth:`set_state` replaced many fields at once.
+    """
+
+    loaded: ClassVar[Signal] = Signal()
+
+    title: str = _scene("")
+    lesson: str = _scene("")
+    method: str = _scene(_DEFAULT["method"])
+    trials: int = _scene(_DEFAULT["trials"])
+    objective: str = _scene(_DEFAULT["objective"])
+    pruner: str = _scene(_DEFAULT["pruner"])
+    sampler_seed: int = _scene(_DEFAULT["sampler_seed"])
+    study: str = _scene(_DEFAULT["study"])
+    space: dict = _scene(None)  # the [space] table: {knob: {low, high, log[, points]} or {choices}}
+    base: dict = _scene(None)   # the [base] table: a training scene's settings
+    storage: str = field(default="", metadata={"saved": "session"})  # "" = default_storage()
+
+    # -- runtime (never saved)
+    status: SearchStatus = _runtime(SearchStatus.IDLE)
+    records: tuple = _runtime(())   # TrialRecords of the study, by number
+    total: int = _runtime(0)        # trials the study will hold
+    importance: Any = _runtime()    # {knob: share} or None
+    final: Any = _runtime()         # the final test: {"best", "params", "value", "test_loss", "test_acc"}
+    started_at: float | None = _runtime()  # time.monotonic() of Start (for the time left)
+    done_at_start: int = _runtime(0)       # trials finished before this run (a resumed study)
+    message: str = _runtime("")
+    error: bool = _runtime(False)
+    selected: int | None = _runtime()      # the trial clicked last
+
+    def __post_init__(self):
+        if self.space is None:
+            self.space = dict(_DEFAULT["space"])
+        if self.base is None:
+            self.base = dict(_DEFAULT["base"])
+
+    # -- names -------------------------------------------------------------------
+    @classmethod
+    def saved_fields(cls, kind: str | None = None) -> tuple[str, ...]:
+        """Names of the fields a scene (``"scene"``), a session (``"session"``) or either saves."""
+        return tuple(f.name for f in dataclasses.fields(cls)
+                     if f.metadata.get("saved") and (kind is None or f.metadata["saved"] == kind))
+
+    # -- derived -------------------------------------------------------------------
+    @property
+    def minimize(self) -> bool:
+        return self.objective != "val_acc"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (SearchStatus.RUNNING, SearchStatus.CANCELLING)
+
+    #: The folder of the default storage (the page sets the home folder; no Qt here).
+    home_folder: ClassVar[str] = "."
+
+    def storage_url(self) -> str:
+        """The storage the study lives in (the default SQLite file when :attr:`storage` is empty)."""
+        return self.storage.strip() or default_storage(self.home_folder)
+
+    def search_space(self):
+        """The :class:`~playground.search.space.SearchSpace` of :attr:`space` (ValueError names the knob)."""
+        return scene_search.space_from_dict(self.space)
+
+    def axes(self) -> list[ParamAxis]:
+        """The plots' axes of the space (an invalid space: none)."""
+        try:
+            space = self.search_space()
+        except ValueError:
+            return []
+        out = []
+        for k in space.knobs:
+            if k.is_range:
+                out.append(ParamAxis(k.name, float(k.low), float(k.high), k.log, k.info.type == "int"))
+            else:
+                out.append(ParamAxis(k.name, None, None, choices=tuple(k.choices)))
+        return out
+
+    def grid_size(self) -> int:
+        """Points of the space's grid (ValueError: a range without points, or a grid too large)."""
+        return self.search_space().grid_size()
+
+    def spec(self):
+        """The :class:`~playground.search.spec.SearchSpec` of the settings (ValueError names the problem)."""
+        from playground.search.spec import SearchSpec
+
+        scene = scene_search.validate(self._scene_dict())
+        spec = SearchSpec(base=scene_search.base_config(scene["base"]), space=self.search_space(),
+                          method=self.method, trials=self.trials or None, sampler_seed=self.sampler_seed,
+                          objective=self.objective, pruner=self.pruner, storage=self.storage_url(),
+                          study_name=self.study)
+        spec.check()
+        return spec
+
+    def best(self) -> TrialRecord | None:
+        """The best complete trial so far (None before one)."""
+        done = [r for r in self.records if r.state == "complete" and r.finite_value is not None]
+        if not done:
+            return None
+        return (min if self.minimize else max)(done, key=lambda r: r.finite_value)
+
+    def record(self, number: int) -> TrialRecord | None:
+        return next((r for r in self.records if r.number == number), None)
+
+    def boxes(self) -> list[dict]:
+        """Coarse-to-fine's boxes, one per round: ``{"round", "box": {knob: (low, high)}}``."""
+        seen: dict[int, dict] = {}
+        for r in self.records:
+            if "box" in r.attrs and r.attrs.get("round", 0) not in seen:
+                box = {k: (v["low"], v["high"]) for k, v in r.attrs["box"].items() if "low" in v}
+                seen[int(r.attrs.get("round", 0))] = {"round": int(r.attrs.get("round", 0)), "box": box}
+        return [seen[k] for k in sorted(seen)]
+
+    def say(self, text: str, error: bool = False) -> None:
+        """Set the message line (an error shows in red)."""
+        self.message, self.error = text, bool(error)
+
+    # -- settings --------------------------------------------------------------------
+    def set(self, **changes) -> None:
+        """Assign several settings checked together; ValueError (naming the key) changes nothing."""
+        unknown = sorted(set(changes) - set(self.saved_fields()))
+        if unknown:
+            raise ValueError(f"unknown setting {unknown[0]!r}; settings: {', '.join(self.saved_fields())}")
+        scene = {**self._scene_dict(), **{k: v for k, v in changes.items() if k != "storage"}}
+        scene_search.validate(scene)
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    # -- scenes and sessions ---------------------------------------------------------------
+    def _scene_dict(self) -> dict:
+        return {"version": 1, "page": "search", "title": self.title, "lesson": self.lesson,
+                "method": self.method, "trials": int(self.trials), "objective": self.objective,
+                "pruner": self.pruner, "sampler_seed": int(self.sampler_seed), "study": self.study,
+                "space": self.space, "base": self.base}
+
+    def load_scene(self, scene: dict) -> None:
+        """Take a search scene (validated: ValueError names the key, nothing changes); runtime reset."""
+        scene = scene_search.validate(scene)
+        with self.events.blocked():
+            self._assign(scene)
+            self.reset_runtime()
+        self.loaded.emit()
+
+    def _assign(self, scene: dict) -> None:
+        for name in self.saved_fields("scene"):
+            setattr(self, name, scene[name])
+
+    def reset_runtime(self) -> None:
+        """Forget the shown study (trials, final test, message)."""
+        self.status = SearchStatus.IDLE
+        self.records, self.total, self.importance, self.final = (), 0, None, None
+        self.started_at, self.done_at_start, self.selected = None, 0, None
+        self.message, self.error = "", False
+
+    def to_scene(self) -> dict:
+        """The settings as a validated scene dict (what File > Save writes)."""
+        return {"kind": "scene", **scene_search.validate(self._scene_dict())}
+
+    def state(self) -> dict:
+        """Every saved field as plain TOML-able values: ``{"scene": ..., "session": {"storage": ...}}``."""
+        return {"scene": self.to_scene(), "session": {"storage": self.storage}}
+
+    def set_state(self, state: dict) -> None:
+        """Restore what :meth:`state` returned (ValueError names the key; nothing changes on error)."""
+        session = state.get("session", {})
+        if not isinstance(session, dict):
+            raise ValueError("session must be a table")
+        unknown = sorted(set(session) - {"storage"})
+        if unknown:
+            raise ValueError(f"session.{unknown[0]}: unknown key; allowed: storage")
+        storage = session.get("storage", "")
+        if not isinstance(storage, str):
+            raise ValueError(f"session.storage: a URL or empty, got {storage!r}")
+        scene = scene_search.validate(state.get("scene", {}))
+        with self.events.blocked():
+            self._assign(scene)
+            self.storage = storage
+            self.reset_runtime()
+        self.loaded.emit()

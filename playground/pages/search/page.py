@@ -1,0 +1,527 @@
+"""The Search page: a hyperparameter search over the training knobs, every plot drawn as trials finish.
+
+The page is the view of a :class:`SearchModel` (``page.model``). The search runs in the page's
+worker host child (:class:`SearchLink`, job kind "search"); the sampler's mind (the GP refit for
+bayes, TPE's densities) is refitted in the same child as "call" jobs, and the importances come with
+the search's snapshots, so nothing slow runs on the GUI thread. Clicking a trial in any plot or in
+the table shows its settings; "Use these settings" hands them to the training page through the
+window (:attr:`sigUseSettings`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from playground.pages.search import scene as scene_search
+from playground.pages.search.mind import refit
+from playground.pages.search.model import SearchModel, SearchStatus, records_from_dicts
+from playground.pages.search.run import SearchLink
+from playground.search.methods import METHODS, PRUNERS
+from playground.search.space import KNOBS, _knob_from_toml, parse_param
+from widgets.field_errors import style_error_label
+from widgets.search.contour_plot import ContourPlot
+from widgets.search.history_plot import HistoryPlot
+from widgets.search.importance_plot import ImportancePlot
+from widgets.search.intermediate_plot import IntermediatePlot
+from widgets.search.parallel_coords import ParallelCoords
+from widgets.search.slice_plot import SlicePlot
+from widgets.search.trials_table import TrialsTable
+from widgets.search.base import value_text
+from widgets.search_controls import SearchControls
+from widgets.search_space_editor import SpaceEditor
+from widgets.surrogate_view import SurrogateView
+from widgets.theme import LIGHT, Theme
+from widgets.theme_apply import palette
+from widgets.tpe_view import TPEView
+
+#: Knobs the space editor offers, and the text an unticked row starts with.
+ROW_DEFAULTS = {"optimizer": "sgd,adam", "lr": "1e-4:1:log:5", "batch_size": "16,32,64", "width": "4:64:log:4",
+                "depth": "1:3", "activation": "relu,tanh", "init": "he-normal,xavier-uniform", "dropout": "0:0.5:3",
+                "l2": "1e-5:1e-2:log:4", "weight_decay": "0:0.01:3", "momentum": "0:0.95:3",
+                "beta1": "0.8:0.95:3", "beta2": "0.9:0.999:3", "schedule": "none|cosine", "epochs": "5:40:3"}
+TEST_NOTE = ("The test split was used only here, once, for the best trial: every trial was scored on the "
+             "validation split.")
+
+
+def knob_text(name: str, d: dict) -> str:
+    """The editor's text of a ``[space]`` entry (the ``--param`` form without ``name=``)."""
+    return _knob_from_toml(name, d).text().partition("=")[2]
+
+
+class SearchPage(QWidget):
+    """The "Search" tab.
+
+    Signals
+    -------
+    sigUseSettings(dict)
+        "Use these settings": a trial's TrainConfig as a dict, for the training page.
+    """
+
+    sigUseSettings = Signal(dict)
+
+    def __init__(self, theme: Theme = LIGHT, parent=None, model: SearchModel | None = None):
+        super().__init__(parent)
+        self.theme = theme
+        self.model = model if model is not None else SearchModel()
+        from playground.home import data_dir
+
+        SearchModel.home_folder = str(data_dir())  # the default storage: search.db in the home folder
+        self.training_source = None  # callable -> the training page's scene (set by the window)
+        self.link = SearchLink(self)
+        self.link.sigSnapshot.connect(self._on_snapshot)
+        self.link.sigResult.connect(self._on_result)
+        self.link.sigFailed.connect(self._on_failed)
+        self.link.sigFinished.connect(self._on_finished)
+        self._mind_job = None
+        self._mind_key = None
+        self._first_snapshot = False
+        self._build()
+        self.model.loaded.connect(self._refresh_all)
+        ev = self.model.events
+        ev.message.connect(self._show_message)
+        ev.error.connect(self._show_message)
+        self._refresh_all()
+
+    # -- layout ----------------------------------------------------------------
+    def _build(self) -> None:
+        t = self.theme
+        self.lesson = QLabel("")
+        self.lesson.setWordWrap(True)
+        self.controls = SearchControls(METHODS, scene_search.OBJECTIVES, PRUNERS, t)
+        self.editor = SpaceEditor([(k, KNOBS[k].help) for k in ROW_DEFAULTS], t)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.editor)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        self.editor_scroll = scroll
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.detail = QLabel("Click a trial in any plot or in the table to see its settings.")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.use_button = QPushButton("Use these settings")
+        self.use_button.setToolTip("Copy the clicked trial's settings onto the training page and show it there.")
+        self.use_button.setEnabled(False)
+        self.final = QLabel("")
+        self.final.setWordWrap(True)
+        left = QVBoxLayout()
+        left.setSpacing(4)
+        left.addWidget(self.controls)
+        left.addWidget(scroll, 1)
+        left.addWidget(self.message)
+        self.left = QWidget()
+        self.left.setLayout(left)
+        self.left.setFixedWidth(330)
+        left.setContentsMargins(0, 0, 0, 0)
+
+        self.history, self.table = HistoryPlot(t), TrialsTable(t)
+        self.intermediate, self.importance = IntermediatePlot(t), ImportancePlot(t)
+        self.slice, self.contour, self.parallel = SlicePlot(t), ContourPlot(t), ParallelCoords(t)
+        self.surrogate, self.tpe = SurrogateView(t), TPEView(t)
+        self.mind_note = QLabel("The sampler's mind is drawn for bayes on one or two range knobs and tpe on one.")
+        self.mind_note.setWordWrap(True)
+        mind = QWidget()
+        ml = QVBoxLayout(mind)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.mind_note)
+        ml.addWidget(self.surrogate, 1)
+        ml.addWidget(self.tpe, 1)
+        self.mind = mind
+        self.tabs_left, self.tabs_right = QTabWidget(), QTabWidget()
+        for tabs, items in ((self.tabs_left, (("History", self.history), ("Trials", self.table),
+                                             ("Curves", self.intermediate), ("Importance", self.importance))),
+                            (self.tabs_right, (("Slice", self.slice), ("Contour", self.contour),
+                                              ("Parallel", self.parallel), ("Sampler's mind", mind)))):
+            for title, w in items:
+                tabs.addTab(w, title)
+        for w in (self.history, self.table, self.intermediate, self.importance, self.slice, self.contour,
+                  self.parallel):
+            w.trial_clicked.connect(self.select_trial)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        bottom.addWidget(self.detail, 3)
+        bottom.addWidget(self.use_button, 0, Qt.AlignTop)
+        bottom.addWidget(self.final, 3)
+        right = QGridLayout()
+        right.setSpacing(4)
+        right.addWidget(self.tabs_left, 0, 0)
+        right.addWidget(self.tabs_right, 0, 1)
+        right.addLayout(bottom, 1, 0, 1, 2)
+        right.setRowStretch(0, 1)
+        right.setColumnStretch(0, 1)
+        right.setColumnStretch(1, 1)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.left)
+        row.addLayout(right, 1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.setSpacing(4)
+        outer.addWidget(self.lesson)
+        outer.addLayout(row, 1)
+
+        c = self.controls
+        c.sigStart.connect(self.start)
+        c.sigResume.connect(self.resume)
+        c.sigCancel.connect(self.cancel)
+        c.sigAround.connect(self.search_around)
+        c.sigEdited.connect(self._on_control)
+        self.editor.sigEdited.connect(self._on_space_edited)
+        self.use_button.clicked.connect(self.use_settings)
+        self.set_theme(t)
+
+    # -- Page protocol -----------------------------------------------------------
+    def load_scene(self, scene: dict) -> None:
+        """Show a search scene (validated: ValueError names the key, nothing changes); a search stops."""
+        scene_search.validate(scene)
+        self.link.cancel()
+        self.model.load_scene(scene)
+
+    def scene(self) -> dict:
+        return self.model.to_scene()
+
+    def set_theme(self, theme: Theme) -> None:
+        """Redraw every view with ``theme``."""
+        self.theme = theme
+        for w in (self.controls, self.editor, self.history, self.table, self.intermediate, self.importance,
+                  self.slice, self.contour, self.parallel, self.surrogate, self.tpe):
+            w.set_theme(theme)
+        self.setPalette(palette(theme))
+        self.setAutoFillBackground(True)
+        font = self.font()
+        font.setPointSize(max(theme.font_pt - 2, 9))
+        for w in (self.lesson, self.message, self.detail, self.final, self.mind_note, self.use_button):
+            w.setFont(font)
+        self._show_message()
+
+    def shutdown(self) -> None:
+        """Stop the search and end its child process (finished trials stay in the storage)."""
+        self.link.close()
+        if self.model.running:
+            self.model.status = SearchStatus.CANCELLED
+
+    def worker_pid(self) -> int | None:
+        """The search child's process id (None when there is none)."""
+        return self.link.pid
+
+    # -- actions ---------------------------------------------------------------------
+    def start(self) -> bool:
+        """Run a new study (refused when the study already has trials: Resume continues it)."""
+        return self._run("start")
+
+    def resume(self) -> bool:
+        """Continue the stored study of this name up to its number of trials."""
+        return self._run("resume")
+
+    def _run(self, mode: str) -> bool:
+        m = self.model
+        if m.running:
+            return False
+        if not self._read_editor():
+            return False
+        try:
+            spec = m.spec()
+        except ValueError as exc:
+            m.say(f"Cannot search: {exc}", error=True)
+            return False
+        except Exception as exc:  # noqa: BLE001 - e.g. a storage URL that cannot even be parsed
+            m.say(f"Cannot search: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", error=True)
+            return False
+        m.final = None
+        m.total = spec.trials or (m.grid_size() if m.method == "grid" else 0)
+        m.started_at, m.done_at_start = time.monotonic(), 0
+        self._first_snapshot = True  # the study's trials so far: the time left counts from them
+        self._mind_key = None
+        if not self.link.start(spec, mode):
+            return False
+        m.status = SearchStatus.RUNNING
+        m.say("Starting the search process…" if mode == "start" else f"Resuming study {m.study!r}…")
+        self.controls.set_running(True)
+        self._draw()
+        return True
+
+    def cancel(self) -> None:
+        """Stop the search at its next epoch; every finished trial stays in the study."""
+        if self.model.status is SearchStatus.RUNNING:
+            self.link.cancel()
+            self.model.status = SearchStatus.CANCELLING
+            self.model.say("Cancelling: the trials under way stop at their next epoch…")
+
+    def search_around(self) -> None:
+        """Take the training page's settings as the fixed set-up; centre the lr range on its lr."""
+        if self.training_source is None:
+            self.model.say("No training page to search around.", error=True)
+            return
+        scene = self.training_source()
+        base = {k: scene[k] for k in ("epochs", "seed", "data", "model", "regularization", "optimizer", "schedule")}
+        space = dict(self.model.space)
+        lr = float(scene["optimizer"]["lr"])
+        old = space.get("lr", {})
+        space["lr"] = {"low": lr / 10, "high": min(lr * 10, 10.0), "log": True, "points": int(old.get("points", 5))}
+        try:
+            self.model.set(base=base, space=space)
+        except ValueError as exc:
+            self.model.say(f"Cannot search around the training page's settings: {exc}", error=True)
+            return
+        self._refresh_settings()
+        self.model.say(f"Searching around the training page: lr {lr / 10:.3g} to {lr * 10:.3g} (log), "
+                       f"{scene['epochs']} epochs on {scene['data']['dataset']}.")
+
+    def select_trial(self, number: int) -> None:
+        """Show trial ``number``'s settings and value (a click in any plot or the table)."""
+        r = self.model.record(int(number))
+        if r is None:
+            return
+        self.model.selected = r.number
+        params = ", ".join(f"{k} = {value_text(v)}" for k, v in r.params.items())
+        value = "" if r.value is None else f", {self.model.objective} {value_text(r.value)}"
+        note = f" ({r.attrs['error']})" if "error" in r.attrs else ""
+        self.detail.setText(f"Trial {r.number}: {r.state}{value}{note}. {params}.")
+        self.use_button.setEnabled("config" in r.attrs)
+
+    def use_settings(self) -> None:
+        """Copy the selected trial's settings onto the training page (through :attr:`sigUseSettings`)."""
+        r = self.model.record(self.model.selected) if self.model.selected is not None else None
+        if r is None or "config" not in r.attrs:
+            return
+        self.sigUseSettings.emit(dict(r.attrs["config"]))
+        self.model.say(f"Trial {r.number}'s settings are on the training page: press Play there to replay it.")
+
+    # -- widgets -> model --------------------------------------------------------------
+    def _on_control(self, name: str) -> None:
+        c, m = self.controls, self.model
+        value = {"method": c.method.currentText(), "trials": c.trials.value(),
+                 "objective": c.objective.currentText(), "pruner": c.pruner.currentText(),
+                 "sampler_seed": c.seed.value(), "study": c.study.text().strip(),
+                 "storage": c.storage.text().strip()}[name]
+        try:
+            m.set(**{name: value})
+        except ValueError as exc:
+            m.say(str(exc), error=True)
+            return
+        self._show_grid_size()
+        if m.error:
+            m.say("")
+
+    def _read_editor(self) -> bool:
+        """The editor's rows into the model's space; False (error shown on the row) when one is bad."""
+        space = {}
+        for name, text in self.editor.texts().items():
+            try:
+                space[name] = parse_param(f"{name}={text}").to_dict()
+            except ValueError as exc:
+                self.editor.set_error(name, str(exc))
+                self.model.say(str(exc), error=True)
+                return False
+        try:
+            self.model.set(space=space)
+        except ValueError as exc:
+            bad = next((n for n in space if str(exc).startswith(f"space.{n}")), None)
+            self.editor.set_error(bad, str(exc))
+            self.model.say(str(exc), error=True)
+            return False
+        self.editor.set_error(None, None)
+        return True
+
+    def _on_space_edited(self, _name: str) -> None:
+        if self._read_editor():
+            self._show_grid_size()
+            self._axes_changed()
+            if self.model.error:
+                self.model.say("")
+
+    # -- model -> widgets --------------------------------------------------------------
+    def _refresh_all(self) -> None:
+        self.link.cancel()
+        self._refresh_settings()
+        self.controls.set_running(self.model.running)
+        self.lesson.setText(f"<b>{self.model.title}</b> {self.model.lesson}" if self.model.title else self.model.lesson)
+        self.lesson.setVisible(bool(self.model.title or self.model.lesson))
+        self.detail.setText("Click a trial in any plot or in the table to see its settings.")
+        self.use_button.setEnabled(False)
+        self._draw()
+
+    def _refresh_settings(self) -> None:
+        m = self.model
+        self.controls.set_values(m.method, m.trials, m.objective, m.pruner, m.sampler_seed, m.study, m.storage)
+        self.editor.set_space({k: knob_text(k, d) for k, d in m.space.items()}, ROW_DEFAULTS)
+        self._show_grid_size()
+        self._axes_changed()
+
+    def _axes_changed(self) -> None:
+        axes = self.model.axes()
+        for w in (self.history, self.table, self.intermediate, self.importance, self.slice, self.contour,
+                  self.parallel):
+            w.set_axes(axes)
+        if len(axes) >= 2:
+            self.contour.set_params(axes[0].name, axes[1].name)  # two different knobs, not lr against lr
+
+    def _show_grid_size(self) -> None:
+        try:
+            n = self.model.grid_size()
+            k = len(self.model.space)
+            text = f"grid: {n} points ({' × '.join(str(len(_knob_from_toml(a, d).grid_values())) for a, d in self.model.space.items())})" \
+                if k > 1 else f"grid: {n} points"
+        except ValueError as exc:
+            text = "grid: give each range a number of points" if "points" in str(exc) else f"grid: {exc}"
+        self.controls.grid_label.setText(text)
+
+    def _show_message(self, *_args) -> None:
+        m = self.model
+        self.message.setText(m.message)
+        if m.error:
+            style_error_label(self.message)
+        else:
+            self.message.setPalette(self.palette())
+
+    # -- the search's messages ------------------------------------------------------------
+    def _on_snapshot(self, snap: dict) -> None:
+        m = self.model
+        records = records_from_dicts(snap["trials"])
+        if self._first_snapshot:
+            self._first_snapshot = False
+            m.done_at_start = sum(r.state != "running" for r in records)
+        m.records = records
+        m.total = int(snap.get("total") or m.total)
+        if snap.get("importance") is not None:
+            m.importance = snap["importance"]
+        self._draw()
+        self._refit_mind()
+
+    def _on_result(self, result: dict) -> None:
+        m = self.model
+        m.final = result
+        if result.get("importance"):
+            m.importance = result["importance"]
+
+    def _on_failed(self, text: str) -> None:
+        self.model.status = SearchStatus.FAILED
+        self.model.say(f"The search stopped: {text}", error=True)
+
+    def _on_finished(self, reason: str) -> None:
+        m = self.model
+        if reason == "completed":
+            m.status = SearchStatus.FINISHED
+            m.say(f"Done: {self._counts_text()}.")
+        elif reason == "cancelled":
+            m.status = SearchStatus.CANCELLED
+            m.say(f"Cancelled: {self._counts_text()} kept in study {m.study!r}; Resume continues it.")
+        elif m.status is not SearchStatus.FAILED:
+            m.status = SearchStatus.FAILED
+            m.say(f"The search ended ({reason}).", error=True)
+        self.controls.set_running(False)
+        self._draw()
+
+    def _counts_text(self) -> str:
+        rs = self.model.records
+        c = {s: sum(r.state == s for r in rs) for s in ("complete", "pruned", "fail")}
+        out = f"{c['complete']} trials complete"
+        if c["pruned"]:
+            out += f", {c['pruned']} pruned"
+        if c["fail"]:
+            out += f", {c['fail']} failed"
+        return out
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _draw(self) -> None:
+        m = self.model
+        rs = list(m.records)
+        for w in (self.history, self.table, self.intermediate, self.slice, self.contour, self.parallel):
+            w.set_records(rs, minimize=m.minimize)
+        self.contour.set_boxes(m.boxes() if m.method == "coarse-to-fine" else [])
+        n_complete = sum(r.state == "complete" for r in rs)
+        self.importance.set_importance(m.importance or {}, n_complete)
+        self._show_progress()
+        self._show_final()
+
+    def _show_progress(self) -> None:
+        m = self.model
+        done = sum(r.state != "running" for r in m.records)
+        best = m.best()
+        parts = [f"{done}/{m.total} trials"]
+        if best is not None:
+            parts.append(f"best {value_text(best.finite_value)}")
+        if m.status is SearchStatus.RUNNING and m.started_at is not None:
+            ran = done - m.done_at_start
+            left = m.total - done
+            if ran > 0 and left > 0:
+                s = (time.monotonic() - m.started_at) / ran * left
+                parts.append(f"~{s:.0f} s left" if s < 120 else f"~{s / 60:.0f} min left")
+        self.controls.set_progress(done, m.total, " · ".join(parts) if m.total else "no trials yet")
+
+    def _show_final(self) -> None:
+        f = self.model.final
+        if not f or f.get("best") is None:
+            self.final.setText("")
+            return
+        acc = "" if f.get("test_acc") is None else f", test accuracy {f['test_acc']:.3f}"
+        loss = "-" if f.get("test_loss") is None else f"{f['test_loss']:.4g}"
+        self.final.setText(f"<b>Final test</b> of the best trial {f['best']}: test loss {loss}{acc}. {TEST_NOTE}")
+
+    # -- the sampler's mind ------------------------------------------------------------------
+    def _mind_kind(self) -> str | None:
+        m = self.model
+        axes = m.axes()
+        if any(a.categorical for a in axes):
+            return None
+        if m.method == "bayes" and len(axes) in (1, 2):
+            return "gp"
+        if m.method == "tpe" and len(axes) == 1:
+            return "tpe"
+        return None
+
+    def _refit_mind(self) -> None:
+        kind = self._mind_kind()
+        self.surrogate.setVisible(kind == "gp")
+        self.tpe.setVisible(kind == "tpe")
+        self.mind_note.setVisible(kind is None)
+        if kind is None:
+            return
+        m = self.model
+        axes = m.axes()
+        done = [r for r in m.records if r.state == "complete" and r.finite_value is not None]
+        if len(done) < 2:
+            return
+        key = (kind, tuple(r.number for r in done))
+        if key == self._mind_key:
+            return
+        self._mind_key = key
+        sign = 1.0 if m.minimize else -1.0
+        points = [tuple(float(r.params[a.name]) for a in axes) for r in done]
+        values = [sign * r.finite_value for r in done]
+        fn = functools.partial(refit, kind, points, values, [(a.low, a.high, a.log) for a in axes])
+        self._mind_job = self.link.submit_call(fn, self._on_mind_message)
+
+    def _on_mind_message(self, msg) -> None:
+        from playground.workers.messages import Result
+
+        if msg.job_id != self._mind_job or not isinstance(msg, Result):
+            return
+        kind, fit = msg.value
+        m = self.model
+        axes = m.axes()
+        sign = 1.0 if m.minimize else -1.0
+        if kind == "gp":  # shorter than REFIT_LABEL: the caption has two lines in a half-page tab
+            fit = dataclasses.replace(fit, label="GP refit (scikit-learn)")
+        if kind == "gp" and len(axes) == 1:
+            self.surrogate.show_1d(fit.grid[0], sign * fit.mean, fit.std, fit.ei, fit.points[:, 0], sign * fit.values,
+                                   log=axes[0].log, name=axes[0].name, objective=m.objective, label=fit.label)
+        elif kind == "gp":
+            self.surrogate.show_2d(fit.grid[0], fit.grid[1], sign * fit.mean, fit.std, fit.points[:, 0],
+                                   fit.points[:, 1], log_x=axes[0].log, log_y=axes[1].log, name_x=axes[0].name,
+                                   name_y=axes[1].name, objective=m.objective, label=fit.label)
+        else:  # a short label, as for the GP: the caption has two lines
+            self.tpe.show_densities(fit.grid, fit.good_pdf, fit.bad_pdf, fit.x, fit.good, log=axes[0].log,
+                                    name=axes[0].name, active=fit.active, label="TPE's densities, rebuilt")
+
+    def render_image(self, width: int, height: int):
+        """The page drawn into a ``width`` x ``height`` QImage (device pixel ratio 1)."""
+        from playground.pages.training.render import render_image
+
+        return render_image(self, width, height)
+
