@@ -38,6 +38,8 @@ def register(sub) -> None:
     s.add_argument("--trials", type=int, default=None,
                    help="the study's total number of trials (a resumed study adds the rest); a grid: its product")
     s.add_argument("--sampler-seed", type=int, default=None, help="seed of the sampler (--seed seeds training)")
+    s.add_argument("--startup-trials", type=int, default=None, metavar="N",
+                   help="tpe and bayes: random trials before the model takes over (default: Optuna's 10)")
     s.add_argument("--objective", default="val_loss", choices=OBJECTIVES,
                    help="validation loss (minimized, default) or accuracy (maximized)")
     s.add_argument("--pruner", default="none", choices=PRUNERS, help="stop poor trials early: median or halving")
@@ -82,7 +84,8 @@ def build_spec(args):
     return SearchSpec(base=base, space=space, method=args.method, trials=args.trials,
                       sampler_seed=args.sampler_seed, objective=args.objective, pruner=args.pruner,
                       storage=args.storage, study_name=args.study, batch=not args.no_batch,
-                      ask_batch=args.batch_trials, c2f=c2f if args.method == "coarse-to-fine" else {})
+                      ask_batch=args.batch_trials, c2f=c2f if args.method == "coarse-to-fine" else {},
+                      startup_trials=args.startup_trials)
 
 
 def _fmt(v) -> str:

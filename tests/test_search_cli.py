@@ -77,6 +77,8 @@ def test_space_file(capsys, tmp_path):
     (["--param", "momentum=0:0.9", "--optimizer", "adam", "--method", "random", "--trials", "2"],
      ["momentum: optimizer adam has no momentum"]),
     (["--param", "lr=1e-3:1:log", "--method", "random", "--trial", "2"], ["unrecognized arguments: --trial"]),
+    (["--param", "lr=1e-3:1:log", "--method", "bayes", "--trials", "2", "--startup-trials", "0"],
+     ["--startup-trials must be at least 1"]),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, args, words):
     status, out, err = _run(capsys, "search", *TINY, *args)

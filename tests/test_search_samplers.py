@@ -176,3 +176,24 @@ def test_importance_names_the_knob_that_matters():
     assert param_importances(optuna.create_study()) is None        # no trials yet: nothing to say
     with pytest.raises(ValueError, match="unknown importance evaluator"):
         param_importances(study, "shap")
+
+
+@pytest.mark.parametrize("method", ["tpe", "bayes"])
+def test_startup_trials_hand_over_to_the_model_after_n_random_trials(method):
+    """With 2 start-up trials the third trial is the model's: it differs from what the random start-up
+    (Optuna's 10 by default) draws third with the same seed."""
+    import optuna
+
+    from playground.search.methods import make_sampler
+    from playground.search.space import space_from_params
+
+    space = space_from_params(["lr=1e-4:1:log"])
+
+    def third(startup):
+        study = optuna.create_study(sampler=make_sampler(method, space, 0, startup_trials=startup))
+        study.optimize(lambda t: (math.log10(t.suggest_float("lr", 1e-4, 1, log=True)) + 2) ** 2, n_trials=3)
+        return [t.params["lr"] for t in study.trials]
+
+    default, early = third(None), third(2)
+    assert default[:2] == early[:2]      # the same random start
+    assert default[2] != early[2]        # then the model, not a third random draw

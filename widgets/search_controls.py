@@ -27,7 +27,8 @@ class SearchControls(QWidget):
     sigStart(), sigCancel(), sigResume(), sigAround()
         The buttons Start, Cancel, Resume and "Search around this".
     sigEdited(str)
-        A field changed (its name: method, trials, objective, pruner, sampler_seed, study, storage).
+        A field changed (its name: method, trials, objective, pruner, sampler_seed, startup_trials,
+        study, storage).
     """
 
     sigStart = Signal()
@@ -56,6 +57,11 @@ class SearchControls(QWidget):
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("Seed of the sampler: the same seed draws the same trials.")
+        self.startup = QSpinBox()
+        self.startup.setRange(0, 1000)
+        self.startup.setSpecialValueText("Optuna's 10")
+        self.startup.setToolTip("tpe and bayes: how many random trials come before the model chooses "
+                                "(2 shows the surrogate after 2 evaluations).")
         self.study = QLineEdit()
         self.study.setToolTip("The study's name in the storage: Resume continues the study of this name.")
         self.storage = QLineEdit()
@@ -66,7 +72,8 @@ class SearchControls(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setVerticalSpacing(2)
         for label, w in (("method", self.method), ("trials", self.trials), ("objective", self.objective),
-                         ("pruner", self.pruner), ("sampler seed", self.seed), ("study", self.study),
+                         ("pruner", self.pruner), ("sampler seed", self.seed),
+                         ("start-up trials", self.startup), ("study", self.study),
                          ("storage", self.storage)):
             form.addRow(label, w)
         self.start_button = QPushButton("Start")
@@ -106,6 +113,7 @@ class SearchControls(QWidget):
         self.pruner.currentTextChanged.connect(lambda _t: self.sigEdited.emit("pruner"))
         self.trials.valueChanged.connect(lambda _v: self.sigEdited.emit("trials"))
         self.seed.valueChanged.connect(lambda _v: self.sigEdited.emit("sampler_seed"))
+        self.startup.valueChanged.connect(lambda _v: self.sigEdited.emit("startup_trials"))
         self.study.editingFinished.connect(lambda: self.sigEdited.emit("study"))
         self.storage.editingFinished.connect(lambda: self.sigEdited.emit("storage"))
         self.set_theme(theme)
@@ -117,24 +125,27 @@ class SearchControls(QWidget):
         self.setFont(font)
 
     def set_values(self, method: str, trials: int, objective: str, pruner: str, seed: int, study: str,
-                   storage: str) -> None:
+                   storage: str, startup: int = 0) -> None:
         """Show the model's settings (no signals)."""
-        for w in (self.method, self.trials, self.objective, self.pruner, self.seed, self.study, self.storage):
+        fields = (self.method, self.trials, self.objective, self.pruner, self.seed, self.startup, self.study,
+                  self.storage)
+        for w in fields:
             w.blockSignals(True)
         self.method.setCurrentText(method)
         self.trials.setValue(int(trials))
         self.objective.setCurrentText(objective)
         self.pruner.setCurrentText(pruner)
         self.seed.setValue(int(seed))
+        self.startup.setValue(int(startup))
         self.study.setText(study)
         self.storage.setText(storage)
-        for w in (self.method, self.trials, self.objective, self.pruner, self.seed, self.study, self.storage):
+        for w in fields:
             w.blockSignals(False)
 
     def set_running(self, running: bool) -> None:
         """Enable the buttons and fields that make sense while a search runs or not."""
         for w in (self.start_button, self.resume_button, self.around_button, self.method, self.trials,
-                  self.objective, self.pruner, self.seed, self.study, self.storage):
+                  self.objective, self.pruner, self.seed, self.startup, self.study, self.storage):
             w.setEnabled(not running)
         self.cancel_button.setEnabled(running)
 

@@ -70,7 +70,8 @@ class Search:
         self.study = open_study(spec)
         self.TrialState = optuna.trial.TrialState
         n_existing = len(self.study.get_trials(deepcopy=False))
-        self.study.sampler = make_sampler(spec.method, spec.space, spec.sampler_seed, n_existing, **spec.c2f)
+        self.study.sampler = make_sampler(spec.method, spec.space, spec.sampler_seed, n_existing,
+                                           startup_trials=spec.startup_trials, **spec.c2f)
         self.pruner = make_pruner(spec.pruner)
         self.study.pruner = self.pruner
         self.mirror = StudyMirror(self.study, self.study.sampler, self.pruner)

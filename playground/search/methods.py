@@ -53,8 +53,10 @@ def resumed_seed(seed: int | None, n_existing: int) -> int | None:
     return int(np.random.SeedSequence([int(seed), int(n_existing)]).generate_state(1)[0])
 
 
-def make_sampler(method: str, space, seed: int | None = None, n_existing: int = 0, **c2f):
-    """The Optuna sampler of ``method`` for ``space`` (a :class:`playground.search.space.SearchSpace`)."""
+def make_sampler(method: str, space, seed: int | None = None, n_existing: int = 0, startup_trials: int | None = None,
+                 **c2f):
+    """The Optuna sampler of ``method`` for ``space`` (a :class:`playground.search.space.SearchSpace`);
+    ``startup_trials``: tpe's and bayes' random start-up trials (None: Optuna's default, 10)."""
     import optuna
 
     s = resumed_seed(seed, n_existing)
@@ -65,9 +67,11 @@ def make_sampler(method: str, space, seed: int | None = None, n_existing: int = 
     if method == "random":
         return optuna.samplers.RandomSampler(seed=s)
     if method == "tpe":
-        return optuna.samplers.TPESampler(seed=s, constant_liar=True)
+        start = {} if startup_trials is None else {"n_startup_trials": int(startup_trials)}
+        return optuna.samplers.TPESampler(seed=s, constant_liar=True, **start)
     if method == "bayes":
-        return optuna.samplers.GPSampler(seed=s)
+        start = {} if startup_trials is None else {"n_startup_trials": int(startup_trials)}
+        return optuna.samplers.GPSampler(seed=s, **start)
     if method == "coarse-to-fine":
         from .coarse_to_fine import CoarseToFineSampler
 

@@ -51,6 +51,9 @@ class SearchSpec:
     c2f : dict
         Coarse-to-fine parameters (``round_size``, ``top_fraction``, ``shrink``).
     heartbeat_interval, grace_period : seconds (RDB storages).
+    startup_trials : int, optional
+        tpe and bayes: random trials before the model takes over (``None``: Optuna's 10). The
+        lectures' figure of the surrogate after 2 evaluations needs 2.
     """
 
     base: TrainConfig
@@ -67,6 +70,7 @@ class SearchSpec:
     c2f: dict = field(default_factory=dict)
     heartbeat_interval: int | None = None
     grace_period: int | None = None
+    startup_trials: int | None = None
 
     def check(self) -> None:
         """ValueError (one line) for a search that cannot run."""
@@ -76,6 +80,8 @@ class SearchSpec:
             raise ValueError(f"unknown objective {self.objective!r}: choose from {', '.join(OBJECTIVES)}")
         if self.pruner not in PRUNERS:
             raise ValueError(f"unknown pruner {self.pruner!r}: choose from {', '.join(PRUNERS)}")
+        if self.startup_trials is not None and (isinstance(self.startup_trials, bool) or self.startup_trials < 1):
+            raise ValueError(f"--startup-trials must be at least 1, got {self.startup_trials!r}")
         if self.trials is None and self.method != "grid":
             raise ValueError(f"--trials N is needed for {self.method} search (only a grid knows its size)")
         if self.trials is not None and int(self.trials) < 1:

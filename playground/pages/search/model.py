@@ -80,6 +80,7 @@ class SearchModel:
     objective: str = _scene(_DEFAULT["objective"])
     pruner: str = _scene(_DEFAULT["pruner"])
     sampler_seed: int = _scene(_DEFAULT["sampler_seed"])
+    startup_trials: int = _scene(_DEFAULT["startup_trials"])  # 0: Optuna's default (10)
     study: str = _scene(_DEFAULT["study"])
     space: dict = _scene(None)  # the [space] table: {knob: {low, high, log[, points]} or {choices}}
     base: dict = _scene(None)   # the [base] table: a training scene's settings
@@ -155,6 +156,7 @@ class SearchModel:
         scene = scene_search.validate(self._scene_dict())
         spec = SearchSpec(base=scene_search.base_config(scene["base"]), space=self.search_space(),
                           method=self.method, trials=self.trials or None, sampler_seed=self.sampler_seed,
+                          startup_trials=self.startup_trials or None,
                           objective=self.objective, pruner=self.pruner, storage=self.storage_url(),
                           study_name=self.study)
         spec.check()
@@ -198,7 +200,8 @@ class SearchModel:
     def _scene_dict(self) -> dict:
         return {"version": 1, "page": "search", "title": self.title, "lesson": self.lesson,
                 "method": self.method, "trials": int(self.trials), "objective": self.objective,
-                "pruner": self.pruner, "sampler_seed": int(self.sampler_seed), "study": self.study,
+                "pruner": self.pruner, "sampler_seed": int(self.sampler_seed),
+                "startup_trials": int(self.startup_trials), "study": self.study,
                 "space": self.space, "base": self.base}
 
     def load_scene(self, scene: dict) -> None:

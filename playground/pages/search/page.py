@@ -297,7 +297,8 @@ class SearchPage(QWidget):
         c, m = self.controls, self.model
         value = {"method": c.method.currentText(), "trials": c.trials.value(),
                  "objective": c.objective.currentText(), "pruner": c.pruner.currentText(),
-                 "sampler_seed": c.seed.value(), "study": c.study.text().strip(),
+                 "sampler_seed": c.seed.value(), "startup_trials": c.startup.value(),
+                 "study": c.study.text().strip(),
                  "storage": c.storage.text().strip()}[name]
         try:
             m.set(**{name: value})
@@ -348,7 +349,8 @@ class SearchPage(QWidget):
 
     def _refresh_settings(self) -> None:
         m = self.model
-        self.controls.set_values(m.method, m.trials, m.objective, m.pruner, m.sampler_seed, m.study, m.storage)
+        self.controls.set_values(m.method, m.trials, m.objective, m.pruner, m.sampler_seed, m.study, m.storage,
+                                 startup=m.startup_trials)
         self.editor.set_space({k: knob_text(k, d) for k, d in m.space.items()}, ROW_DEFAULTS)
         self._show_grid_size()
         self._axes_changed()

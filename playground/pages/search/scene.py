@@ -10,6 +10,7 @@ A search scene (TOML, ``version = 1``)::
     objective = "val_loss"     # val_loss (minimized) | val_acc (maximized)
     pruner = "none"            # none | median | halving
     sampler_seed = 0
+    startup_trials = 2         # tpe, bayes: random trials before the model (0 or absent: Optuna's 10)
     study = "random-vs-grid"   # the study's name in the page's storage
 
     [space]                    # one knob a line, as in a kind = "space" file
@@ -32,6 +33,7 @@ from playground.search.space import SearchSpace, _knob_from_toml
 
 OBJECTIVES = ("val_loss", "val_acc")
 _TOP = ("version", "page", "kind", "title", "lesson", "method", "trials", "objective", "pruner", "sampler_seed",
+        "startup_trials",
         "study", "space", "base")
 _BASE_KEYS = ("epochs", "seed", "data", "model", "regularization", "optimizer", "schedule")
 DEFAULT_BASE = {"epochs": 20, "data": {"dataset": "moons", "n": 300}, "model": {"layers": [8]},
@@ -126,6 +128,10 @@ def validate(scene: dict) -> dict:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"sampler_seed: a whole number of at least 0, got {seed!r}")
     out["sampler_seed"] = seed
+    startup = scene.get("startup_trials", 0)
+    if isinstance(startup, bool) or not isinstance(startup, int) or startup < 0:
+        raise ValueError(f"startup_trials: a whole number of at least 0 (0: Optuna's 10), got {startup!r}")
+    out["startup_trials"] = startup
     study = scene.get("study", "search")
     if not isinstance(study, str) or not study.strip():
         raise ValueError(f"study: a name, got {study!r}")
