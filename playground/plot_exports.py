@@ -71,11 +71,13 @@ class Plot:
 
 # ----------------------------------------------------------------------------- the pages' plots
 def page_plots(page) -> list[Plot]:
-    """The exportable plots of ``page`` (an optimizer or a training page), in reading order."""
+    """The exportable plots of ``page`` (an optimizer, training or search page), in reading order."""
     if hasattr(page, "surface_view"):
         return _optimizer_plots(page)
     if hasattr(page, "decision"):
         return _training_plots(page)
+    if hasattr(page, "history") and hasattr(page, "slice"):
+        return _search_plots(page)
     return []
 
 
@@ -109,6 +111,7 @@ def _training_plots(page) -> list[Plot]:
         Plot("curves", "Training curves", page.curves, [
             Table("epochs", "Export epochs as CSV…", lambda: tables.history_table(page, "epoch")),
             Table("steps", "Export steps (batch loss) as CSV…", lambda: tables.history_table(page, "step")),
+            Table("lr-range", "Export the LR range test as CSV…", lambda: tables.lr_range_table(page)),
         ]),
         Plot("confusion", "Confusion matrix", page.confusion,
              [Table("confusion", "Export data as CSV…", lambda: tables.confusion_table(page))]),
@@ -116,6 +119,20 @@ def _training_plots(page) -> list[Plot]:
              [Table("weights", "Export weights as CSV…", lambda: tables.weights_table(page))]),
         Plot("histograms", "Layer histograms", page.histograms,
              [Table("histograms", "Export data as CSV…", lambda: tables.histogram_table(page))]),
+    ]
+
+
+def _search_plots(page) -> list[Plot]:
+    trials = Table("trials", "Export trials as CSV…", lambda: tables.trials_table(page))
+    return [
+        Plot("history", "Optimization history", page.history.plot, [trials]),
+        Plot("slice", "Slice", page.slice.plot, [trials]),
+        Plot("contour", "Contour", page.contour.plot, [trials]),
+        Plot("parallel", "Parallel coordinates", page.parallel.plot, [trials]),
+        Plot("intermediate", "Learning curves of the trials", page.intermediate.plot,
+             [Table("intermediate", "Export data as CSV…", lambda: tables.intermediate_table(page))]),
+        Plot("importance", "Parameter importance", page.importance.plot,
+             [Table("importance", "Export data as CSV…", lambda: tables.importance_table(page))]),
     ]
 
 

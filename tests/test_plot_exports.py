@@ -337,3 +337,54 @@ def test_right_click_menu_asks_for_the_file_and_remembers_the_folder(window, qtb
     menu = export_menu(page.curves.lr_plot)
     next(a for a in menu.actions() if a.text() == "Export data as CSV…").trigger()
     assert _csv(tmp_path / "picked" / "surface.csv")[0] == ["racer", "label", "step", "lr"]
+
+
+SEARCH_PLOTS = ["history", "slice", "contour", "parallel", "intermediate", "importance"]
+
+
+def test_search_page_plots_export_their_trials(window, qtbot, tmp_path):
+    from core.search_records import TrialRecord
+
+    page = window.pages["search"]
+    window.tabs.setCurrentWidget(page)
+    plots = plot_exports.page_plots(page)
+    assert [p.key for p in plots] == SEARCH_PLOTS and all(has_export_menu(p.view) for p in plots)
+    with pytest.raises(Exception, match="nothing|no "):  # no trials yet: said, not an empty file
+        plot_exports.export_table(plots[0].tables[0], str(tmp_path / "none.csv"))
+    page.model.records = (
+        TrialRecord(0, {"lr": 0.01}, 0.5, "complete", {0: 0.9, 1: 0.5}, {}),
+        TrialRecord(1, {"lr": 0.3}, 0.7, "pruned", {0: 1.1}, {}),
+        TrialRecord(2, {"lr": 1e-3}, None, "fail", {}, {"error": "nan"}),
+    )
+    page.model.importance = {"lr": 1.0}
+    qtbot.wait(50)
+    out = tmp_path / "trials.csv"
+    plot_exports.run_export(window, _plot(page, "history"), "trials", str(out))
+    assert _csv(out) == [["number", "state", "value", "lr"], ["0", "complete", "0.5", "0.01"],
+                         ["1", "pruned", "0.7", "0.3"], ["2", "fail", "", "0.001"]]
+    curves = tmp_path / "curves.csv"
+    plot_exports.run_export(window, _plot(page, "intermediate"), "intermediate", str(curves))
+    assert _csv(curves)[1:] == [["0", "0", "0.9"], ["0", "1", "0.5"], ["1", "0", "1.1"]]
+    imp = tmp_path / "imp.csv"
+    plot_exports.run_export(window, _plot(page, "importance"), "importance", str(imp))
+    assert _csv(imp) == [["knob", "importance"], ["lr", "1.0"]]
+    png = tmp_path / "history.png"
+    p = _plot(page, "history")
+    assert plot_exports.run_export(window, p, "png", str(png))
+    assert QImage(str(png)).size().toTuple() == (p.view.width(), p.view.height())
+
+
+def test_lr_range_test_exports_as_csv(window, qtbot, tmp_path):
+    import numpy as np
+
+    from core.training.lr_range import LRRange
+
+    page = window.pages["training"]
+    lrs = np.logspace(-4, 0, 5)
+    page.model.lr_range = LRRange(lrs, np.array([1.0, 0.8, 0.5, 0.9, 3.0]), np.array([1.0, 0.9, 0.7, 0.8, 1.5]),
+                                  min_lr=float(lrs[2]), suggested_lr=float(lrs[2]) / 10)
+    out = tmp_path / "range.csv"
+    plot_exports.run_export(window, _plot(page, "curves"), "lr-range", str(out))
+    rows = _csv(out)
+    assert rows[0] == ["lr", "loss", "smoothed_loss"] and len(rows) == 6
+    assert [float(r[0]) for r in rows[1:]] == list(lrs) and float(rows[3][1]) == 0.5

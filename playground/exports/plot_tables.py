@@ -86,6 +86,40 @@ def history_table(page, kind: str):
     return cols, rows
 
 
+def lr_range_table(page):
+    """The last LR range test: ``lr,loss,smoothed_loss`` per step (None before a test)."""
+    r = page.model.lr_range
+    if r is None or not len(r.lrs):
+        return None
+    return ["lr", "loss", "smoothed_loss"], [[float(a), float(b), float(c)]
+                                             for a, b, c in zip(r.lrs, r.losses, r.smoothed)]
+
+
+def trials_table(page):
+    """The search page's trials: ``number,state,value`` and one column per knob (None before a trial)."""
+    records = sorted(page.model.records, key=lambda r: r.number)
+    if not records:
+        return None
+    knobs = sorted({k for r in records for k in r.params})
+    rows = [[r.number, r.state, r.value, *[r.params.get(k) for k in knobs]] for r in records]
+    return ["number", "state", "value", *knobs], rows
+
+
+def intermediate_table(page):
+    """Every search trial's learning curve: ``number,epoch,value`` (None before one is reported)."""
+    rows = [[r.number, int(e), float(v)] for r in sorted(page.model.records, key=lambda r: r.number)
+            for e, v in sorted(r.intermediate.items())]
+    return (["number", "epoch", "value"], rows) if rows else None
+
+
+def importance_table(page):
+    """The knobs' importances, largest first (None before they are computed)."""
+    imp = page.model.importance
+    if not imp:
+        return None
+    return ["knob", "importance"], [[k, float(v)] for k, v in sorted(imp.items(), key=lambda kv: -kv[1])]
+
+
 def _int_or_float(v: float, as_int: bool):
     v = float(v)
     return int(v) if as_int and math.isfinite(v) else v
@@ -148,13 +182,15 @@ def data_table(page):
 
 
 def _cell(v) -> str:
+    if v is None:
+        return ""  # a trial without a value, a knob a trial did not sample
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else ""  # round-trip floats; an empty cell where there is no value
     return str(v)
 
 
 def write_table(path: str, header, rows) -> None:
-    """Write one CSV: ``header`` then ``rows``; floats in round-trip form, NaN as an empty cell."""
+    """Write one CSV: ``header`` then ``rows``; floats in round-trip form, NaN and None as an empty cell."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(header)
