@@ -39,7 +39,15 @@ class ValueAxis(pg.AxisItem):
         plain_ticks(self)
 
     def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph override
-        return [real_value(10.0 ** float(v) * scale) for v in values]
+        texts = [real_value(10.0 ** float(v) * scale) for v in values]
+        if len(values) <= 6:
+            return texts
+        # Over a decade or two pyqtgraph ticks every 2..9 multiple; labelling them all overlaps: keep 1, 2, 5.
+        out = []
+        for v, text in zip(values, texts):
+            m = 10.0 ** (float(v) - math.floor(float(v) + 1e-9))
+            out.append(text if any(abs(m - k) < 1e-6 * k for k in (1.0, 2.0, 5.0)) else "")
+        return out
 
 
 def value_text(value) -> str:
