@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, 
 
 from widgets.hparam_map_view import log_ticks
 from widgets.theme import LIGHT, Theme
-from widgets.theme_apply import fill_background, plain_ticks, screen_pen, still_plot, style_axes
+from widgets.theme_apply import fill_background, plain_ticks, screen_pen, still_plot, style_axes, style_legend
 
 
 def mix(color: str, background: str, amount: float) -> QColor:
@@ -234,12 +234,7 @@ class SurrogateView(QWidget):
         cmap = pg.colormap.get(theme.colormap)
         for bar in self.bars:
             bar.setColorMap(cmap)
-        self.legend.setLabelTextColor(theme.foreground)
-        self.legend.setLabelTextSize(f"{theme.font_pt - 1}pt")
-        self.legend.setBrush(pg.mkBrush(theme.background))
-        self.legend.setPen(pg.mkPen(theme.grid))
-        for _sample, text in self.legend.items:
-            text.setText(text.text)  # the colour applies at the next setText (docs/traps.md)
+        style_legend(self.legend, theme)
         if self._data is not None:
             self._draw()
 

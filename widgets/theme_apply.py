@@ -81,3 +81,13 @@ def still_plot() -> pg.PlotItem:
     for name in ("left", "bottom"):
         plain_ticks(plot.getAxis(name))
     return plot
+
+
+def style_legend(legend: pg.LegendItem, theme: Theme) -> None:
+    """``legend`` in ``theme``: text colour and size, an opaque box with a grid-coloured frame."""
+    legend.setLabelTextColor(theme.foreground)
+    legend.setLabelTextSize(f"{theme.font_pt - 1}pt")
+    legend.setBrush(pg.mkBrush(theme.background))
+    legend.setPen(pg.mkPen(theme.grid))
+    for _sample, text in legend.items:
+        text.setText(text.text)  # the colour applies at the next setText (docs/traps.md)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from widgets.hparam_map_view import log_ticks
 from widgets.surrogate_view import mix
 from widgets.theme import LIGHT, Theme
-from widgets.theme_apply import fill_background, still_plot, style_axes
+from widgets.theme_apply import fill_background, still_plot, style_axes, style_legend
 
 
 class TPEView(QWidget):
@@ -129,12 +129,7 @@ class TPEView(QWidget):
         guide = mix(theme.foreground, theme.background, 0.55)
         for line in (self.best_line, self.best_line_top):
             line.setPen(pg.mkPen(guide, width=1.5, style=Qt.DashLine))
-        self.legend.setLabelTextColor(theme.foreground)
-        self.legend.setLabelTextSize(f"{theme.font_pt - 1}pt")
-        self.legend.setBrush(pg.mkBrush(theme.background))
-        self.legend.setPen(pg.mkPen(theme.grid))
-        for _sample, text in self.legend.items:
-            text.setText(text.text)  # the colour applies at the next setText (docs/traps.md)
+        style_legend(self.legend, theme)
         if self._data is not None:
             self._draw()
 

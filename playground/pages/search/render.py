@@ -8,11 +8,10 @@ from __future__ import annotations
 import contextlib
 import time
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from widgets.theme import LIGHT, Theme, get_theme
+from widgets.theme import LIGHT, Theme
 
 TIMEOUT_S = 300.0
 
@@ -21,26 +20,11 @@ TIMEOUT_S = 300.0
 def offscreen_page(scene: dict | None = None, size=(1280, 720), theme: Theme | str = LIGHT,
                    state: dict | None = None):
     """The search page, offscreen, laid out at ``size``, set up from ``scene`` or a session's ``state``."""
+    from playground.pages.offscreen import hidden_page
     from playground.pages.search.page import SearchPage
 
-    if (scene is None) == (state is None):
-        raise ValueError("give a scene or a session page's state, not both")
-    if isinstance(theme, str):
-        theme = get_theme(theme)
-    page = SearchPage(theme=theme)
-    try:
-        page.setAttribute(Qt.WA_DontShowOnScreen, True)
-        page.resize(int(size[0]), int(size[1]))
-        if state is not None:
-            page.model.set_state(state)
-        else:
-            page.load_scene(scene)
-        page.show()
+    with hidden_page(SearchPage, scene, state, size, theme) as page:
         yield page
-    finally:
-        page.shutdown()
-        page.hide()
-        page.deleteLater()
 
 
 def wait_idle(page, timeout_s: float = TIMEOUT_S) -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import contextlib
 import threading
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 
-from widgets.theme import LIGHT, Theme, get_theme
+from widgets.theme import LIGHT, Theme
 
 
 def train_synchronously(page, epochs: int | None = None, steps: int | None = None) -> None:
@@ -76,27 +75,11 @@ def offscreen_page(scene: dict | None = None, size=(1280, 720), theme: Theme | s
     TrainingPage
         Not trained yet (:func:`run_page` trains it); shut down and deleted on leaving.
     """
+    from playground.pages.offscreen import hidden_page
     from playground.pages.training.page import TrainingPage
 
-    if (scene is None) == (state is None):
-        raise ValueError("give a scene or a session page's state, not both")
-    if isinstance(theme, str):
-        theme = get_theme(theme)
-    w, h = int(size[0]), int(size[1])
-    page = TrainingPage(theme=theme)
-    try:
-        page.setAttribute(Qt.WA_DontShowOnScreen, True)
-        page.resize(w, h)
-        if state is not None:
-            page.model.set_state(state)
-        else:
-            page.load_scene(scene)
-        page.show()
+    with hidden_page(TrainingPage, scene, state, size, theme) as page:
         yield page
-    finally:
-        page.shutdown()
-        page.hide()
-        page.deleteLater()
 
 
 def run_page(page, steps: int | None = None, epochs: int | None = None) -> None:
