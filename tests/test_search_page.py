@@ -118,14 +118,14 @@ def test_cancel_keeps_finished_trials_and_resume_completes_the_study(page, qtbot
     # Resume with another space is refused in place too.
     space = dict(m.space)
     m.space = {"lr": {"low": 1e-3, "high": 0.5, "log": True}}
-    page._refresh_settings()
+    page.refresh_settings()
     assert page.resume()
     wait(qtbot, lambda: idle(page))
     assert m.status is SearchStatus.FAILED and "another" in m.message, m.message
     assert {r.number: r.value for r in m.records if r.state == "complete"} == kept
     m.space = space
     m.trials = len(kept) + 8  # the study's total: the cut trials (at most a round of 8) and the rest
-    page._refresh_settings()
+    page.refresh_settings()
     assert page.resume()
     wait(qtbot, lambda: idle(page))
     assert m.status is SearchStatus.FINISHED, m.message

@@ -9,8 +9,6 @@ window (:attr:`sigUseSettings`).
 """
 from __future__ import annotations
 
-import dataclasses
-import functools
 import time
 
 from PySide6.QtCore import Qt, Signal
@@ -18,9 +16,10 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QS
                                QWidget)
 
 from playground.pages.search import scene as scene_search
-from playground.pages.search.mind import refit
+from playground.pages.search.mind_panel import MindPanel
 from playground.pages.search.model import SearchModel, SearchStatus, records_from_dicts
 from playground.pages.search.run import SearchLink
+from playground.pages.search.texts import counts_text, final_text, progress_text
 from playground.search.methods import METHODS, PRUNERS
 from playground.search.space import KNOBS, _knob_from_toml, parse_param
 from widgets.field_errors import style_error_label
@@ -34,18 +33,14 @@ from widgets.search.trials_table import TrialsTable
 from widgets.search.base import value_text
 from widgets.search_controls import SearchControls
 from widgets.search_space_editor import SpaceEditor
-from widgets.surrogate_view import SurrogateView
 from widgets.theme import LIGHT, Theme
 from widgets.theme_apply import palette
-from widgets.tpe_view import TPEView
 
 #: Knobs the space editor offers, and the text an unticked row starts with.
 ROW_DEFAULTS = {"optimizer": "sgd,adam", "lr": "1e-4:1:log:5", "batch_size": "16,32,64", "width": "4:64:log:4",
                 "depth": "1:3", "activation": "relu,tanh", "init": "he-normal,xavier-uniform", "dropout": "0:0.5:3",
                 "l2": "1e-5:1e-2:log:4", "weight_decay": "0:0.01:3", "momentum": "0:0.95:3",
                 "beta1": "0.8:0.95:3", "beta2": "0.9:0.999:3", "schedule": "none|cosine", "epochs": "5:40:3"}
-TEST_NOTE = ("The test split was used only here, once, for the best trial: every trial was scored on the "
-             "validation split.")
 
 
 def knob_text(name: str, d: dict) -> str:
@@ -77,8 +72,6 @@ class SearchPage(QWidget):
         self.link.sigResult.connect(self._on_result)
         self.link.sigFailed.connect(self._on_failed)
         self.link.sigFinished.connect(self._on_finished)
-        self._mind_job = None
-        self._mind_key = None
         self._first_snapshot = False
         self._build()
         self.model.loaded.connect(self._refresh_all)
@@ -122,16 +115,8 @@ class SearchPage(QWidget):
         self.history, self.table = HistoryPlot(t), TrialsTable(t)
         self.intermediate, self.importance = IntermediatePlot(t), ImportancePlot(t)
         self.slice, self.contour, self.parallel = SlicePlot(t), ContourPlot(t), ParallelCoords(t)
-        self.surrogate, self.tpe = SurrogateView(t), TPEView(t)
-        self.mind_note = QLabel("The sampler's mind is drawn for bayes on one or two range knobs and tpe on one.")
-        self.mind_note.setWordWrap(True)
-        mind = QWidget()
-        ml = QVBoxLayout(mind)
-        ml.setContentsMargins(0, 0, 0, 0)
-        ml.addWidget(self.mind_note)
-        ml.addWidget(self.surrogate, 1)
-        ml.addWidget(self.tpe, 1)
-        self.mind = mind
+        self.mind = mind = MindPanel(t)
+        self.surrogate, self.tpe, self.mind_note = mind.surrogate, mind.tpe, mind.note
         self.tabs_left, self.tabs_right = QTabWidget(), QTabWidget()
         for tabs, items in ((self.tabs_left, (("History", self.history), ("Trials", self.table),
                                              ("Curves", self.intermediate), ("Importance", self.importance))),
@@ -189,7 +174,7 @@ class SearchPage(QWidget):
         """Redraw every view with ``theme``."""
         self.theme = theme
         for w in (self.controls, self.editor, self.history, self.table, self.intermediate, self.importance,
-                  self.slice, self.contour, self.parallel, self.surrogate, self.tpe):
+                  self.slice, self.contour, self.parallel, self.mind):
             w.set_theme(theme)
         self.setPalette(palette(theme))
         self.setAutoFillBackground(True)
@@ -236,7 +221,7 @@ class SearchPage(QWidget):
         m.total = spec.trials or (m.grid_size() if m.method == "grid" else 0)
         m.started_at, m.done_at_start = time.monotonic(), 0
         self._first_snapshot = True  # the study's trials so far: the time left counts from them
-        self._mind_key = None
+        self.mind.forget()
         if not self.link.start(spec, mode):
             return False
         m.status = SearchStatus.RUNNING
@@ -268,7 +253,7 @@ class SearchPage(QWidget):
         except ValueError as exc:
             self.model.say(f"Cannot search around the training page's settings: {exc}", error=True)
             return
-        self._refresh_settings()
+        self.refresh_settings()
         self.model.say(f"Searching around the training page: lr {lr / 10:.3g} to {lr * 10:.3g} (log), "
                        f"{scene['epochs']} epochs on {scene['data']['dataset']}.")
 
@@ -339,7 +324,7 @@ class SearchPage(QWidget):
     # -- model -> widgets --------------------------------------------------------------
     def _refresh_all(self) -> None:
         self.link.cancel()
-        self._refresh_settings()
+        self.refresh_settings()
         self.controls.set_running(self.model.running)
         self.lesson.setText(f"<b>{self.model.title}</b> {self.model.lesson}" if self.model.title else self.model.lesson)
         self.lesson.setVisible(bool(self.model.title or self.model.lesson))
@@ -347,7 +332,8 @@ class SearchPage(QWidget):
         self.use_button.setEnabled(False)
         self._draw()
 
-    def _refresh_settings(self) -> None:
+    def refresh_settings(self) -> None:
+        """Show the model's method, counts, storage and space in the controls and the editor."""
         m = self.model
         self.controls.set_values(m.method, m.trials, m.objective, m.pruner, m.sampler_seed, m.study, m.storage,
                                  startup=m.startup_trials)
@@ -393,7 +379,7 @@ class SearchPage(QWidget):
         if snap.get("importance") is not None:
             m.importance = snap["importance"]
         self._draw()
-        self._refit_mind()
+        self.mind.refit(self.model, self.link)
 
     def _on_result(self, result: dict) -> None:
         m = self.model
@@ -409,25 +395,15 @@ class SearchPage(QWidget):
         m = self.model
         if reason == "completed":
             m.status = SearchStatus.FINISHED
-            m.say(f"Done: {self._counts_text()}.")
+            m.say(f"Done: {counts_text(self.model.records)}.")
         elif reason == "cancelled":
             m.status = SearchStatus.CANCELLED
-            m.say(f"Cancelled: {self._counts_text()} kept in study {m.study!r}; Resume continues it.")
+            m.say(f"Cancelled: {counts_text(self.model.records)} kept in study {m.study!r}; Resume continues it.")
         elif m.status is not SearchStatus.FAILED:
             m.status = SearchStatus.FAILED
             m.say(f"The search ended ({reason}).", error=True)
         self.controls.set_running(False)
         self._draw()
-
-    def _counts_text(self) -> str:
-        rs = self.model.records
-        c = {s: sum(r.state == s for r in rs) for s in ("complete", "pruned", "fail")}
-        out = f"{c['complete']} trials complete"
-        if c["pruned"]:
-            out += f", {c['pruned']} pruned"
-        if c["fail"]:
-            out += f", {c['fail']} failed"
-        return out
 
     # -- drawing ---------------------------------------------------------------------------
     def _draw(self) -> None:
@@ -444,82 +420,10 @@ class SearchPage(QWidget):
     def _show_progress(self) -> None:
         m = self.model
         done = sum(r.state != "running" for r in m.records)
-        best = m.best()
-        parts = [f"{done}/{m.total} trials"]
-        if best is not None:
-            parts.append(f"best {value_text(best.finite_value)}")
-        if m.status is SearchStatus.RUNNING and m.started_at is not None:
-            ran = done - m.done_at_start
-            left = m.total - done
-            if ran > 0 and left > 0:
-                s = (time.monotonic() - m.started_at) / ran * left
-                parts.append(f"~{s:.0f} s left" if s < 120 else f"~{s / 60:.0f} min left")
-        self.controls.set_progress(done, m.total, " · ".join(parts) if m.total else "no trials yet")
+        self.controls.set_progress(done, m.total, progress_text(m))
 
     def _show_final(self) -> None:
-        f = self.model.final
-        if not f or f.get("best") is None:
-            self.final.setText("")
-            return
-        acc = "" if f.get("test_acc") is None else f", test accuracy {f['test_acc']:.3f}"
-        loss = "-" if f.get("test_loss") is None else f"{f['test_loss']:.4g}"
-        self.final.setText(f"<b>Final test</b> of the best trial {f['best']}: test loss {loss}{acc}. {TEST_NOTE}")
-
-    # -- the sampler's mind ------------------------------------------------------------------
-    def _mind_kind(self) -> str | None:
-        m = self.model
-        axes = m.axes()
-        if any(a.categorical for a in axes):
-            return None
-        if m.method == "bayes" and len(axes) in (1, 2):
-            return "gp"
-        if m.method == "tpe" and len(axes) == 1:
-            return "tpe"
-        return None
-
-    def _refit_mind(self) -> None:
-        kind = self._mind_kind()
-        self.surrogate.setVisible(kind == "gp")
-        self.tpe.setVisible(kind == "tpe")
-        self.mind_note.setVisible(kind is None)
-        if kind is None:
-            return
-        m = self.model
-        axes = m.axes()
-        done = [r for r in m.records if r.state == "complete" and r.finite_value is not None]
-        if len(done) < 2:
-            return
-        key = (kind, tuple(r.number for r in done))
-        if key == self._mind_key:
-            return
-        self._mind_key = key
-        sign = 1.0 if m.minimize else -1.0
-        points = [tuple(float(r.params[a.name]) for a in axes) for r in done]
-        values = [sign * r.finite_value for r in done]
-        fn = functools.partial(refit, kind, points, values, [(a.low, a.high, a.log) for a in axes])
-        self._mind_job = self.link.submit_call(fn, self._on_mind_message)
-
-    def _on_mind_message(self, msg) -> None:
-        from playground.workers.messages import Result
-
-        if msg.job_id != self._mind_job or not isinstance(msg, Result):
-            return
-        kind, fit = msg.value
-        m = self.model
-        axes = m.axes()
-        sign = 1.0 if m.minimize else -1.0
-        if kind == "gp":  # shorter than REFIT_LABEL: the caption has two lines in a half-page tab
-            fit = dataclasses.replace(fit, label="GP refit (scikit-learn)")
-        if kind == "gp" and len(axes) == 1:
-            self.surrogate.show_1d(fit.grid[0], sign * fit.mean, fit.std, fit.ei, fit.points[:, 0], sign * fit.values,
-                                   log=axes[0].log, name=axes[0].name, objective=m.objective, label=fit.label)
-        elif kind == "gp":
-            self.surrogate.show_2d(fit.grid[0], fit.grid[1], sign * fit.mean, fit.std, fit.points[:, 0],
-                                   fit.points[:, 1], log_x=axes[0].log, log_y=axes[1].log, name_x=axes[0].name,
-                                   name_y=axes[1].name, objective=m.objective, label=fit.label)
-        else:  # a short label, as for the GP: the caption has two lines
-            self.tpe.show_densities(fit.grid, fit.good_pdf, fit.bad_pdf, fit.x, fit.good, log=axes[0].log,
-                                    name=axes[0].name, active=fit.active, label="TPE's densities, rebuilt")
+        self.final.setText(final_text(self.model.final))
 
     def render_image(self, width: int, height: int):
         """The page drawn into a ``width`` x ``height`` QImage (device pixel ratio 1)."""
