@@ -7,7 +7,7 @@ The grid is bench_search_batched's: learning rate (8 values log-spaced 0.003 .. 
 (0 and 7 values log-spaced 1e-4 .. 0.1) on moons (200 points, noise 0.2), 2-16-16-1 tanh, SGD,
 batch 10, 20 epochs; torch with 1 thread.
 
-For each storage (memory, then a fresh SQLite file) both sides run in one process, one after the
+For each storage (memory, a fresh SQLite file, and one written once per trial: ``--write-once``) both sides run in one process, one after the
 other: batched (``core.training.batched`` when it is there) and ``--no-batch``. Printed: the wall time
 of each (opening the study included), the ratio sequential / batched, and the load average, which a
 shared 2-core machine makes worth reading.
@@ -49,9 +49,11 @@ def space(quick: bool) -> SearchSpace:
     return SearchSpace((make_choices("lr", lrs), make_choices("weight_decay", wds)))
 
 
-def run(base: TrainConfig, sp: SearchSpace, batch: bool, storage: str | None) -> tuple[float, dict]:
+def run(base: TrainConfig, sp: SearchSpace, batch: bool, storage: str | None,
+        write_once: bool = False) -> tuple[float, dict]:
     t0 = time.perf_counter()
-    s = Search(SearchSpec(base, sp, method="grid", batch=batch, storage=storage, study_name="bench"))
+    s = Search(SearchSpec(base, sp, method="grid", batch=batch, storage=storage, study_name="bench",
+                          write_once=write_once))
     values = {tuple(sorted(r.params.items())): r.value for r in s.run()}
     return time.perf_counter() - t0, values
 
@@ -73,16 +75,15 @@ def main() -> int:
         from playground.search.storage import open_storage
 
         open_storage(f"sqlite:///{Path(tmp) / 'warm.db'}")  # SQLAlchemy's imports, before the SQLite side
-        for name, url in (("memory", None), ("sqlite", None)):
+        for name in ("memory", "sqlite", "sqlite, write-once"):
             times, vals = {}, {}
             for batch in (True, False):
-                if name == "sqlite":
-                    url = f"sqlite:///{Path(tmp) / f'bench-{batch}.db'}"
-                times[batch], vals[batch] = run(base, sp, batch, url)
+                url = None if name == "memory" else f"sqlite:///{Path(tmp) / f'bench-{batch}-{len(name)}.db'}"
+                times[batch], vals[batch] = run(base, sp, batch, url, write_once="once" in name)
             diffs = [abs(vals[True][k] - v) / max(abs(v), 1e-12) for k, v in vals[False].items()
                      if v is not None and vals[True].get(k) is not None]
             worst = max([worst, *diffs])
-            print(f"{name:>6}: batched {times[True]:7.2f} s   sequential {times[False]:7.2f} s   "
+            print(f"{name:>18}: batched {times[True]:7.2f} s   sequential {times[False]:7.2f} s   "
                   f"ratio {times[False] / times[True]:5.1f}x   largest relative difference {max(diffs, default=0):.1e}",
                   flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")

@@ -48,6 +48,9 @@ def register(sub) -> None:
                         "(default: in memory)")
     s.add_argument("--study", default="search", help="study name (default 'search'); the same name resumes it")
     s.add_argument("--no-batch", action="store_true", help="train trials one after another (no batching)")
+    s.add_argument("--write-once", action="store_true",
+                   help="write each trial to the storage once, when it ends (faster on SQLite); only for a study "
+                        "no other process shares while this one runs")
     s.add_argument("--batch-trials", type=int, default=None, metavar="N",
                    help="trials asked and trained together when batching (default: 64 grid/random, 8 tpe/bayes, "
                         "a round for coarse-to-fine)")
@@ -85,7 +88,7 @@ def build_spec(args):
                       sampler_seed=args.sampler_seed, objective=args.objective, pruner=args.pruner,
                       storage=args.storage, study_name=args.study, batch=not args.no_batch,
                       ask_batch=args.batch_trials, c2f=c2f if args.method == "coarse-to-fine" else {},
-                      startup_trials=args.startup_trials)
+                      startup_trials=args.startup_trials, write_once=args.write_once)
 
 
 def _fmt(v) -> str:

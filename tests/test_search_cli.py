@@ -95,3 +95,17 @@ def test_study_with_another_space_exits_2(capsys, tmp_path):
     status, out, err = _run(capsys, "--param", "lr=1e-3:1e-1:log", "--method", "random", "--trials", "2",
                             "--storage", url)
     assert status == 2 and err.count("\n") == 1 and "exists with another space (it differs in lr)" in err
+
+
+def test_write_once_prints_and_stores_what_the_default_does(capsys, tmp_path):
+    args = ["--param", "lr=1e-2:1:log:3", "--method", "grid", "--study", "w"]
+    outs = {}
+    for flag in ([], ["--write-once"]):
+        url = f"sqlite:///{tmp_path / f'w{len(flag)}.db'}"
+        status, out, err = _run(capsys, "search", *TINY, *args, "--storage", url, *flag)
+        assert status == 0, err
+        lines = [json.loads(line) for line in out.splitlines()]
+        outs[bool(flag)] = [{k: v for k, v in t.items() if k != "duration_s"} for t in lines[:-1]]
+        trials = optuna.load_study(study_name="w", storage=url).trials
+        assert [t.state for t in trials] == [optuna.trial.TrialState.COMPLETE] * 3
+    assert outs[True] == outs[False]

@@ -343,3 +343,75 @@ def test_a_search_killed_with_sigkill_resumes_with_its_trial_retried(tmp_path):
     retry = [t for t in trials if t.system_attrs.get("failed_trial") == 0]
     assert len(retry) == 1 and retry[0].state == S.COMPLETE and retry[0].params == trials[0].params
     assert s.counts()["complete"] == 2 and len(done) == 2
+
+
+def _commits(study) -> list:
+    """A list that grows by one at each transaction of the study's SQLite engine that writes."""
+    from sqlalchemy import event
+
+    from playground.search.storage import unwrap
+
+    engine = unwrap(study._storage).engine
+    seen, wrote = [], [False]
+
+    def on_execute(_conn, _cursor, statement, *_a):
+        wrote[0] = wrote[0] or statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
+
+    def on_commit(_conn):
+        if wrote[0]:
+            seen.append(1)
+        wrote[0] = False
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    return seen
+
+
+@pytest.mark.parametrize("method,pruner", [("grid", "none"), ("random", "median"), ("coarse-to-fine", "none")])
+def test_write_once_stores_the_same_trials_with_one_write_each(tmp_path, method, pruner):
+    space = space_from_params(["lr=1e-3:1:log:4", "batch_size=10,30"])
+    studies = {}
+    for once in (False, True):
+        url = f"sqlite:///{tmp_path / f'{once}.db'}"
+        spec = SearchSpec(TINY.replace(epochs=4), space, method=method, trials=8, storage=url, sampler_seed=1,
+                          pruner=pruner, batch=True, write_once=once, c2f={"round_size": 4} if method != "grid" else {})
+        s = Search(spec)
+        commits = _commits(s.study)
+        results = list(s.run())
+        studies[once] = (optuna.load_study(study_name="search", storage=url).trials, results, len(commits))
+    (two, res_two, n_two), (one, res_one, n_one) = studies[False], studies[True]
+    assert [r.record() | {"duration_s": 0} for r in res_one] == [r.record() | {"duration_s": 0} for r in res_two]
+    for a, b in zip(one, two):
+        assert (a.number, a.state, a.params, a.values, a.intermediate_values) == \
+               (b.number, b.state, b.params, b.values, b.intermediate_values)
+        assert a.user_attrs == b.user_attrs
+        assert {k: v for k, v in a.system_attrs.items()} == {k: v for k, v in b.system_attrs.items()}
+        assert trial_config(a) == trial_config(b)   # still replayable
+    print(method, pruner, 'write transactions: write-once', n_one, 'two-write', n_two, 'trials', len(one))
+    assert n_one <= len(one) < n_two                 # at most one write per trial (the two-write mode: 3 or more)
+
+
+def test_write_once_leaves_nothing_running_when_stopped(tmp_path, monkeypatch):
+    import threading
+
+    from playground.search import engine
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    stop = threading.Event()
+    original = engine.train_group
+    rounds = []
+
+    def stop_in_second_round(configs, stop_event, on_epoch, batch):
+        rounds.append(len(configs))
+        if len(rounds) == 2:
+            stop.set()
+        return original(configs, stop_event, on_epoch, batch=batch)
+
+    monkeypatch.setattr(engine, "train_group", stop_in_second_round)
+    got = list(Search(_spec(url, trials=3, write_once=True)).run(stop))
+    assert len(got) == 1
+    study = optuna.load_study(study_name="search", storage=url)
+    assert [t.state for t in study.trials] == [S.COMPLETE]   # the cut trial was never written
+    monkeypatch.setattr(engine, "train_group", original)
+    res = list(Search(_spec(url, trials=3, write_once=True)).run())
+    assert [r.number for r in res] == [1, 2] and all(r.state == "COMPLETE" for r in res)

@@ -28,7 +28,7 @@ from .methods import make_pruner, make_sampler
 from .mirror import StudyMirror
 from .spec import (ASK_BATCH, OBJECTIVES, PRUNING_ASK_BATCH, SearchResult, SearchSpec, TrialResult, _jsonable,
                    config_key, trial_config)
-from .storage import trial_number, unwrap, write_finished
+from .storage import create_finished, trial_number, unwrap, write_finished
 from .study import Heartbeat, open_study, retried_numbers
 from .trainers import batched_module, train_group
 
@@ -37,10 +37,11 @@ from .trainers import batched_module, train_group
 class _Asked:
     """A trial of the round: its id and number in the study, its knob values and its config."""
 
-    trial_id: int
+    trial_id: int       # negative: not in the storage yet (write-once; see StudyMirror.pending)
     number: int
     params: dict
     config: TrainConfig
+    started: datetime.datetime | None = None
 
 
 def _suggest(trial, name: str, d):
@@ -170,6 +171,9 @@ class Search:
             mt = self.mirror.study.ask()
             params = self._suggest_all(mt)
             config = self.spec.space.config(self.spec.base, params)
+            if self.spec.write_once:  # written by _tell, once, when it ends
+                asked.append(_Asked(self.mirror.pending(mt._trial_id), -1, params, config, datetime.datetime.now()))
+                continue
             f = self.mirror.storage.get_trial(mt._trial_id)
             template = optuna.trial.FrozenTrial(
                 number=-1, state=S.RUNNING, value=None, datetime_start=datetime.datetime.now(),
@@ -228,7 +232,7 @@ class Search:
                 return sorted(pruned)
 
             if jobs:
-                with Heartbeat(self.study._storage, [a.trial_id for a in jobs], self.heartbeat_s):
+                with Heartbeat(self.study._storage, [a.trial_id for a in jobs if a.trial_id >= 0], self.heartbeat_s):
                     outs = train_group([a.config for a in jobs], stop_event, on_epoch, batch=self.spec.batch)
                 duration = (time.perf_counter() - t0) / len(jobs)  # a batch trains together: its share
                 index = {id(a): i for i, a in enumerate(asked)}
@@ -274,17 +278,34 @@ class Search:
         if same_as is not None:
             user["same_as"] = same_as
             message = f"same configuration as trial {same_as}"
-        write_finished(storage, a.trial_id, curve, user, rungs or {})
         values = None
         if state == S.COMPLETE:
             values = [float(value)]
         elif state == S.PRUNED and curve:  # Optuna's rule: a pruned trial's value is its last reported one
             v = curve[max(curve)]
             values = [float(v)] if math.isfinite(v) else None
-        storage.set_trial_state_values(a.trial_id, state, values)
-        self.mirror.finish(a.trial_id, state, values)
+        if a.trial_id < 0:
+            self._create_finished(a, state, values, curve, user, rungs or {})
+        else:
+            write_finished(storage, a.trial_id, curve, user, rungs or {})
+            storage.set_trial_state_values(a.trial_id, state, values)
+            self.mirror.finish(a.trial_id, state, values)
         return TrialResult(a.number, dict(a.params), values[0] if values else None, state.name, float(duration),
                            message, [curve[k] for k in sorted(curve)])
+
+    def _create_finished(self, a: _Asked, state, values, curve: dict, user: dict, rungs: dict) -> None:
+        """Write-once: trial ``a`` enters the storage finished, in one transaction (params, the
+        sampler's attributes, the config, the curve, the state and the value)."""
+        f = self.mirror.frozen(a.trial_id)
+        template = optuna.trial.FrozenTrial(
+            number=-1, state=state, value=None, values=values, datetime_start=a.started,
+            datetime_complete=datetime.datetime.now(), params=f.params, distributions=f.distributions,
+            user_attrs={"config": _jsonable(a.config.to_dict()), **user}, system_attrs={**f.system_attrs, **rungs},
+            intermediate_values={int(k): float(v) for k, v in curve.items()}, trial_id=-1)
+        tid, number = create_finished(self.study._storage, self.study._study_id, template)
+        self.mirror.finish(a.trial_id, state, values)
+        self.mirror.rebind(a.trial_id, tid)
+        a.trial_id, a.number = tid, number
 
     def _requeue(self, asked) -> None:
         """Trials cut short (a stop, Ctrl-C, an error): failed and queued again, as the heartbeat's retry
@@ -296,6 +317,9 @@ class Search:
             retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=None)
         storage = self.study._storage
         for a in asked:
+            if a.trial_id < 0:  # write-once: never written, so nothing to queue again
+                self.mirror.finish(a.trial_id, self.TrialState.FAIL, None)
+                continue
             try:
                 storage.set_trial_user_attr(a.trial_id, "message", "stopped before it finished")
                 if not storage.set_trial_state_values(a.trial_id, self.TrialState.FAIL):

@@ -52,6 +52,22 @@ class StudyMirror:
         self._ids[real_id] = mirror_id
         self._state[real_id] = TrialState.RUNNING
 
+    def pending(self, mirror_id: int) -> int:
+        """A stand-in id (negative) for mirror trial ``mirror_id``, asked here and not yet in the real
+        storage (the engine's write-once mode); :meth:`rebind` gives it its real id once written."""
+        pseudo = -1 - int(mirror_id)
+        self.bind(pseudo, mirror_id)
+        return pseudo
+
+    def rebind(self, pseudo: int, real_id: int) -> None:
+        """The trial known as ``pseudo`` is now real trial ``real_id``."""
+        self._ids[real_id] = self._ids.pop(pseudo)
+        self._state[real_id] = self._state.pop(pseudo)
+
+    def frozen(self, real_id: int):
+        """The mirror's FrozenTrial of ``real_id`` (params, distributions, the sampler's attributes)."""
+        return self.storage.get_trial(self._ids[real_id])
+
     def report(self, real_id: int, step: int, value: float, decide: bool = True) -> bool:
         """Record ``value`` at ``step`` (an epoch); True if the pruner prunes (asked only when ``decide``)."""
         mid = self._ids[real_id]

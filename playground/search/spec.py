@@ -54,6 +54,11 @@ class SearchSpec:
     startup_trials : int, optional
         tpe and bayes: random trials before the model takes over (``None``: Optuna's 10). The
         lectures' figure of the surrogate after 2 evaluations needs 2.
+    write_once : bool
+        Write each trial to the storage once, when it ends (its params, curve, attributes, state
+        and value in one transaction), instead of once when it starts and once when it ends. Only
+        for a study no other process shares while it runs: the others would not see its running
+        trials (a shared grid could run a point twice). A killed run then leaves no RUNNING trial.
     """
 
     base: TrainConfig
@@ -71,6 +76,7 @@ class SearchSpec:
     heartbeat_interval: int | None = None
     grace_period: int | None = None
     startup_trials: int | None = None
+    write_once: bool = False
 
     def check(self) -> None:
         """ValueError (one line) for a search that cannot run."""

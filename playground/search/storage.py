@@ -192,3 +192,42 @@ def write_finished(storage, trial_id: int, intermediate: dict[int, float], user_
         storage.set_trial_user_attr(trial_id, key, value)
     for key, value in system_attrs.items():
         storage.set_trial_system_attr(trial_id, key, value)
+
+
+def create_finished(storage, study_id: int, template) -> tuple[int, int]:
+    """Add the finished trial ``template`` (a FrozenTrial) to the study in ONE transaction: its
+    ``(trial_id, number)``.
+
+    Optuna's ``create_new_trial(template_trial=...)`` is one transaction too, but it looks up and
+    flushes each per-epoch value on its own (64 trials x 20 epochs: 3.4 s on SQLite). On RDBStorage
+    this creates the trial with Optuna's own helper and inserts the values as one batch; elsewhere
+    (or if those helpers move) it is Optuna's public call.
+    """
+    import copy
+
+    import optuna
+
+    backend = unwrap(storage)
+    if isinstance(backend, optuna.storages.RDBStorage):
+        try:
+            from optuna.storages._rdb import models
+            from optuna.storages._rdb.storage import _create_scoped_session
+
+            bare = copy.copy(template)
+            bare.intermediate_values = {}
+            V = models.TrialIntermediateValueModel
+            with _create_scoped_session(backend.scoped_session) as session:
+                models.StudyModel.find_or_raise_by_id(study_id, session, for_update=True)  # as Optuna: numbers
+                row = backend._get_prepared_new_trial(study_id, bare, session)
+                values = []
+                for step, value in template.intermediate_values.items():
+                    stored, kind = V.intermediate_value_to_stored_repr(float(value))
+                    values.append(V(trial_id=row.trial_id, step=int(step), intermediate_value=stored,
+                                    intermediate_value_type=kind))
+                session.add_all(values)
+                session.flush()
+                return int(row.trial_id), int(row.number)
+        except (ImportError, AttributeError, TypeError) as exc:  # pragma: no cover - Optuna internals moved
+            _log.debug("one-transaction create unavailable (%s); Optuna's create_new_trial", exc)
+    tid = storage.create_new_trial(study_id, template_trial=template)
+    return tid, trial_number(storage, tid)

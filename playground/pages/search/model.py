@@ -158,7 +158,8 @@ class SearchModel:
                           method=self.method, trials=self.trials or None, sampler_seed=self.sampler_seed,
                           startup_trials=self.startup_trials or None,
                           objective=self.objective, pruner=self.pruner, storage=self.storage_url(),
-                          study_name=self.study)
+                          study_name=self.study,
+                          write_once=not self.storage.strip())  # the page's own file: no other process writes it
         spec.check()
         return spec
 
