@@ -14,6 +14,7 @@ training options, so a resumed search can check it searches the same thing.
 from __future__ import annotations
 
 import datetime
+import logging
 import math
 import time
 import warnings
@@ -31,6 +32,8 @@ from .spec import (ASK_BATCH, OBJECTIVES, PRUNING_ASK_BATCH, SearchResult, Searc
 from .storage import create_finished, trial_number, unwrap, write_finished
 from .study import Heartbeat, open_study, retried_numbers
 from .trainers import batched_module, train_group
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -82,6 +85,8 @@ class Search:
         self.batched = spec.batch and batched_module() is not None
         self._done: dict = {}          # config key -> a COMPLETE trial that trained it
         self._keyed: set[int] = set()  # trial numbers already in _done
+        self._writes: list = []        # write-once: (asked, FrozenTrial) of the round so far
+        self._written_failed: set[int] = set()
         self.heartbeat_s = float(getattr(unwrap(self.study._storage), "heartbeat_interval", None) or 20)
 
     # ----------------------------------------------------------------- bookkeeping
@@ -171,8 +176,10 @@ class Search:
             mt = self.mirror.study.ask()
             params = self._suggest_all(mt)
             config = self.spec.space.config(self.spec.base, params)
-            if self.spec.write_once:  # written by _tell, once, when it ends
-                asked.append(_Asked(self.mirror.pending(mt._trial_id), -1, params, config, datetime.datetime.now()))
+            if self.spec.write_once:  # written once, when its round ends (_flush): numbered as Optuna would
+                number = len(trials) + sum(x.trial_id < 0 for x in asked)
+                asked.append(_Asked(self.mirror.pending(mt._trial_id), number, params, config,
+                                    datetime.datetime.now()))
                 continue
             f = self.mirror.storage.get_trial(mt._trial_id)
             template = optuna.trial.FrozenTrial(
@@ -263,7 +270,9 @@ class Search:
                         results[i] = self._tell(asked[i], r.value, S.COMPLETE, None, {}, 0.0, first.number)
                         told.add(i)
         finally:
-            self._requeue([a for i, a in enumerate(asked) if i not in told])
+            cut = [a for i, a in enumerate(asked) if i not in told]
+            self._flush(cut)
+            self._requeue(cut)
         for i in sorted(results):
             yield results[i]
 
@@ -284,8 +293,9 @@ class Search:
         elif state == S.PRUNED and curve:  # Optuna's rule: a pruned trial's value is its last reported one
             v = curve[max(curve)]
             values = [float(v)] if math.isfinite(v) else None
-        if a.trial_id < 0:
-            self._create_finished(a, state, values, curve, user, rungs or {})
+        if a.trial_id < 0:  # written with the rest of its round, by _flush
+            self._writes.append((a, self._template(a, state, values, curve, user, rungs or {})))
+            self.mirror.finish(a.trial_id, state, values)
         else:
             write_finished(storage, a.trial_id, curve, user, rungs or {})
             storage.set_trial_state_values(a.trial_id, state, values)
@@ -293,19 +303,38 @@ class Search:
         return TrialResult(a.number, dict(a.params), values[0] if values else None, state.name, float(duration),
                            message, [curve[k] for k in sorted(curve)])
 
-    def _create_finished(self, a: _Asked, state, values, curve: dict, user: dict, rungs: dict) -> None:
-        """Write-once: trial ``a`` enters the storage finished, in one transaction (params, the
-        sampler's attributes, the config, the curve, the state and the value)."""
+    def _template(self, a: _Asked, state, values, curve: dict, user: dict, rungs: dict):
+        """Write-once: trial ``a`` as the FrozenTrial the storage gets when it ends (params and the
+        sampler's attributes from the mirror, the config, the curve, the state and the value)."""
         f = self.mirror.frozen(a.trial_id)
-        template = optuna.trial.FrozenTrial(
+        return optuna.trial.FrozenTrial(
             number=-1, state=state, value=None, values=values, datetime_start=a.started,
             datetime_complete=datetime.datetime.now(), params=f.params, distributions=f.distributions,
             user_attrs={"config": _jsonable(a.config.to_dict()), **user}, system_attrs={**f.system_attrs, **rungs},
             intermediate_values={int(k): float(v) for k, v in curve.items()}, trial_id=-1)
-        tid, number = create_finished(self.study._storage, self.study._study_id, template)
-        self.mirror.finish(a.trial_id, state, values)
-        self.mirror.rebind(a.trial_id, tid)
-        a.trial_id, a.number = tid, number
+
+    def _flush(self, cut: list[_Asked]) -> None:
+        """Write-once: the round's trials into the storage, in one transaction, numbered as they were
+        asked; a trial cut short (a stop, an error) is written failed and queued again by _requeue."""
+        writes, self._writes = self._writes, []
+        for a in cut:
+            if a.trial_id < 0:
+                self.mirror.finish(a.trial_id, self.TrialState.FAIL, None)
+                writes.append((a, self._template(a, self.TrialState.FAIL, None, {},
+                                                 {"message": "stopped before it finished"}, {})))
+        if not writes:
+            return
+        writes.sort(key=lambda w: w[0].number)
+        cut_ids = {id(a) for a in cut}
+        ids = create_finished(self.study._storage, self.study._study_id, [t for _, t in writes])
+        for (a, _t), (tid, number) in zip(writes, ids):
+            if number != a.number:
+                _log.warning("trial %d was stored as number %d: another process writes to this study, "
+                             "which write-once does not support", a.number, number)
+            self.mirror.rebind(a.trial_id, tid)
+            a.trial_id, a.number = tid, number
+            if id(a) in cut_ids:
+                self._written_failed.add(tid)
 
     def _requeue(self, asked) -> None:
         """Trials cut short (a stop, Ctrl-C, an error): failed and queued again, as the heartbeat's retry
@@ -317,8 +346,8 @@ class Search:
             retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=None)
         storage = self.study._storage
         for a in asked:
-            if a.trial_id < 0:  # write-once: never written, so nothing to queue again
-                self.mirror.finish(a.trial_id, self.TrialState.FAIL, None)
+            if a.trial_id in self._written_failed:  # write-once: _flush wrote it failed
+                retry(self.study, storage.get_trial(a.trial_id))
                 continue
             try:
                 storage.set_trial_user_attr(a.trial_id, "message", "stopped before it finished")
