@@ -14,9 +14,10 @@ from playground import plot_exports
 from playground.cli import main
 from playground.cli_trajectory import HPARAM_FLAGS
 from playground.exports import plot_tables
+from playground.exports.reveal import hidden_reason
 from widgets.plot_export_menu import export_menu, has_export_menu
 
-OPTIMIZER_PLOTS = ["surface", "loss", "lr", "basins", "hparams", "curvature"]
+OPTIMIZER_PLOTS = ["surface", "loss", "lr", "basins", "hparams", "curvature", "surface3d"]
 TRAINING_PLOTS = ["decision", "curves", "confusion", "diagram", "histograms"]
 
 
@@ -62,8 +63,11 @@ def test_each_page_lists_its_plots_and_every_plot_has_the_menu(window):
         assert [p.key for p in plots] == keys
         for p in plots:
             assert has_export_menu(p.view), p.key
-            texts = [a.text() for a in export_menu(p.view).actions() if not a.isSeparator()]
-            assert texts[:2] == ["Export PNG…", "Export SVG…"], p.key
+            actions = [a for a in export_menu(p.view).actions() if not a.isSeparator()]
+            texts = [a.text() for a in actions]
+            # The 3-D view (OpenGL) says in one line that it has no SVG, a disabled line, not a broken export.
+            assert texts[:2] == ["Export PNG…", p.no_svg or "Export SVG…"], p.key
+            assert actions[1].isEnabled() == (not p.no_svg), p.key
             assert texts[2:] == [t.text for t in p.tables]
         assert len({p.name for p in plots}) == len(plots)  # readable and distinct names
 
@@ -75,15 +79,19 @@ def test_file_export_menu_lists_the_current_pages_plots(window):
         plots = {p.key: p for p in plot_exports.page_plots(window.pages[kind])}
         if kind == "optimizer":
             assert plots["surface"].view.isVisible() and not plots["basins"].view.isVisible()
+            assert hidden_reason(plots["basins"].view) is None  # only behind its tab
         names = [a.text() for a in window.export_menu.actions()]
         assert names == [p.name for p in plot_exports.page_plots(window.pages[kind])]
         for p in plot_exports.page_plots(window.pages[kind]):
             # The menus themselves, not QAction.menu() (docs/traps.md: that one can be deleted already).
             sub = window.export_menu.findChild(QMenu, f"export-{p.key}")
             actions = [a for a in sub.actions() if not a.isSeparator()]
-            assert [a.text() for a in actions] == ["Export PNG…", "Export SVG…"] + [t.text for t in p.tables]
-            # A plot in a hidden tab lists its CSV but not a (blank) picture.
-            assert [a.isEnabled() for a in actions[:2]] == [p.view.isVisible()] * 2, p.key
+            assert [a.text() for a in actions] == ["Export PNG…", p.no_svg or "Export SVG…"] + [t.text for t in p.tables]
+            # A plot behind a tab that is not open exports too (the export opens the tab for the picture);
+            # one the page has switched off (the training page's views) does not.
+            off = hidden_reason(p.view) is not None
+            assert [a.isEnabled() for a in actions[:2]] == [not off, not off and not p.no_svg], p.key
+            assert not off or actions[0].toolTip() == f"Not shown: {hidden_reason(p.view)}."
             assert all(a.isEnabled() for a in actions[2:])
 
 
