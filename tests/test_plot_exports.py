@@ -396,3 +396,42 @@ def test_lr_range_test_exports_as_csv(window, qtbot, tmp_path):
     rows = _csv(out)
     assert rows[0] == ["lr", "loss", "smoothed_loss"] and len(rows) == 6
     assert [float(r[0]) for r in rows[1:]] == list(lrs) and float(rows[3][1]) == 0.5
+
+
+def test_the_kept_ghost_run_exports_as_csv(window, qtbot, tmp_path):
+    import math
+
+    from playground.pages.training.render import train_synchronously
+    from widgets.training_curves import CurveHistory
+
+    assert window.open_file("train-dropout", ask=False)
+    page = window.pages["training"]
+    window.tabs.setCurrentWidget(page)
+    curves = _plot(page, "curves")
+    assert plot_exports.run_export(window, curves, "ghost", str(tmp_path / "none.csv")) is None  # no ghost yet
+    assert "no run kept as ghost" in window.statusBar().currentMessage() and not (tmp_path / "none.csv").exists()
+    train_synchronously(page, epochs=3)
+    first = tmp_path / "first.csv"
+    plot_exports.run_export(window, curves, "epochs", str(first))
+    page.keep_as_ghost()
+    page.model.lr = 0.05  # one setting changed, as the page suggests
+    train_synchronously(page, epochs=5)
+    ghost, live = tmp_path / "ghost.csv", tmp_path / "live.csv"
+    assert plot_exports.run_export(window, curves, "ghost", str(ghost)) == [str(ghost)]
+    plot_exports.run_export(window, curves, "epochs", str(live))
+    # The ghost file is the kept run's epochs file, in the live file's columns; the live run moved on.
+    assert ghost.read_bytes() == first.read_bytes()
+    rows = _csv(ghost)
+    assert rows[0] == _csv(live)[0] == list(CurveHistory.COLUMNS)
+    assert [int(r[0]) for r in rows[1:]] == [0, 1, 2, 3] and len(_csv(live)) == 1 + 6
+    assert _csv(live)[1:5] != rows[1:]
+    # A metric the kept run has no value for (a regression run's accuracy) is an empty cell.
+    kept = CurveHistory("ghost")
+    kept.append("epoch", epoch=0, step=0, examples=0, train_loss=1.5, val_loss=1.75, lr=0.1)
+    kept.append("epoch", epoch=1, step=10, examples=160, train_loss=0.5, val_loss=0.625, lr=0.1)
+    page.curves.ghost = kept
+    plot_exports.run_export(window, curves, "ghost", str(ghost))
+    rows = _csv(ghost)
+    acc = [rows[0].index("train_acc"), rows[0].index("val_acc")]
+    assert [[r[i] for i in acc] for r in rows[1:]] == [["", ""], ["", ""]]
+    assert rows[2][:5] == ["1", "10", "160", "0.5", "0.625"] and not any(math.isnan(float(r[3])) for r in rows[1:])
