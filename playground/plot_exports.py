@@ -24,6 +24,7 @@ from playground.export_actions import ask_path
 from playground.exports import plot_tables as tables
 from playground.exports.plot_images import is_pyqtgraph, plot_image, plot_svg
 from playground.exports.plot_tables import ExportError
+from playground.exports.reveal import hidden_reason, revealed
 from widgets.plot_export_menu import install_export_menu
 
 log = logging.getLogger(__name__)
@@ -56,12 +57,23 @@ class Plot:
         The widget shown (a pyqtgraph ``GraphicsView`` or a plain widget); it gets the right-click menu.
     tables : list of Table
         Its CSV exports (none for a picture only).
+    no_svg : str
+        Why it has no SVG export, in one line, shown in its menus instead ("" : it has one).
+    prepare : callable or None
+        Draws what the view shows only while it is on screen, called once its tab is open for an export.
     """
 
     key: str
     name: str
     view: QWidget
     tables: list[Table] = field(default_factory=list)
+    no_svg: str = ""
+    prepare: Callable[[], object] | None = None
+
+    @property
+    def lower_name(self) -> str:
+        """The name inside a sentence: "the loss curves", "the 3D surface"."""
+        return self.name[:1].lower() + self.name[1:]
 
     @property
     def is_pyqtgraph(self) -> bool:
@@ -101,24 +113,36 @@ def _optimizer_plots(page) -> list[Plot]:
         plots.append(Plot("hparams", "Hyperparameter map", maps.hparam_view.glw,
                           [Table("hparams", "Export data as CSV…", lambda: tables.hparam_table(maps))]))
     plots.append(Plot("curvature", "Curvature readout", page.curvature))
+    if hasattr(page.view3d, "export_image"):  # else the fallback label of a view that could not be built
+        # Drawn only while its tab is open: the surface and trails of now, before the picture.
+        plots.append(Plot("surface3d", "3D surface", page.view3d, no_svg=NO_SVG_3D,
+                          prepare=page.readouts.side_tab))
     return plots
 
 
 def _training_plots(page) -> list[Plot]:
+    def redraw(view: str):
+        # The confusion matrix, diagram and histograms take a snapshot only while on screen.
+        return lambda: page.views.draw(view, page.model.snapshot, live=False)
+
     return [
         Plot("decision", "Decision boundary", page.decision,
              [Table("data", "Export data points as CSV…", lambda: tables.data_table(page))]),
         Plot("curves", "Training curves", page.curves, [
             Table("epochs", "Export epochs as CSV…", lambda: tables.history_table(page, "epoch")),
             Table("steps", "Export steps (batch loss) as CSV…", lambda: tables.history_table(page, "step")),
+            Table("ghost", "Export the kept run (ghost) as CSV…", lambda: tables.ghost_table(page)),
             Table("lr-range", "Export the LR range test as CSV…", lambda: tables.lr_range_table(page)),
         ]),
         Plot("confusion", "Confusion matrix", page.confusion,
-             [Table("confusion", "Export data as CSV…", lambda: tables.confusion_table(page))]),
+             [Table("confusion", "Export data as CSV…", lambda: tables.confusion_table(page))],
+             prepare=redraw("decision")),
         Plot("diagram", "Network diagram", page.diagram,
-             [Table("weights", "Export weights as CSV…", lambda: tables.weights_table(page))]),
+             [Table("weights", "Export weights as CSV…", lambda: tables.weights_table(page))],
+             prepare=redraw("diagram")),
         Plot("histograms", "Layer histograms", page.histograms,
-             [Table("histograms", "Export data as CSV…", lambda: tables.histogram_table(page))]),
+             [Table("histograms", "Export data as CSV…", lambda: tables.histogram_table(page))],
+             prepare=redraw("histograms")),
     ]
 
 
@@ -137,14 +161,26 @@ def _search_plots(page) -> list[Plot]:
 
 
 def export_plot(plot: Plot, path: str, fmt: str) -> list[str]:
-    """Write ``plot`` as ``fmt`` ("png" or "svg") to ``path``; returns ``[path]``."""
-    if fmt == "png":
-        if not plot_image(plot.view, plot.name).save(path, "PNG"):
-            raise OSError(f"cannot write {path}")
-    elif fmt == "svg":
-        Path(path).write_bytes(plot_svg(plot.view, plot.name))
-    else:
+    """Write ``plot`` as ``fmt`` ("png" or "svg") to ``path``; returns ``[path]``.
+
+    A plot on a tab that is not open is drawn as it would be there: its tabs are opened for the
+    export and put back (``playground.exports.reveal``), without the pages noticing.
+    """
+    if fmt not in ("png", "svg"):
         raise ValueError(f"unknown image format {fmt!r}")
+    if fmt == "svg" and plot.no_svg:
+        raise ExportError(plot.no_svg)
+    with revealed(plot.view) as shown:
+        if not shown:
+            raise ExportError(f"the {plot.lower_name} is not shown: {hidden_reason(plot.view)}")
+        if plot.prepare is not None:
+            plot.prepare()
+        if fmt == "svg":
+            Path(path).write_bytes(plot_svg(plot.view, plot.name))
+            return [path]
+        image = plot.view.export_image() if hasattr(plot.view, "export_image") else plot_image(plot.view, plot.name)
+    if not image.save(path, "PNG"):
+        raise OSError(f"cannot write {path}")
     return [path]
 
 
@@ -174,7 +210,7 @@ def run_export(window, plot: Plot, what: str, path: str | None = None) -> list[s
     fmt = "csv" if table is not None else what
     if path is None:
         filters, suffix = _FILTERS[fmt]
-        title = f"Export {plot.name.lower()}" if table is None else table.text.rstrip("…")
+        title = f"Export {plot.lower_name}" if table is None else table.text.rstrip("…")
         path = ask_path(window, title, filters, suffix)
         if path is None:
             return None
@@ -182,10 +218,10 @@ def run_export(window, plot: Plot, what: str, path: str | None = None) -> list[s
         written = export_table(table, path) if table is not None else export_plot(plot, path, fmt)
     except (ExportError, OSError, ValueError, RuntimeError) as exc:
         log.info("export of %s as %s failed: %s", plot.key, what, exc)
-        _show_error(window, f"Could not export the {plot.name.lower()}", str(exc).splitlines()[0])
+        _show_error(window, f"Could not export the {plot.lower_name}", str(exc).splitlines()[0])
         return None
     shown = written[0] if len(written) == 1 else f"{len(written)} files ({Path(written[0]).name} …)"
-    _status(window, f"Exported the {plot.name.lower()} to {shown}")
+    _status(window, f"Exported the {plot.lower_name} to {shown}")
     return written
 
 
@@ -204,12 +240,14 @@ def _show_error(window, title: str, text: str) -> None:
 
 
 IMAGE_ENTRIES = ("Export PNG…", "Export SVG…")
+#: The 3-D view's line in place of Export SVG… (an OpenGL picture has no vector form).
+NO_SVG_3D = "No SVG: a 3D (OpenGL) view is pixels only"
 
 
 def menu_entries(window, plot: Plot) -> list:
-    """The entries of ``plot``'s menus: Export PNG…, Export SVG…, then its CSV tables."""
+    """The entries of ``plot``'s menus: Export PNG…, Export SVG… (or why not, disabled), then its CSV tables."""
     entries = [(IMAGE_ENTRIES[0], lambda: run_export(window, plot, "png")),
-               (IMAGE_ENTRIES[1], lambda: run_export(window, plot, "svg"))]
+               (plot.no_svg, None) if plot.no_svg else (IMAGE_ENTRIES[1], lambda: run_export(window, plot, "svg"))]
     if plot.tables:
         entries.append(None)
         entries += [(t.text, lambda t=t: run_export(window, plot, t.key)) for t in plot.tables]
@@ -246,13 +284,16 @@ def fill_export_menu(window, menu, page) -> None:
         sub.setPalette(menu.palette())  # a submenu is a window: no palette of its parent's
         sub.setFont(menu.font())
         sub.setToolTipsVisible(True)
-        shown = plot.view.isVisible()
+        hidden = hidden_reason(plot.view)  # behind a tab is fine: the export opens it
         for entry in menu_entries(window, plot):
             if entry is None:
                 sub.addSeparator()
                 continue
             action = sub.addAction(entry[0])
-            action.triggered.connect(lambda _=False, c=entry[1]: c())
-            if not shown and entry[0] in IMAGE_ENTRIES:  # a picture of a hidden tab would be blank
+            if entry[1] is None:  # a line saying why an export is not offered
                 action.setEnabled(False)
-                action.setToolTip("Not on screen: open its tab to export the picture.")
+                continue
+            action.triggered.connect(lambda _=False, c=entry[1]: c())
+            if hidden and entry[0] in IMAGE_ENTRIES:
+                action.setEnabled(False)
+                action.setToolTip(f"Not shown: {hidden}.")

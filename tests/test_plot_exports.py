@@ -14,9 +14,10 @@ from playground import plot_exports
 from playground.cli import main
 from playground.cli_trajectory import HPARAM_FLAGS
 from playground.exports import plot_tables
+from playground.exports.reveal import hidden_reason
 from widgets.plot_export_menu import export_menu, has_export_menu
 
-OPTIMIZER_PLOTS = ["surface", "loss", "lr", "basins", "hparams", "curvature"]
+OPTIMIZER_PLOTS = ["surface", "loss", "lr", "basins", "hparams", "curvature", "surface3d"]
 TRAINING_PLOTS = ["decision", "curves", "confusion", "diagram", "histograms"]
 
 
@@ -62,8 +63,11 @@ def test_each_page_lists_its_plots_and_every_plot_has_the_menu(window):
         assert [p.key for p in plots] == keys
         for p in plots:
             assert has_export_menu(p.view), p.key
-            texts = [a.text() for a in export_menu(p.view).actions() if not a.isSeparator()]
-            assert texts[:2] == ["Export PNG…", "Export SVG…"], p.key
+            actions = [a for a in export_menu(p.view).actions() if not a.isSeparator()]
+            texts = [a.text() for a in actions]
+            # The 3-D view (OpenGL) says in one line that it has no SVG, a disabled line, not a broken export.
+            assert texts[:2] == ["Export PNG…", p.no_svg or "Export SVG…"], p.key
+            assert actions[1].isEnabled() == (not p.no_svg), p.key
             assert texts[2:] == [t.text for t in p.tables]
         assert len({p.name for p in plots}) == len(plots)  # readable and distinct names
 
@@ -75,15 +79,19 @@ def test_file_export_menu_lists_the_current_pages_plots(window):
         plots = {p.key: p for p in plot_exports.page_plots(window.pages[kind])}
         if kind == "optimizer":
             assert plots["surface"].view.isVisible() and not plots["basins"].view.isVisible()
+            assert hidden_reason(plots["basins"].view) is None  # only behind its tab
         names = [a.text() for a in window.export_menu.actions()]
         assert names == [p.name for p in plot_exports.page_plots(window.pages[kind])]
         for p in plot_exports.page_plots(window.pages[kind]):
             # The menus themselves, not QAction.menu() (docs/traps.md: that one can be deleted already).
             sub = window.export_menu.findChild(QMenu, f"export-{p.key}")
             actions = [a for a in sub.actions() if not a.isSeparator()]
-            assert [a.text() for a in actions] == ["Export PNG…", "Export SVG…"] + [t.text for t in p.tables]
-            # A plot in a hidden tab lists its CSV but not a (blank) picture.
-            assert [a.isEnabled() for a in actions[:2]] == [p.view.isVisible()] * 2, p.key
+            assert [a.text() for a in actions] == ["Export PNG…", p.no_svg or "Export SVG…"] + [t.text for t in p.tables]
+            # A plot behind a tab that is not open exports too (the export opens the tab for the picture);
+            # one the page has switched off (the training page's views) does not.
+            off = hidden_reason(p.view) is not None
+            assert [a.isEnabled() for a in actions[:2]] == [not off, not off and not p.no_svg], p.key
+            assert not off or actions[0].toolTip() == f"Not shown: {hidden_reason(p.view)}."
             assert all(a.isEnabled() for a in actions[2:])
 
 
@@ -388,3 +396,42 @@ def test_lr_range_test_exports_as_csv(window, qtbot, tmp_path):
     rows = _csv(out)
     assert rows[0] == ["lr", "loss", "smoothed_loss"] and len(rows) == 6
     assert [float(r[0]) for r in rows[1:]] == list(lrs) and float(rows[3][1]) == 0.5
+
+
+def test_the_kept_ghost_run_exports_as_csv(window, qtbot, tmp_path):
+    import math
+
+    from playground.pages.training.render import train_synchronously
+    from widgets.training_curves import CurveHistory
+
+    assert window.open_file("train-dropout", ask=False)
+    page = window.pages["training"]
+    window.tabs.setCurrentWidget(page)
+    curves = _plot(page, "curves")
+    assert plot_exports.run_export(window, curves, "ghost", str(tmp_path / "none.csv")) is None  # no ghost yet
+    assert "no run kept as ghost" in window.statusBar().currentMessage() and not (tmp_path / "none.csv").exists()
+    train_synchronously(page, epochs=3)
+    first = tmp_path / "first.csv"
+    plot_exports.run_export(window, curves, "epochs", str(first))
+    page.keep_as_ghost()
+    page.model.lr = 0.05  # one setting changed, as the page suggests
+    train_synchronously(page, epochs=5)
+    ghost, live = tmp_path / "ghost.csv", tmp_path / "live.csv"
+    assert plot_exports.run_export(window, curves, "ghost", str(ghost)) == [str(ghost)]
+    plot_exports.run_export(window, curves, "epochs", str(live))
+    # The ghost file is the kept run's epochs file, in the live file's columns; the live run moved on.
+    assert ghost.read_bytes() == first.read_bytes()
+    rows = _csv(ghost)
+    assert rows[0] == _csv(live)[0] == list(CurveHistory.COLUMNS)
+    assert [int(r[0]) for r in rows[1:]] == [0, 1, 2, 3] and len(_csv(live)) == 1 + 6
+    assert _csv(live)[1:5] != rows[1:]
+    # A metric the kept run has no value for (a regression run's accuracy) is an empty cell.
+    kept = CurveHistory("ghost")
+    kept.append("epoch", epoch=0, step=0, examples=0, train_loss=1.5, val_loss=1.75, lr=0.1)
+    kept.append("epoch", epoch=1, step=10, examples=160, train_loss=0.5, val_loss=0.625, lr=0.1)
+    page.curves.ghost = kept
+    plot_exports.run_export(window, curves, "ghost", str(ghost))
+    rows = _csv(ghost)
+    acc = [rows[0].index("train_acc"), rows[0].index("val_acc")]
+    assert [[r[i] for i in acc] for r in rows[1:]] == [["", ""], ["", ""]]
+    assert rows[2][:5] == ["1", "10", "160", "0.5", "0.625"] and not any(math.isnan(float(r[3])) for r in rows[1:])

@@ -13,8 +13,8 @@ from typing import Callable
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMenu, QWidget
 
-#: (text, callback) pairs, or None for a separator.
-Entries = list[tuple[str, Callable[[], object]] | None]
+#: (text, callback) pairs, or None for a separator; a callback of None makes a disabled line (a note).
+Entries = list[tuple[str, Callable[[], object] | None] | None]
 
 _ENTRIES_ATTR = "_plot_export_entries"
 
@@ -27,8 +27,9 @@ def install_export_menu(view: QWidget, entries: Callable[[], Entries]) -> None:
     view : QWidget
         The plot's widget (a pyqtgraph ``GraphicsView`` or any other widget).
     entries : callable
-        Returns the menu's entries: ``(text, callback)`` pairs, ``None`` for a separator.
-        Installing again replaces the entries.
+        Returns the menu's entries: ``(text, callback)`` pairs, ``None`` for a separator; a
+        ``(text, None)`` entry is a disabled line (why an export is not offered). Installing again
+        replaces the entries.
     """
     first = not hasattr(view, _ENTRIES_ATTR)
     setattr(view, _ENTRIES_ATTR, entries)
@@ -58,6 +59,9 @@ def export_menu(view: QWidget) -> QMenu:
             continue
         text, callback = entry
         action = menu.addAction(text)
+        if callback is None:
+            action.setEnabled(False)
+            continue
         action.triggered.connect(lambda _=False, c=callback: c())
     return menu
 

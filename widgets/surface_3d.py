@@ -203,6 +203,34 @@ class Surface3DView(QWidget):
             self.gl_view.addItem(item)
             self._trail_items.append(item)
 
+    def export_image(self, size: tuple[int, int] | None = None):
+        """The 3-D view as a QImage of ``size`` (w, h) pixels, device pixel ratio 1.
+
+        Rendered again into an offscreen framebuffer (pyqtgraph's ``renderToArray``) rather than read
+        from the screen: any size, at ratio 1 on a HiDPI screen too, with the same camera. Without
+        ``size``, the view's size on screen in logical pixels.
+
+        Raises
+        ------
+        RuntimeError
+            Without OpenGL (the placeholder shows), or when the view is not on screen.
+        """
+        from PySide6.QtGui import QImage
+
+        if self.gl_view is None:
+            raise RuntimeError(PLACEHOLDER_TEXT)
+        if not self.gl_view.isVisible() or not self.gl_view.isValid():
+            raise RuntimeError("the 3D view is not on screen: open its tab first")
+        w, h = (int(v) for v in (size or (self.gl_view.width(), self.gl_view.height())))
+        if w < 2 or h < 2:
+            raise RuntimeError(f"a 3D picture of {w}x{h} pixels is too small")
+        arr = np.ascontiguousarray(self.gl_view.renderToArray((w, h)))  # (h, w, 4) B, G, R, A; top row first
+        self.gl_view.update()  # the widget's own framebuffer is bound again at its next paint
+        # RGB32, not ARGB: the framebuffer's alpha is what blending left there, not a transparency.
+        image = QImage(arr.data, w, h, 4 * w, QImage.Format_RGB32).copy()
+        image.setDevicePixelRatio(1.0)
+        return image
+
     def trail_count(self) -> int:
         """Number of trails drawn (for tests)."""
         return len(self._trail_items)

@@ -73,9 +73,12 @@ def hparam_table(maps):
     return [xkey, ykey, "outcome", "steps", "loss"], rows
 
 
-def history_table(page, kind: str):
-    """The training history's ``kind`` series ("epoch" or "step"), the columns of ``CurveHistory``."""
-    h = page.curves.history
+def history_table(page, kind: str, history=None):
+    """The training history's ``kind`` series ("epoch" or "step"), the columns of ``CurveHistory``.
+
+    ``history``: another ``CurveHistory`` than the live run's (the ghost).
+    """
+    h = page.curves.history if history is None else history
     cols = list(h.COLUMNS)
     data = [h.column(kind, c) for c in cols]
     n = len(data[0])
@@ -84,6 +87,20 @@ def history_table(page, kind: str):
     ints = {"epoch", "step", "examples"} if kind == "epoch" else {"step", "examples"}
     rows = [[_int_or_float(data[j][i], c in ints) for j, c in enumerate(cols)] for i in range(n)]
     return cols, rows
+
+
+def ghost_table(page):
+    """The kept (ghost) run's epochs, the columns of the live run's epochs file.
+
+    Raises
+    ------
+    ExportError
+        No run is kept.
+    """
+    ghost = page.curves.ghost
+    if ghost is None:
+        raise ExportError("no run kept as ghost: train a run, then press Keep as ghost")
+    return history_table(page, "epoch", ghost)
 
 
 def lr_range_table(page):
