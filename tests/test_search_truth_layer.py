@@ -206,3 +206,19 @@ def test_contour_records_drawn_with_trials_and_truth_together(qtbot):
     assert w.source == "truth" and len(w.points.data) == 8
     sx, _ = w.truth_best.getData()
     assert len(sx) == 1
+
+
+def test_model_keeps_its_truth_for_the_same_set_up_only():
+    from playground.pages.search.model import SearchModel
+
+    m = SearchModel()
+    truth = _truth_2d(lambda u, v: u + v)
+    m.set_truth(truth)
+    m.space = dict(m.space)          # an equal space (the editor assigns a new dict on every edit)
+    m.method = "bayes"               # the method plays no part in the truth
+    assert m.truth is truth
+    m.objective = "val_acc"
+    assert m.truth is None and m.truth_key == ""
+    m.set_truth(truth)
+    m.load_scene(scene({"lr": LR}))  # a scene: a new study, a new set-up
+    assert m.truth is None

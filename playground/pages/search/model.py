@@ -3,8 +3,9 @@
 Settings (what a scene saves: the space, the method, trials, objective, pruner, sampler seed,
 study name and the fixed training set-up; what a session adds: the storage URL) are dataclass
 fields; assigning one emits ``model.events.<field>`` (psygnal). Runtime fields (status, the
-study's trials as :class:`~core.search_records.TrialRecord`, the final test, the message) are
-never saved. A script drives the page the same way::
+study's trials as :class:`~core.search_records.TrialRecord`, the final test, the message, the true
+response of the space) are never saved; the true response goes when the space, base or objective
+changes. A script drives the page the same way::
 
     model.method = "bayes"
     model.space = {"lr": {"low": 1e-3, "high": 1.0, "log": True}}
