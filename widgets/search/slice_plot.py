@@ -1,9 +1,12 @@
 """One-parameter slices: the objective against one knob, on a log axis where the knob is sampled so.
 
 Over the learning rate this is the lectures' U-shaped curve: too small learns nothing in the budget,
-too large diverges.
+too large diverges. With a true response (:meth:`SlicePlot.set_truth`) that curve is drawn as measured
+on a dense grid, under the trials.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,6 +25,8 @@ class SlicePlot(SearchPlot):
     param_combo : QComboBox
         The parameter on the x axis.
     points : pyqtgraph.ScatterPlotItem
+    truth_line : pyqtgraph.PlotDataItem
+        The true response over the shown parameter (empty when there is none to show).
     """
 
     def __init__(self, theme: Theme = LIGHT, parent=None):
@@ -34,9 +39,19 @@ class SlicePlot(SearchPlot):
         row.addWidget(self.param_combo, 1)
         self.key = QLabel()
         row.addWidget(self.key)
+        self.truth_key = QLabel()  # its own line: the half-page tab has no room beside the chooser
+        self.truth_key.setContentsMargins(6, 0, 6, 0)
+        self.truth_key.setToolTip("The validation objective measured on a dense grid of the knob, each point "
+                                  "one training run: how close the trials came to the real optimum.")
+        self.truth_key.setVisible(False)
         self._layout.addLayout(row)
+        self._layout.addWidget(self.truth_key)
         self._layout.addWidget(self.plot, 1)
         self.points = self._scatter("o", 10)
+        self.truth_line = pg.PlotDataItem(connect="finite")
+        self.truth_line.setZValue(5)  # under the trials
+        self.plot.addItem(self.truth_line, ignoreBounds=True)
+        self._truth = None
         self.param_combo.currentTextChanged.connect(self._on_param)
         self.set_theme(theme)
 
@@ -47,6 +62,39 @@ class SlicePlot(SearchPlot):
     def set_param(self, name: str) -> None:
         """Show the slice over ``name``."""
         self.param_combo.setCurrentText(name)
+
+    def set_truth(self, truth) -> None:
+        """Draw a true response under the trials, or none (``None``).
+
+        ``truth`` has ``names`` (one or two knobs), ``axes`` (their grid values, real units),
+        ``values`` (the objective on the grid, NaN where a run diverged) and ``minimize``, as
+        :class:`playground.search.truth.TrueResponse` does. Over one knob the line is the response
+        itself; over one of two knobs it is the best over the other knob at each value (the
+        trials, each at some value of the other knob, lie on or behind it).
+        """
+        self._truth = truth
+        self._titles()
+        self._redraw()
+        self._fit()
+
+    def truth_curve(self) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """The line drawn: x in plot space, the objective, and what it is; None when nothing is drawn."""
+        t, ax = self._truth, self.axis(self.param())
+        if t is None or ax is None or ax.categorical or ax.name not in t.names:
+            return None
+        i = t.names.index(ax.name)
+        values = np.asarray(t.values, float)
+        n = int(np.prod(values.shape))
+        if values.ndim == 1:
+            ys, what = values, f"true response, {n} trainings"
+        else:
+            other = values if i == 0 else values.T
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a column of diverged runs: all NaN
+                ys = np.nanmin(other, axis=1) if t.minimize else np.nanmax(other, axis=1)
+            what = f"true response, best over {t.names[1 - i]} ({n} trainings)"
+        xs = np.array([ax.to_plot(v) for v in np.asarray(t.axes[i]).tolist()], float)
+        return xs, np.asarray(ys, float), what
 
     def _axes_changed(self):
         current = self.param()
@@ -76,6 +124,10 @@ class SlicePlot(SearchPlot):
 
     def _titles(self):
         self.key.setText("colour: " + ("brighter" if self._theme.is_dark else "darker") + " = later trial")
+        curve = self.truth_curve()
+        self.truth_key.setVisible(curve is not None)
+        if curve is not None:  # the line's own colour as its legend
+            self.truth_key.setText(f'<span style="color:{self._theme.racer_colors[1]}">━━</span> {curve[2]}')
         ax = self.axis(self.param())
         self._label("bottom", (ax.name + ("  (log scale)" if ax.log else "")) if ax else "parameter")
         self._label("left", "objective")
@@ -100,6 +152,9 @@ class SlicePlot(SearchPlot):
         if ax is None:
             return None
         _, ys, _ = self.positions()
+        curve = self.truth_curve()
+        if curve is not None:
+            ys = np.concatenate([ys, curve[1][np.isfinite(curve[1])]])
         x0, x1 = ax.plot_range()
         return padded(x0, x1, 0.0 if ax.categorical else 0.03), padded(ys.min(), ys.max(), 0.08) if len(ys) else (0, 1)
 
@@ -112,3 +167,8 @@ class SlicePlot(SearchPlot):
         shade = 0.15 + 0.85 * (1 - order) if not t.is_dark else 0.15 + 0.85 * order
         brushes = [pg.mkBrush(cmap.map(float(s), mode="qcolor")) for s in shade]
         self.points.setData(xs, ys, data=ns, brush=brushes, pen=self._pen(t.foreground, 0.8))
+        curve = self.truth_curve()
+        if curve is None:
+            self.truth_line.setData([], [])
+        else:
+            self.truth_line.setData(curve[0], curve[1], pen=self._pen(t.racer_colors[1], t.line_width))

@@ -3,8 +3,9 @@
 Settings (what a scene saves: the space, the method, trials, objective, pruner, sampler seed,
 study name and the fixed training set-up; what a session adds: the storage URL) are dataclass
 fields; assigning one emits ``model.events.<field>`` (psygnal). Runtime fields (status, the
-study's trials as :class:`~core.search_records.TrialRecord`, the final test, the message) are
-never saved. A script drives the page the same way::
+study's trials as :class:`~core.search_records.TrialRecord`, the final test, the message, the true
+response of the space) are never saved; the true response goes when the space, base or objective
+changes. A script drives the page the same way::
 
     model.method = "bayes"
     model.space = {"lr": {"low": 1e-3, "high": 1.0, "log": True}}
@@ -60,7 +61,8 @@ def records_from_dicts(rows: list[dict]) -> tuple[TrialRecord, ...]:
                              {int(k): v for k, v in r["intermediate"].items()}, dict(r["attrs"])) for r in rows)
 
 
-@evented(equality_operators={name: operator.is_ for name in ("records", "final", "importance", "space", "base")})
+@evented(equality_operators={name: operator.is_ for name in ("records", "final", "importance", "space", "base",
+                                                                  "truth")})
 @dataclass
 class SearchModel:
     """State of the search page.
@@ -97,12 +99,16 @@ class SearchModel:
     message: str = _runtime("")
     error: bool = _runtime(False)
     selected: int | None = _runtime()      # the trial clicked last
+    truth: Any = _runtime()                # a TrueResponse of the space and base set-up, or None
+    truth_key: str = _runtime("")          # setup_key() when the truth was computed
 
     def __post_init__(self):
         if self.space is None:
             self.space = dict(_DEFAULT["space"])
         if self.base is None:
             self.base = dict(_DEFAULT["base"])
+        for name in ("space", "base", "objective"):  # the truth answers one set-up: another one clears it
+            getattr(self.events, name).connect(self._check_truth)
 
     # -- names -------------------------------------------------------------------
     @classmethod
@@ -162,6 +168,31 @@ class SearchModel:
                           write_once=not self.storage.strip())  # the page's own file: no other process writes it
         spec.check()
         return spec
+
+    def truth_spec(self):
+        """The :class:`~playground.search.spec.SearchSpec` a true response needs: the base set-up, the
+        space and the objective (the method and trials play no part; ValueError names the problem)."""
+        from playground.search.spec import SearchSpec
+
+        scene = scene_search.validate(self._scene_dict())
+        return SearchSpec(base=scene_search.base_config(scene["base"]), space=self.search_space(),
+                          objective=self.objective)
+
+    def setup_key(self) -> str:
+        """What a true response depends on (space, base set-up, objective), as canonical JSON."""
+        import json
+
+        return json.dumps({"space": self.space, "base": self.base, "objective": self.objective}, sort_keys=True,
+                          default=str)
+
+    def set_truth(self, truth, key: str | None = None) -> None:
+        """Keep ``truth`` (computed for ``key``, default the current :meth:`setup_key`); ``None`` forgets it."""
+        self.truth_key = "" if truth is None else (key if key is not None else self.setup_key())
+        self.truth = truth
+
+    def _check_truth(self, *_args) -> None:
+        if self.truth is not None and self.setup_key() != self.truth_key:
+            self.set_truth(None)
 
     def best(self) -> TrialRecord | None:
         """The best complete trial so far (None before one)."""
@@ -223,6 +254,7 @@ class SearchModel:
         self.records, self.total, self.importance, self.final = (), 0, None, None
         self.started_at, self.done_at_start, self.selected = None, 0, None
         self.message, self.error = "", False
+        self.set_truth(None)
 
     def to_scene(self) -> dict:
         """The settings as a validated scene dict (what File > Save writes)."""

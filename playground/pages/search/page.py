@@ -20,6 +20,7 @@ from playground.pages.search.mind_panel import MindPanel
 from playground.pages.search.model import SearchModel, SearchStatus, records_from_dicts
 from playground.pages.search.run import SearchLink
 from playground.pages.search.texts import counts_text, final_text, progress_text
+from playground.pages.search.truth_layer import TruthLayer
 from playground.search.methods import METHODS, PRUNERS
 from playground.search.space import KNOBS, _knob_from_toml, parse_param
 from widgets.field_errors import style_error_label
@@ -124,6 +125,8 @@ class SearchPage(QWidget):
                                               ("Parallel", self.parallel), ("Sampler's mind", mind)))):
             for title, w in items:
                 tabs.addTab(w, title)
+        self.truth = TruthLayer(self.model, self.link, (self.slice, self.contour), t)
+        left.insertWidget(1, self.truth)
         for w in (self.history, self.table, self.intermediate, self.importance, self.slice, self.contour,
                   self.parallel):
             w.trial_clicked.connect(self.select_trial)
@@ -174,7 +177,7 @@ class SearchPage(QWidget):
         """Redraw every view with ``theme``."""
         self.theme = theme
         for w in (self.controls, self.editor, self.history, self.table, self.intermediate, self.importance,
-                  self.slice, self.contour, self.parallel, self.mind):
+                  self.slice, self.contour, self.parallel, self.mind, self.truth):
             w.set_theme(theme)
         self.setPalette(palette(theme))
         self.setAutoFillBackground(True)
@@ -186,6 +189,7 @@ class SearchPage(QWidget):
 
     def shutdown(self) -> None:
         """Stop the search and end its child process (finished trials stay in the storage)."""
+        self.truth.shutdown()
         self.link.close()
         if self.model.running:
             self.model.status = SearchStatus.CANCELLED
