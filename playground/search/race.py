@@ -36,7 +36,7 @@ import numpy as np
 from .methods import METHODS
 from .spec import SearchSpec
 
-__all__ = ["RaceResult", "race_grid", "run_race", "RACE_SEEDS", "REGRET_FLOOR"]
+__all__ = ["RaceResult", "check_race", "race_grid", "run_race", "RACE_SEEDS", "REGRET_FLOOR"]
 
 #: The sampler seeds a race uses unless told.
 RACE_SEEDS = (0, 1, 2)
@@ -177,6 +177,45 @@ def _truth(spec: SearchSpec, points: int, progress, stop: _Stop, share: float):
         return None
 
 
+def _base(spec: SearchSpec, n: int) -> SearchSpec:
+    """``spec`` as every run of the race starts from: in memory, no pruner, ``n`` trials."""
+    return dataclasses.replace(spec, method="random", trials=n, pruner="none", storage=None, study_name="race",
+                               sampler_seed=None)
+
+
+def check_race(spec: SearchSpec, methods: Sequence[str] = METHODS, seeds: Sequence[int] = RACE_SEEDS,
+               trials: int | None = None, points: int = 24) -> None:
+    """ValueError (one line) for a race that cannot run; cheap (nothing trains), so a page checks before
+    it starts a process.
+
+    A race needs known methods, a seed, a budget of at least one trial, a set-up a search accepts, and a
+    space of one or two range knobs (the dense grid of the truth, :func:`playground.search.truth.true_response`).
+    """
+    from .truth import dense_values
+
+    methods = tuple(methods)
+    bad = [m for m in methods if m not in METHODS]
+    if bad or not methods:
+        raise ValueError(f"unknown method {bad[0]!r}: choose from {', '.join(METHODS)}" if bad else
+                         "a race needs at least one method")
+    if not tuple(seeds):
+        raise ValueError("a race needs at least one sampler seed")
+    n = int(trials if trials is not None else (spec.trials or 0))
+    if n < 1:
+        raise ValueError(f"a race needs a budget of at least 1 trial per method (got {n})")
+    base = _base(spec, n)
+    base.check()
+    knobs = spec.space.knobs
+    if not 1 <= len(knobs) <= 2:
+        raise ValueError(f"a race is measured against the dense grid of one or two knobs; this space has "
+                         f"{len(knobs)} ({', '.join(spec.space.names)})")
+    for k in knobs:
+        dense_values(k, 2)  # a knob of choices: its one-line message
+    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+        raise ValueError(f"the dense grid needs at least 2 points per knob, got {points!r}")
+    dataclasses.replace(base, method="grid", space=race_grid(spec.space, n)).check()
+
+
 def run_race(spec: SearchSpec, methods: Sequence[str] = METHODS, seeds: Sequence[int] = RACE_SEEDS,
              trials: int | None = None, points: int = 24, truth=None,
              progress: Callable[[float], None] | None = None, stop: Callable[[], bool] | None = None
@@ -219,19 +258,10 @@ def run_race(spec: SearchSpec, methods: Sequence[str] = METHODS, seeds: Sequence
 
     t0 = time.perf_counter()
     methods, seeds = tuple(methods), tuple(int(s) for s in seeds)
-    bad = [m for m in methods if m not in METHODS]
-    if bad or not methods:
-        raise ValueError(f"unknown method {bad[0]!r}: choose from {', '.join(METHODS)}" if bad else
-                         "a race needs at least one method")
-    if not seeds:
-        raise ValueError("a race needs at least one sampler seed")
     n = int(trials if trials is not None else (spec.trials or 0))
-    if n < 1:
-        raise ValueError(f"a race needs a budget of at least 1 trial per method (got {n})")
-    base = dataclasses.replace(spec, method="random", trials=n, pruner="none", storage=None, study_name="race", sampler_seed=None)
+    check_race(spec, methods, seeds, n, points)
+    base = _base(spec, n)
     grid_space = race_grid(spec.space, n)
-    base.check()
-    dataclasses.replace(base, method="grid", space=grid_space).check()
     flag = _Stop(stop)
     runs = len(methods) * len(seeds)
     share = 0.0

@@ -38,14 +38,6 @@ class ValueAxis(pg.AxisItem):
         super().__init__(orientation, **kwargs)
         plain_ticks(self)
 
-    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802 - pyqtgraph override
-        # pyqtgraph's minor log ticks include each decade (v + log10(1)), already a major tick: its label
-        # was drawn twice, one over the other, and read bold.
-        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
-        major = {round(float(v), 9) for spacing, vals in ticks if spacing is not None for v in vals}
-        return [(spacing, vals if spacing is not None else [v for v in vals if round(float(v), 9) not in major])
-                for spacing, vals in ticks]
-
     def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph override
         texts = [real_value(10.0 ** float(v) * scale) for v in values]
         if len(values) <= 6:

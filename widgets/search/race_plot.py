@@ -137,7 +137,8 @@ class RacePlot(SearchPlot):
             parts.append(f"<span style='white-space:nowrap'><span style='color:{self._color(m)}'>{sample}</span>"
                          f"&nbsp;{name}" + (f"&nbsp;{value_text(end)}" if math.isfinite(end) else "") + "</span>")
         n = next(iter(self._regrets.values())).shape[0] if self._regrets else 0
-        tail = f" &nbsp; <span style='white-space:nowrap'>(mean of {n} seeds, band: best to worst)</span>" if n > 1 else ""
+        tail = (f" &nbsp; <span style='white-space:nowrap'>(mean of {n} seeds, band: best to worst)</span>"
+                if n > 1 else "")
         self.key.setText(" &nbsp; ".join(parts) + tail if parts else "")
 
     def _redraw(self):
@@ -166,7 +167,8 @@ class RacePlot(SearchPlot):
                 band.setZValue(0)
                 self.plot.addItem(band, ignoreBounds=True)
                 self.bands[m], self._edges = band, self._edges + [lo, hi]
-            line = pg.PlotDataItem(x, y, pen=self._pen(color, t.line_width * METHOD_WIDTH.get(m, 1.0), style=METHOD_STYLE.get(m, Qt.SolidLine)))
+            pen = self._pen(color, t.line_width * METHOD_WIDTH.get(m, 1.0), style=METHOD_STYLE.get(m, Qt.SolidLine))
+            line = pg.PlotDataItem(x, y, pen=pen)
             line.setZValue(5)
             self.plot.addItem(line, ignoreBounds=True)
             self.curves[m] = line

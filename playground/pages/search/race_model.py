@@ -65,9 +65,10 @@ class RaceModel:
         self.message, self.error = text, bool(error)
 
 
-def race_spec(page_model):
+def race_spec(page_model, points: int = DENSE_POINTS):
     """The :class:`~playground.search.spec.SearchSpec` a race of the page's settings runs (ValueError: one
-    line naming the problem, as a search gives it)."""
+    line naming the problem, as a search gives it, or why the space cannot race)."""
+    from playground.search.race import check_race
     from playground.search.spec import SearchSpec
 
     scene = page_model.to_scene()
@@ -76,7 +77,7 @@ def race_spec(page_model):
     spec = SearchSpec(base=scene_search.base_config(scene["base"]), space=scene_search.space_from_dict(scene["space"]),
                       method="random", trials=int(scene["trials"]), objective=scene["objective"],
                       startup_trials=int(scene.get("startup_trials") or 0) or None)
-    spec.check()
+    check_race(spec, trials=spec.trials, points=points)
     return spec
 
 

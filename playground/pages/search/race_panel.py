@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from playground.pages.search.race_model import MAX_SEEDS, RaceModel, RaceStatus, caption_text, done_text, race_spec
 from playground.search.methods import METHODS
@@ -87,7 +88,7 @@ class RacePanel(QWidget):
             self._say("Wait for the search to end, or cancel it: the race runs in the same process.", error=True)
             return False
         try:
-            spec = race_spec(self.page_model)
+            spec = race_spec(self.page_model, m.points)
         except ValueError as exc:
             self._say(f"Cannot race: {exc}", error=True)
             return False
