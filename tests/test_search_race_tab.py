@@ -128,3 +128,19 @@ def test_a_race_that_cannot_run_says_so_in_place(page, qtbot):
     # A whole grid (trials 0) is no budget for the other methods.
     page.load_scene(scene(method="grid", trials=0, space={"lr": {"low": 1e-3, "high": 1.0, "log": True, "points": 4}}))
     assert not race.run() and "number of trials" in race.message.text() and page.link.host is None
+
+
+def test_closing_the_page_mid_race_ends_the_child(page, qtbot):
+    import os
+
+    page.load_scene(scene(trials=400, base={**BASE, "epochs": 30}))
+    race = page.race
+    race.model.points = 40
+    assert race.run()
+    wait(qtbot, lambda: race.model.progress > 0 or not race.model.running)
+    pid = page.worker_pid()
+    assert pid is not None and race.model.running
+    page.shutdown()
+    assert page.worker_pid() is None and race.model.status is RaceStatus.CANCELLED
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # the child is gone (the host joined it)

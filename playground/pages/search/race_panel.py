@@ -124,6 +124,7 @@ class RacePanel(QWidget):
             self.cancel()
             self.model.status = RaceStatus.CANCELLED
         self._job = None
+        self._show()
 
     def forget(self) -> None:
         """A new scene: the shown race was of another space."""
