@@ -22,7 +22,7 @@ from .spec import OBJECTIVES, SearchSpec
 from .space import Knob
 from .trainers import train_group
 
-__all__ = ["TrueResponse", "dense_values", "true_response"]
+__all__ = ["TrueResponse", "check", "dense_values", "true_response", "truth_job"]
 
 #: Grid points handed to the trainer at once: large enough to batch well, small enough that a
 #: stop or the progress readout never waits for the whole grid's memory.
@@ -89,7 +89,8 @@ def dense_values(knob: Knob, points: int) -> np.ndarray:
     return vals.astype(float)
 
 
-def _check(spec: SearchSpec, points: int) -> list[Knob]:
+def check(spec: SearchSpec, points: int = 24) -> list[Knob]:
+    """The knobs of ``spec``'s space if a true response can be computed; ValueError (one line) otherwise."""
     knobs = list(spec.space.knobs)
     if not 1 <= len(knobs) <= 2:
         raise ValueError(f"the true response is drawn for one or two knobs; this space has {len(knobs)} "
@@ -168,7 +169,7 @@ def true_response(spec: SearchSpec, points: int = 24, progress: Callable[[int, i
     batches them, and trains alone what cannot batch), in chunks of :data:`CHUNK`, with
     ``evaluate_test=False``: the truth is measured on the validation split, as the trials are.
     """
-    knobs = _check(spec, points)
+    knobs = check(spec, points)
     axes = tuple(dense_values(k, points) for k in knobs)
     shape = tuple(len(a) for a in axes)
     combos = list(itertools.product(*axes))
@@ -207,3 +208,24 @@ def true_response(spec: SearchSpec, points: int = 24, progress: Callable[[int, i
         best_value = float(flat[i])
         best_params = {k.name: (int(v) if k.info.type == "int" else float(v)) for k, v in zip(knobs, combos[i])}
     return TrueResponse(tuple(k.name for k in knobs), axes, values, spec.objective, minimize, best_value, best_params)
+
+
+class _StopFlag:
+    """A ``stop()`` callable seen as an event (``is_set``), as the trainer expects."""
+
+    def __init__(self, stop: Callable[[], bool] | None):
+        self._stop = stop
+
+    def is_set(self) -> bool:
+        return bool(self._stop is not None and self._stop())
+
+
+def truth_job(spec: SearchSpec, points: int, progress: Callable[[float], None] | None = None,
+              stop: Callable[[], bool] | None = None) -> TrueResponse:
+    """:func:`true_response` as a worker "call" job (``functools.partial(truth_job, spec, points)``):
+    the job's ``progress`` takes a fraction and its ``stop`` is a callable."""
+    def frac(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done / total if total else 1.0)
+
+    return true_response(spec, points, progress=frac, stop=_StopFlag(stop))
