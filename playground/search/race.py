@@ -191,7 +191,7 @@ def check_race(spec: SearchSpec, methods: Sequence[str] = METHODS, seeds: Sequen
     A race needs known methods, a seed, a budget of at least one trial, a set-up a search accepts, and a
     space of one or two range knobs (the dense grid of the truth, :func:`playground.search.truth.true_response`).
     """
-    from .truth import dense_values
+    from .truth import check as check_truth
 
     methods = tuple(methods)
     bad = [m for m in methods if m not in METHODS]
@@ -205,14 +205,7 @@ def check_race(spec: SearchSpec, methods: Sequence[str] = METHODS, seeds: Sequen
         raise ValueError(f"a race needs a budget of at least 1 trial per method (got {n})")
     base = _base(spec, n)
     base.check()
-    knobs = spec.space.knobs
-    if not 1 <= len(knobs) <= 2:
-        raise ValueError(f"a race is measured against the dense grid of one or two knobs; this space has "
-                         f"{len(knobs)} ({', '.join(spec.space.names)})")
-    for k in knobs:
-        dense_values(k, 2)  # a knob of choices: its one-line message
-    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
-        raise ValueError(f"the dense grid needs at least 2 points per knob, got {points!r}")
+    check_truth(base, points)  # one or two range knobs, at least 2 dense points
     dataclasses.replace(base, method="grid", space=race_grid(spec.space, n)).check()
 
 
