@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QS
 from playground.pages.search import scene as scene_search
 from playground.pages.search.mind_panel import MindPanel
 from playground.pages.search.model import SearchModel, SearchStatus, records_from_dicts
+from playground.pages.search.race_panel import RacePanel
 from playground.pages.search.run import SearchLink
 from playground.pages.search.texts import counts_text, final_text, progress_text
 from playground.pages.search.truth_layer import TruthLayer
@@ -118,6 +119,7 @@ class SearchPage(QWidget):
         self.slice, self.contour, self.parallel = SlicePlot(t), ContourPlot(t), ParallelCoords(t)
         self.mind = mind = MindPanel(t)
         self.surrogate, self.tpe, self.mind_note = mind.surrogate, mind.tpe, mind.note
+        self.race = RacePanel(self.model, self.link, t)
         self.tabs_left, self.tabs_right = QTabWidget(), QTabWidget()
         for tabs, items in ((self.tabs_left, (("History", self.history), ("Trials", self.table),
                                              ("Curves", self.intermediate), ("Importance", self.importance))),
@@ -127,6 +129,7 @@ class SearchPage(QWidget):
                 tabs.addTab(w, title)
         self.truth = TruthLayer(self.model, self.link, (self.slice, self.contour), t)
         left.insertWidget(1, self.truth)
+        self.tabs_right.addTab(self.race, "Race")
         for w in (self.history, self.table, self.intermediate, self.importance, self.slice, self.contour,
                   self.parallel):
             w.trial_clicked.connect(self.select_trial)
@@ -179,6 +182,7 @@ class SearchPage(QWidget):
         for w in (self.controls, self.editor, self.history, self.table, self.intermediate, self.importance,
                   self.slice, self.contour, self.parallel, self.mind, self.truth):
             w.set_theme(theme)
+        self.race.set_theme(theme)
         self.setPalette(palette(theme))
         self.setAutoFillBackground(True)
         font = self.font()
@@ -190,6 +194,7 @@ class SearchPage(QWidget):
     def shutdown(self) -> None:
         """Stop the search and end its child process (finished trials stay in the storage)."""
         self.truth.shutdown()
+        self.race.stop()
         self.link.close()
         if self.model.running:
             self.model.status = SearchStatus.CANCELLED
