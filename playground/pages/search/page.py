@@ -19,6 +19,7 @@ from playground.pages.search import scene as scene_search
 from playground.pages.search.mind_panel import MindPanel
 from playground.pages.search.model import SearchModel, SearchStatus, records_from_dicts
 from playground.pages.search.run import SearchLink
+from playground.pages.search.studies import StudiesTab
 from playground.pages.search.texts import counts_text, final_text, progress_text
 from playground.search.methods import METHODS, PRUNERS
 from playground.search.space import KNOBS, _knob_from_toml, parse_param
@@ -124,6 +125,7 @@ class SearchPage(QWidget):
                                               ("Parallel", self.parallel), ("Sampler's mind", mind)))):
             for title, w in items:
                 tabs.addTab(w, title)
+        self.studies = StudiesTab(self)  # the storage's studies: a tab of tabs_left (pages/search/studies.py)
         for w in (self.history, self.table, self.intermediate, self.importance, self.slice, self.contour,
                   self.parallel):
             w.trial_clicked.connect(self.select_trial)
@@ -176,6 +178,7 @@ class SearchPage(QWidget):
         for w in (self.controls, self.editor, self.history, self.table, self.intermediate, self.importance,
                   self.slice, self.contour, self.parallel, self.mind):
             w.set_theme(theme)
+        self.studies.set_theme(theme)
         self.setPalette(palette(theme))
         self.setAutoFillBackground(True)
         font = self.font()
