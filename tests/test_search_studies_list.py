@@ -14,6 +14,7 @@ from playground.pages.search.model import SearchModel, SearchStatus
 from playground.pages.search.page import SearchPage
 from playground.search.engine import Search
 from playground.search.studies_list import list_call, load_call
+from widgets.search.study_list import COLUMNS, NAME_MIN_PX, short_time
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 torch.set_num_threads(1)
@@ -94,6 +95,12 @@ def test_storage_functions_list_load_and_refuse_plainly(tmp_path, url):
         list_call("memory")
 
 
+def test_short_time_keeps_the_time_for_today_and_the_date_otherwise():
+    assert short_time("2026-12-02 09:17", today="2026-12-02") == "09:17"
+    assert short_time("2026-11-30 23:59", today="2026-12-02") == "2026-11-30"
+    assert short_time("") == ""
+
+
 def test_list_open_resume_and_delete(page, qtbot, url):
     make_study(url, study="a", trials=3)
     grid = make_study(url, study="b", method="grid", trials=0,
@@ -105,7 +112,7 @@ def test_list_open_resume_and_delete(page, qtbot, url):
     row = view.row("b")
     assert row["method"] == "grid" and row["complete"] == 6 and row["pruned"] == row["failed"] == 0
     assert row["best"] == pytest.approx(stored.best_value) and row["objective"] == "val_loss"
-    assert "6" in view.table.item(view.names().index("b"), 2).text()
+    assert view.table.item(view.names().index("b"), 2).text() == "6 / 0 / 0"
 
     # Open: the trials come from storage into every plot, the settings into the model.
     assert view.select("b")
@@ -225,5 +232,9 @@ def test_the_list_renders_unclipped(qtbot, tmp_path, url, size, theme):
             assert b.width() >= b.sizeHint().width(), b.text()  # no button text cut off
             assert view.rect().contains(b.geometry())
         header = view.table.horizontalHeader()
-        shown = sum(header.sectionSize(i) for i in range(header.count()))
-        assert shown <= view.table.viewport().width() + 1  # every column in view, none scrolled off
+        shown = sum(header.sectionSize(i) for i in range(header.count()) if not view.table.isColumnHidden(i))
+        assert shown <= view.table.viewport().width() + 1  # every shown column in view, none scrolled off
+        assert header.sectionSize(0) >= NAME_MIN_PX and {"study", "trials", "best", "changed"} <= set(view.shown_columns())
+        if size[0] >= 1920:
+            assert len(view.shown_columns()) == len(COLUMNS)
+        img.save(str(tmp_path / f"studies-{theme}-{size[0]}.png"))

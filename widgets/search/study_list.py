@@ -16,17 +16,19 @@ from widgets.search.base import value_text
 from widgets.theme import LIGHT, Theme
 from widgets.theme_apply import palette
 
-#: (column title, row key, tool tip of the header)
+#: (column title, row key, tool tip of the header); "trials" shows done / pruned / failed in one cell.
 COLUMNS = (
     ("study", "name", "The study's name in the storage."),
     ("method", "method", "The sampler of the study's last run (blank when the study does not record it)."),
-    ("done", "complete", "Trials that finished and have a value."),
-    ("pruned", "pruned", "Trials the pruner stopped early."),
-    ("failed", "failed", "Trials that failed (crashed or diverged) and were not retried."),
+    ("trials", "complete", "Trials done / pruned early / failed (crashed or diverged, and not retried)."),
     ("best", "best", "The best value of the objective among the finished trials."),
     ("objective", "objective", "What the trials are scored by (or Optuna's direction for a study not made here)."),
-    ("changed", "changed", "When the study last changed (its newest trial's start or end, local time)."),
+    ("changed", "changed", "When the study last changed (its newest trial's start or end, local time; the time alone for today)."),
 )
+#: Columns hidden, in this order, when the tab is too narrow for them all and a readable name (their
+#: values stay in each row's tool tip): at 1280 x 720 the half-page tab has about 460 px.
+OPTIONAL = ("objective", "method")
+NAME_MIN_PX = 120
 NAME_ROLE = Qt.UserRole
 SORT_ROLE = Qt.UserRole + 1
 
@@ -120,7 +122,13 @@ class StudyList(QWidget):
                 value = row.get(key)
                 item = _Item()
                 number = isinstance(value, (int, float)) and not isinstance(value, bool)
-                item.setText(value_text(value) if number else ("" if value is None else str(value)))
+                if key == "complete":
+                    text = f"{value} / {row.get('pruned', 0)} / {row.get('failed', 0)}"
+                elif key == "changed":
+                    text = short_time(value or "")
+                else:
+                    text = value_text(value) if number else ("" if value is None else str(value))
+                item.setText(text)
                 item.setData(SORT_ROLE, float(value) if number else (float("inf") if key == "best" else str(value or "")))
                 if number:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -129,6 +137,7 @@ class StudyList(QWidget):
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
         self.table.setVisible(True)
+        self._fit_columns()
         if keep is not None:
             self.select(keep)
         self._update_buttons()
@@ -183,6 +192,29 @@ class StudyList(QWidget):
         self.refresh_button.setEnabled(not self._busy)
 
     # -- looks ---------------------------------------------------------------------------
+    def resizeEvent(self, event):  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Show every column that fits beside a name column of :data:`NAME_MIN_PX` (no sideways scrolling)."""
+        header = self.table.horizontalHeader()
+        titles = [c[0] for c in COLUMNS]
+        need = {i: max(header.sectionSizeFromContents(i).width(), self.table.sizeHintForColumn(i))
+                for i in range(1, len(COLUMNS))}
+        room = self.table.viewport().width() - NAME_MIN_PX
+        hidden = set()
+        for title in OPTIONAL:
+            if sum(w for i, w in need.items() if i not in hidden) <= room:
+                break
+            hidden.add(titles.index(title))
+        for i in range(1, len(COLUMNS)):
+            self.table.setColumnHidden(i, i in hidden)
+
+    def shown_columns(self) -> list[str]:
+        """The titles of the columns shown now."""
+        return [c[0] for i, c in enumerate(COLUMNS) if not self.table.isColumnHidden(i)]
+
     def set_theme(self, theme: Theme) -> None:
         """Colours and font size from ``theme``."""
         self.table.setPalette(palette(theme))
@@ -194,13 +226,24 @@ class StudyList(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(int(font.pointSize() * 2.2))
 
 
+def short_time(stamp: str, today: str | None = None) -> str:
+    """"YYYY-MM-DD HH:MM" as the table shows it: the time alone for today, else the date alone."""
+    import datetime
+
+    day, _, clock = stamp.partition(" ")
+    today = today or datetime.date.today().isoformat()
+    return clock if day == today and clock else day
+
+
 def _row_tip(row: dict) -> str:
     """One study's tool tip: its counts, and why it cannot be resumed when it cannot."""
-    tip = (f"{row['name']}: {row.get('complete', 0)} done, {row.get('pruned', 0)} pruned, "
-           f"{row.get('failed', 0)} failed")
+    method = f"{row['method']}, " if row.get("method") else ""
+    best = "" if row.get("best") is None else f", best {value_text(row['best'])}"
+    tip = (f"{row['name']}: {method}{row.get('complete', 0)} done, {row.get('pruned', 0)} pruned, "
+           f"{row.get('failed', 0)} failed{best} ({row.get('objective', '')})")
     if row.get("waiting"):
         tip += f", {row['waiting']} queued to run again"
-    tip += "."
+    tip += f"; last changed {row['changed']}." if row.get("changed") else "."
     if not row.get("from_app"):
         tip += " Not made by this app (no search space recorded): Open shows it; it cannot be resumed."
     return tip
