@@ -16,6 +16,10 @@ from .space import SearchSpace
 from .storage import describe
 
 OBJECTIVES = ("val_loss", "val_acc")
+#: The study's user attributes: what it searches (:meth:`SearchSpec.study_attr`), and its last run's
+#: method, total and sampler settings (what the page's study list shows and an opened study restores).
+STUDY_ATTR = "playground"
+RUN_ATTR = "playground_run"
 #: Trials asked and trained together when the batched trainer is there (one at a time otherwise).
 ASK_BATCH = {"grid": 64, "random": 64, "coarse-to-fine": None, "tpe": 8, "bayes": 8}
 #: ... and with a pruner, which compares a trial with the trials finished before its round.
@@ -111,6 +115,19 @@ class SearchSpec:
         """What the study records of its search, to refuse resuming it with another space."""
         base = {k: v for k, v in self.base.to_dict().items() if k not in _IRRELEVANT and k not in self.space.names}
         return {"space": self.space.to_dict(), "objective": self.objective, "base": _jsonable(base)}
+
+
+def attr_difference(have: dict, want: dict) -> str:
+    """What differs between two :meth:`SearchSpec.study_attr` records: "space (it differs in lr)", ..."""
+    if have.get("space") != want["space"]:
+        a, b = have.get("space", {}), want["space"]
+        diff = sorted(set(a) ^ set(b)) or sorted(k for k in a if a[k] != b.get(k))
+        return f"space (it differs in {', '.join(diff)})"
+    if have.get("objective") != want["objective"]:
+        return f"objective ({have.get('objective')}, not {want['objective']})"
+    a, b = have.get("base", {}), want["base"]
+    diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return f"training set-up (it differs in {', '.join(diff)})"
 
 
 @dataclass

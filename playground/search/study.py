@@ -5,10 +5,9 @@ import threading
 
 import optuna
 
-from .spec import SearchSpec
+from .spec import RUN_ATTR, STUDY_ATTR, SearchSpec, _jsonable
+from .spec import attr_difference as _difference
 from .storage import describe, open_storage
-
-STUDY_ATTR = "playground"
 
 
 class Heartbeat:
@@ -71,19 +70,13 @@ def open_study(spec: SearchSpec):
     elif have != want:
         raise ValueError(f"study {spec.study_name!r} in {describe(spec.storage)} exists with another "
                          f"{_difference(have, want)}; give another --study name, or the same options")
+    # The base's values of the searched fields too (study_attr leaves them out): an opened study shows them.
+    knobs = {k: v for k, v in _jsonable(spec.base.to_dict()).items() if k in spec.space.names}
+    run = {"method": spec.method, "trials": spec.trials, "pruner": spec.pruner, "sampler_seed": spec.sampler_seed,
+           "startup_trials": spec.startup_trials, "base_knobs": knobs}
+    if study.user_attrs.get(RUN_ATTR) != run:
+        study.set_user_attr(RUN_ATTR, run)
     return study
-
-
-def _difference(have: dict, want: dict) -> str:
-    if have.get("space") != want["space"]:
-        a, b = have.get("space", {}), want["space"]
-        diff = sorted(set(a) ^ set(b)) or sorted(k for k in a if a[k] != b.get(k))
-        return f"space (it differs in {', '.join(diff)})"
-    if have.get("objective") != want["objective"]:
-        return f"objective ({have.get('objective')}, not {want['objective']})"
-    a, b = have.get("base", {}), want["base"]
-    diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-    return f"training set-up (it differs in {', '.join(diff)})"
 
 
 def retried_numbers(trials) -> set[int]:

@@ -61,6 +61,21 @@ def records_from_dicts(rows: list[dict]) -> tuple[TrialRecord, ...]:
                              {int(k): v for k, v in r["intermediate"].items()}, dict(r["attrs"])) for r in rows)
 
 
+def _base_table(base: dict, knobs: dict | None, records) -> dict:
+    """The ``[base]`` table of a study's recorded fixed set-up ``base`` (the TrainConfig fields but the
+    searched ones) and the searched fields' base values ``knobs`` (the run attribute's ``base_knobs``;
+    a study without it takes them from a trial: each trial overrides them anyway)."""
+    from core.training.config import TrainConfig
+    from playground.pages.training import scene as scene_training
+
+    config = next((r.attrs["config"] for r in records if "config" in r.attrs), None)
+    values = dict(config) if config is not None else TrainConfig().to_dict()
+    values.update(knobs or {})
+    values.update(base)
+    scene = scene_training.values_to_scene(values)
+    return {k: scene[k] for k in scene_search._BASE_KEYS}
+
+
 @evented(equality_operators={name: operator.is_ for name in ("records", "final", "importance", "space", "base",
                                                                   "truth")})
 @dataclass
@@ -101,6 +116,9 @@ class SearchModel:
     selected: int | None = _runtime()      # the trial clicked last
     truth: Any = _runtime()                # a TrueResponse of the space and base set-up, or None
     truth_key: str = _runtime("")          # setup_key() when the truth was computed
+    read_only: str = _runtime("")          # why the shown study cannot be resumed ("" when it can)
+    studies: tuple = _runtime(())          # the storage's studies (studies_list.summarize's dicts)
+    studies_error: str = _runtime("")      # why they could not be listed ("" when they were)
 
     def __post_init__(self):
         if self.space is None:
@@ -249,12 +267,84 @@ class SearchModel:
             setattr(self, name, scene[name])
 
     def reset_runtime(self) -> None:
-        """Forget the shown study (trials, final test, message)."""
+        """Forget the shown study (trials, final test, message); the study list stays."""
         self.status = SearchStatus.IDLE
         self.records, self.total, self.importance, self.final = (), 0, None, None
         self.started_at, self.done_at_start, self.selected = None, 0, None
-        self.message, self.error = "", False
+        self.message, self.error, self.read_only = "", False, ""
         self.set_truth(None)
+
+    # -- a stored study ------------------------------------------------------------------
+    def open_study(self, data: dict) -> str:
+        """Show a stored study: its trials, and the settings it records, so that Resume continues it.
+
+        Parameters
+        ----------
+        data : dict
+            What :func:`playground.search.studies_list.load` returned.
+
+        Returns
+        -------
+        str
+            "" when the study can be resumed from these settings, else why not ("it was not written by
+            this app ...", also :attr:`read_only`).
+            A study that records no space keeps the page's settings but its name, objective and, where
+            its parameters are knobs, its space: it is shown for viewing only.
+        """
+        records = records_from_dicts(data["records"])
+        attr, run = data.get("attr"), dict(data.get("run") or {})
+        objective = "val_acc" if data.get("direction") == "maximize" else "val_loss"
+        changes: dict = {"study": data["name"], "title": "", "lesson": "", "objective": objective}
+        reason = ""
+        if isinstance(attr, dict) and "space" in attr:
+            changes.update(space=attr["space"], objective=attr.get("objective", objective),
+                           base=_base_table(attr.get("base", {}), run.get("base_knobs"), records))
+            if data.get("method"):
+                changes["method"] = data["method"]
+            n = run.get("trials")
+            changes["trials"] = int(n) if n else (0 if changes.get("method", self.method) == "grid" else
+                                                  max(len(records), 1))
+            for key in ("pruner", "sampler_seed", "startup_trials"):
+                if run.get(key) is not None:
+                    changes[key] = run[key]
+        else:
+            reason = "it was not written by this app (it records no search space)"
+            if data.get("space"):
+                changes["space"] = data["space"]
+        scene = {**self._scene_dict(), **changes}
+        try:
+            scene = scene_search.validate(scene)
+        except ValueError as exc:
+            scene = scene_search.validate({**self._scene_dict(), "study": data["name"], "objective": objective})
+            reason = reason or f"it records settings this page cannot show ({exc})"
+        with self.events.blocked():
+            self._assign(scene)
+            self.reset_runtime()
+            self.records = records
+            self.total = max(int(self.trials) or self._grid_or_zero(), len(records))
+        if not reason:
+            reason = self._resume_problem(attr)
+        self.read_only = reason
+        self.loaded.emit()
+        return reason
+
+    def _grid_or_zero(self) -> int:
+        try:
+            return self.grid_size() if self.method == "grid" else 0
+        except ValueError:
+            return 0
+
+    def _resume_problem(self, attr: dict) -> str:
+        """Why a search from these settings would not continue the study recording ``attr`` ("" if it would)."""
+        from playground.search.spec import _jsonable, attr_difference
+
+        try:
+            want = _jsonable(self.spec().study_attr())
+        except ValueError as exc:
+            return f"its settings cannot run here ({exc})"
+        if want == attr:
+            return ""
+        return f"it was searched with a {attr_difference(attr, want)} that this page cannot set"
 
     def to_scene(self) -> dict:
         """The settings as a validated scene dict (what File > Save writes)."""

@@ -20,6 +20,7 @@ from playground.pages.search.mind_panel import MindPanel
 from playground.pages.search.model import SearchModel, SearchStatus, records_from_dicts
 from playground.pages.search.race_panel import RacePanel
 from playground.pages.search.run import SearchLink
+from playground.pages.search.studies import StudiesTab
 from playground.pages.search.texts import counts_text, final_text, progress_text
 from playground.pages.search.truth_layer import TruthLayer
 from playground.search.methods import METHODS, PRUNERS
@@ -130,6 +131,7 @@ class SearchPage(QWidget):
         self.truth = TruthLayer(self.model, self.link, (self.slice, self.contour), t)
         left.insertWidget(1, self.truth)
         self.tabs_right.addTab(self.race, "Race")
+        self.studies = StudiesTab(self)  # the storage's studies: a tab of tabs_left (pages/search/studies.py)
         for w in (self.history, self.table, self.intermediate, self.importance, self.slice, self.contour,
                   self.parallel):
             w.trial_clicked.connect(self.select_trial)
@@ -183,6 +185,7 @@ class SearchPage(QWidget):
                   self.slice, self.contour, self.parallel, self.mind, self.truth):
             w.set_theme(theme)
         self.race.set_theme(theme)
+        self.studies.set_theme(theme)
         self.setPalette(palette(theme))
         self.setAutoFillBackground(True)
         font = self.font()
