@@ -56,12 +56,15 @@ class Plot:
         The widget shown (a pyqtgraph ``GraphicsView`` or a plain widget); it gets the right-click menu.
     tables : list of Table
         Its CSV exports (none for a picture only).
+    prepare : callable, optional
+        Called before a picture is taken: a search plot on a hidden tab draws its newest records.
     """
 
     key: str
     name: str
     view: QWidget
     tables: list[Table] = field(default_factory=list)
+    prepare: Callable[[], None] | None = None
 
     @property
     def is_pyqtgraph(self) -> bool:
@@ -125,12 +128,13 @@ def _training_plots(page) -> list[Plot]:
 def _search_plots(page) -> list[Plot]:
     trials = Table("trials", "Export trials as CSV…", lambda: tables.trials_table(page))
     return [
-        Plot("history", "Optimization history", page.history.plot, [trials]),
-        Plot("slice", "Slice", page.slice.plot, [trials]),
-        Plot("contour", "Contour", page.contour.plot, [trials]),
-        Plot("parallel", "Parallel coordinates", page.parallel.plot, [trials]),
+        Plot("history", "Optimization history", page.history.plot, [trials], page.history.flush),
+        Plot("slice", "Slice", page.slice.plot, [trials], page.slice.flush),
+        Plot("contour", "Contour", page.contour.plot, [trials], page.contour.flush),
+        Plot("parallel", "Parallel coordinates", page.parallel.plot, [trials], page.parallel.flush),
         Plot("intermediate", "Learning curves of the trials", page.intermediate.plot,
-             [Table("intermediate", "Export data as CSV…", lambda: tables.intermediate_table(page))]),
+             [Table("intermediate", "Export data as CSV…", lambda: tables.intermediate_table(page))],
+             page.intermediate.flush),
         Plot("importance", "Parameter importance", page.importance.plot,
              [Table("importance", "Export data as CSV…", lambda: tables.importance_table(page))]),
     ]
@@ -138,6 +142,8 @@ def _search_plots(page) -> list[Plot]:
 
 def export_plot(plot: Plot, path: str, fmt: str) -> list[str]:
     """Write ``plot`` as ``fmt`` ("png" or "svg") to ``path``; returns ``[path]``."""
+    if plot.prepare is not None:
+        plot.prepare()
     if fmt == "png":
         if not plot_image(plot.view, plot.name).save(path, "PNG"):
             raise OSError(f"cannot write {path}")
