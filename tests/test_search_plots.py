@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTabWidget
 
 from core.search_records import ParamAxis, TrialRecord, best_so_far
 from widgets.search.contour_plot import ContourPlot
@@ -386,3 +386,52 @@ def test_an_empty_or_all_failed_study_draws_nothing_and_raises_nothing(qtbot, re
     empty = HistoryPlot()
     qtbot.addWidget(empty)
     assert empty.best_curve()[0].size == 0
+
+
+def test_a_plot_on_a_hidden_tab_draws_its_records_when_it_shows(qtbot, recs):
+    """A running search's snapshots reach seven views; only the shown ones draw (the rest when shown)."""
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    front, back, table = HistoryPlot(LIGHT), HistoryPlot(LIGHT), TrialsTable(LIGHT)
+    for i, w in enumerate((front, back, table)):
+        tabs.addTab(w, str(i))
+        w.set_axes(AXES)
+    n_done = sum(r.state == "complete" and r.finite_value is not None for r in recs)
+    # Never shown (a page rendered offscreen without show()): the current tab still draws.
+    front.set_records(recs)
+    assert len(front.complete_points.data) == n_done
+    tabs.resize(900, 600)
+    tabs.show()
+    QApplication.processEvents()
+    for w in (back, table):
+        w.set_records(recs)
+    assert len(back.complete_points.data) == 0 and table.model.rowCount() == 0  # hidden: kept, not drawn
+    tabs.setCurrentWidget(back)
+    assert len(back.complete_points.data) == n_done and back.view.viewRange() == front.view.viewRange()
+    tabs.setCurrentWidget(table)
+    assert table.numbers() == [r.number for r in recs]
+    back.set_records(recs[:5])  # hidden again; an export flushes it
+    back.flush()
+    assert len(back.complete_points.data) == sum(r.state == "complete" and r.finite_value is not None
+                                                 for r in recs[:5])
+
+
+def test_the_table_updates_a_live_study_by_rows_and_keeps_the_sort(qtbot, recs):
+    import dataclasses
+
+    w = _shown(qtbot, TrialsTable(LIGHT))
+    w.set_axes(AXES)
+    done = [r for r in recs if r.state == "complete"]
+    running = dataclasses.replace(done[len(done) // 2], state="running", value=None, intermediate={})
+    first = [r for r in recs if r.number < running.number] + [running]
+    w.set_records(first)
+    w.view.sortByColumn(w.model.columns.index("value"), Qt.AscendingOrder)
+    resets, inserts, changes = [], [], []
+    w.model.modelReset.connect(lambda: resets.append(1))
+    w.model.rowsInserted.connect(lambda *a: inserts.append(a[1:]))
+    w.model.dataChanged.connect(lambda a, b: changes.append((a.row(), b.row())))
+    w.set_records(recs)  # the running trial completed, and the later ones came
+    assert not resets and changes == [(running.number, running.number)]
+    assert inserts == [(running.number + 1, len(recs) - 1)]
+    valued = sorted((r for r in recs if r.value is not None), key=lambda r: r.value)
+    assert w.numbers()[:len(valued)] == [r.number for r in valued]  # the completed trial moved to its place
