@@ -26,6 +26,9 @@ def make_app():
     # The GUI process only evaluates small grids; torch's default thread pool fought the racer and
     # trainer subprocesses for the two cores, and a small grid took many times longer while they ran.
     torch.set_num_threads(1)
+    from playground.blas_threads import one_blas_thread
+
+    one_blas_thread()
     return app
 
 

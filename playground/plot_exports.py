@@ -149,12 +149,13 @@ def _training_plots(page) -> list[Plot]:
 def _search_plots(page) -> list[Plot]:
     trials = Table("trials", "Export trials as CSV…", lambda: tables.trials_table(page))
     return [
-        Plot("history", "Optimization history", page.history.plot, [trials]),
-        Plot("slice", "Slice", page.slice.plot, [trials]),
-        Plot("contour", "Contour", page.contour.plot, [trials]),
-        Plot("parallel", "Parallel coordinates", page.parallel.plot, [trials]),
+        Plot("history", "Optimization history", page.history.plot, [trials], prepare=page.history.flush),
+        Plot("slice", "Slice", page.slice.plot, [trials], prepare=page.slice.flush),
+        Plot("contour", "Contour", page.contour.plot, [trials], prepare=page.contour.flush),
+        Plot("parallel", "Parallel coordinates", page.parallel.plot, [trials], prepare=page.parallel.flush),
         Plot("intermediate", "Learning curves of the trials", page.intermediate.plot,
-             [Table("intermediate", "Export data as CSV…", lambda: tables.intermediate_table(page))]),
+             [Table("intermediate", "Export data as CSV…", lambda: tables.intermediate_table(page))],
+             prepare=page.intermediate.flush),
         Plot("importance", "Parameter importance", page.importance.plot,
              [Table("importance", "Export data as CSV…", lambda: tables.importance_table(page))]),
     ]

@@ -82,3 +82,20 @@ def test_search_engine_bench_quick():
         assert m, out
         assert float(m.group(4)) <= 1e-5, out  # both sides trained the same trials
     assert re.search(r"load average before: [\d.]+", out), out
+
+
+def test_search_stall_bench_quick():
+    out = _bench("bench_search_stall.py")
+    runs = re.findall(r"^(random|bayes): (\d+) trials \((\d+) complete, (\w+)\) in ([\d.]+) s; (\d+) firings", out, re.M)
+    assert [r[0] for r in runs] == ["random", "bayes"], out
+    for _name, trials, complete, status, _secs, firings in runs:
+        assert status == "finished" and int(trials) > 0 and 0 < int(complete) <= int(trials), out
+        assert int(firings) > 10, out  # the probe ticked while the search ran
+    late = [tuple(map(float, m)) for m in re.findall(
+        r"lateness: max ([\d.]+) ms, p99 ([\d.]+) ms, p95 ([\d.]+) ms, (\d+) firings over 33 ms", out)]
+    assert len(late) == 2 and all(mx >= p99 >= p95 and over <= 10_000 for mx, p99, p95, over in late), out
+    assert len(re.findall(r"GUI-thread CPU between firings: max [\d.]+ ms", out)) == 2, out
+    snaps = [int(n) for n in re.findall(r"snapshots (\d+) calls", out)]
+    assert len(snaps) == 2 and all(n >= 1 for n in snaps), out  # the page drew the study as it grew
+    assert int(re.search(r"sampler's mind drawn (\d+) calls", out.split("bayes:")[1]).group(1)) >= 1, out
+    assert len(re.findall(r"load average before: [\d.]+ [\d.]+ [\d.]+, after: [\d.]+", out)) == 2, out

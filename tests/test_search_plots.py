@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTabWidget
 
 from core.search_records import ParamAxis, TrialRecord, best_so_far
 from widgets.search.contour_plot import ContourPlot
@@ -258,14 +258,22 @@ def test_parallel_coordinates_normalize_log_axes_in_log_space(qtbot, recs):
     w.set_records(recs)
     coords, vals, ns = w.coordinates()
     done = [r for r in recs if r.state == "complete"]
-    assert len(w.lines) == len(done) and ns == [r.number for r in done]
+    assert ns == [r.number for r in done] and sorted(w.order) == ns
     assert np.allclose(coords[:, 0], [(math.log10(r.params["lr"]) + 5) / 5 for r in done])
     assert np.allclose(coords[:, 1], [r.params["wd"] for r in done])
     assert np.allclose(coords[:, 2], [(r.params["layers"] - 1) / 3 for r in done])
     # Three choices, evenly spaced at the centres of three slots.
     assert np.allclose(coords[:, 3], [(("relu", "tanh", "gelu").index(r.params["act"]) + 0.5) / 3 for r in done])
-    k = int(np.argmin(vals))  # the best trial's line is drawn last, on top
-    assert np.allclose(w.lines[-1].getData()[1], coords[k])
+    k = int(np.argmin(vals))  # the best trial's line is drawn last, on top of every other shade
+    assert w.order[-1] == ns[k]
+    _, by, best_line = w.trial_line(ns[k])
+    used = [line for line in w.lines if line.getData()[0] is not None and len(line.getData()[0])]
+    assert np.allclose(by, coords[k]) and best_line.zValue() == max(line.zValue() for line in used)
+    worst = ns[int(np.argmax(vals))]
+    assert w.trial_line(worst)[2].zValue() < best_line.zValue()
+    # A handful of curves whatever the number of trials, together drawing every complete trial once.
+    drawn = sum(np.count_nonzero(np.isnan(line.getData()[1])) for line in used)
+    assert drawn == len(done) and len(w.lines) <= 24
     x, y, pn = _spots(w.points)
     only_lr = x == 0
     _click_emits(qtbot, w, x[only_lr], y[only_lr], [n for n, keep in zip(pn, only_lr) if keep])
@@ -276,11 +284,17 @@ def test_intermediate_values_cut_pruned_curves_with_an_end_marker(qtbot, recs):
     w.set_axes(AXES)
     w.set_records(recs)
     with_curves = [r for r in recs if r.intermediate]
-    assert len(w.curves) == len(with_curves)
-    for curve, r in zip(w.curves, with_curves):
-        cx, cy = curve.getData()
+    assert [n for n, _, _ in w.paths] == [r.number for r in with_curves]
+    for (_, cx, cy), r in zip(w.paths, with_curves):
         assert list(cx) == sorted(r.intermediate) and list(cy) == [r.intermediate[s] for s in sorted(r.intermediate)]
         assert len(cx) == (4 if r.state == "pruned" else STEPS)
+    # One curve per state draws its trials' paths, each ended by a NaN break.
+    for state, curve in w.curves.items():
+        cx, cy = curve.getData()
+        paths = [(x, y) for (n, x, y), r in zip(w.paths, with_curves) if r.state == state]
+        assert len(cx) == sum(len(x) + 1 for x, _ in paths)
+        if paths:
+            assert np.array_equal(cx, np.concatenate([np.append(x, np.nan) for x, _ in paths]), equal_nan=True)
     x, y, ns = _spots(w.ends)
     symbols = list(w.ends.data["symbol"])
     assert [n for n, s in zip(ns, symbols) if s == "x"] == [r.number for r in recs if r.state == "pruned"]
@@ -372,3 +386,52 @@ def test_an_empty_or_all_failed_study_draws_nothing_and_raises_nothing(qtbot, re
     empty = HistoryPlot()
     qtbot.addWidget(empty)
     assert empty.best_curve()[0].size == 0
+
+
+def test_a_plot_on_a_hidden_tab_draws_its_records_when_it_shows(qtbot, recs):
+    """A running search's snapshots reach seven views; only the shown ones draw (the rest when shown)."""
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    front, back, table = HistoryPlot(LIGHT), HistoryPlot(LIGHT), TrialsTable(LIGHT)
+    for i, w in enumerate((front, back, table)):
+        tabs.addTab(w, str(i))
+        w.set_axes(AXES)
+    n_done = sum(r.state == "complete" and r.finite_value is not None for r in recs)
+    # Never shown (a page rendered offscreen without show()): the current tab still draws.
+    front.set_records(recs)
+    assert len(front.complete_points.data) == n_done
+    tabs.resize(900, 600)
+    tabs.show()
+    QApplication.processEvents()
+    for w in (back, table):
+        w.set_records(recs)
+    assert len(back.complete_points.data) == 0 and table.model.rowCount() == 0  # hidden: kept, not drawn
+    tabs.setCurrentWidget(back)
+    assert len(back.complete_points.data) == n_done and back.view.viewRange() == front.view.viewRange()
+    tabs.setCurrentWidget(table)
+    assert table.numbers() == [r.number for r in recs]
+    back.set_records(recs[:5])  # hidden again; an export flushes it
+    back.flush()
+    assert len(back.complete_points.data) == sum(r.state == "complete" and r.finite_value is not None
+                                                 for r in recs[:5])
+
+
+def test_the_table_updates_a_live_study_by_rows_and_keeps_the_sort(qtbot, recs):
+    import dataclasses
+
+    w = _shown(qtbot, TrialsTable(LIGHT))
+    w.set_axes(AXES)
+    done = [r for r in recs if r.state == "complete"]
+    running = dataclasses.replace(done[len(done) // 2], state="running", value=None, intermediate={})
+    first = [r for r in recs if r.number < running.number] + [running]
+    w.set_records(first)
+    w.view.sortByColumn(w.model.columns.index("value"), Qt.AscendingOrder)
+    resets, inserts, changes = [], [], []
+    w.model.modelReset.connect(lambda: resets.append(1))
+    w.model.rowsInserted.connect(lambda *a: inserts.append(a[1:]))
+    w.model.dataChanged.connect(lambda a, b: changes.append((a.row(), b.row())))
+    w.set_records(recs)  # the running trial completed, and the later ones came
+    assert not resets and changes == [(running.number, running.number)]
+    assert inserts == [(running.number + 1, len(recs) - 1)]
+    valued = sorted((r for r in recs if r.value is not None), key=lambda r: r.value)
+    assert w.numbers()[:len(valued)] == [r.number for r in valued]  # the completed trial moved to its place

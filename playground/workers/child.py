@@ -84,6 +84,9 @@ def child_main(conn, nice: int = 0) -> None:  # pragma: no cover - runs in the s
     import torch
 
     torch.set_num_threads(1)  # one core for the jobs, the other for the GUI (docs/traps.md)
+    from playground.blas_threads import one_blas_thread
+
+    one_blas_thread()  # the GP refits' BLAS too
     if nice:
         try:
             # Below the GUI: when other programs load both cores, the window still gets its slices.

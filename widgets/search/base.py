@@ -122,6 +122,7 @@ class SearchPlot(QWidget):
         self._records: list[TrialRecord] = []
         self._minimize = True
         self.user_view = False
+        self._stale = False  # records came while hidden: drawn at the next show
         self.plot = pg.PlotWidget(axisItems={"bottom": ValueAxis("bottom"), "left": ValueAxis("left")})
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -154,11 +155,26 @@ class SearchPlot(QWidget):
         self._fit()
 
     def set_records(self, records: list[TrialRecord], minimize: bool = True) -> None:
-        """Draw ``records``; the first call fits the view, later ones keep a view the user zoomed or panned."""
+        """Draw ``records``; the first call fits the view, later ones keep a view the user zoomed or panned.
+
+        A plot on a tab that is not shown only keeps them and draws when it shows (or :meth:`flush`):
+        redrawing all seven views on every snapshot of a running search stalled the GUI thread.
+        """
         self._records = list(records)
         self._minimize = minimize
+        if hidden_tab(self):
+            self._stale = True
+            return
+        self._stale = False
         self._redraw()
         self._fit()
+
+    def flush(self) -> None:
+        """Draw the records that came while the plot was on a hidden tab (an export calls this)."""
+        if self._stale:
+            self._stale = False
+            self._redraw()
+            self._fit()
 
     def reset_view(self) -> None:
         """Forget the user's zoom and fit the records again."""
@@ -197,6 +213,10 @@ class SearchPlot(QWidget):
     def _on_manual_range(self, *_):
         self.user_view = True
 
+    def showEvent(self, event):  # noqa: N802 - Qt override
+        self.flush()  # before the first paint: a tab shows its newest records at once
+        super().showEvent(event)
+
     def _scatter(self, symbol: str = "o", size: float = 10, z: float = 10) -> pg.ScatterPlotItem:
         """A hoverable scatter whose spots carry trial numbers: hover shows the tip, a click emits."""
         item = pg.ScatterPlotItem(symbol=symbol, size=size, hoverable=True, tip=self._tip, pxMode=True)
@@ -215,6 +235,16 @@ class SearchPlot(QWidget):
 
     def _pen(self, color, width: float = 1.0, **kw):
         return screen_pen(color, width, **kw)
+
+
+def hidden_tab(widget: QWidget) -> bool:
+    """True for a child widget hidden on purpose (a tab not shown), not for a window never shown yet.
+
+    ``isHidden()`` is set by ``hide()`` (QTabWidget hides the pages it does not show) and on a
+    top-level widget before its first ``show()``; a page rendered offscreen without being shown keeps
+    its children not hidden, so they still draw.
+    """
+    return widget.parentWidget() is not None and widget.isHidden()
 
 
 def log_mode(axis_item: pg.AxisItem, on: bool) -> None:
