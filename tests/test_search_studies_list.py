@@ -124,6 +124,8 @@ def test_list_open_resume_and_delete(page, qtbot, url):
     assert sorted(r.number for r in m.records) == numbers
     for w in (page.history, page.slice, page.contour, page.parallel, page.intermediate):
         assert sorted(r.number for r in w._records) == numbers
+    page.tabs_left.setCurrentWidget(page.table)  # a hidden tab draws its records when shown
+    qtbot.wait(10)
     assert sorted(page.table.numbers()) == numbers
     assert [a.name for a in page.contour._axes] == ["lr", "batch_size"]
     assert "Opened study 'b'" in m.message and not m.error
