@@ -2,7 +2,6 @@
 cancelled and resumed, bad input shown in place, and nothing left running."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -10,6 +9,7 @@ from playground.leak_watch import LeakWatch
 from playground.pages.search.model import SearchModel, SearchStatus
 from playground.pages.search.page import SearchPage
 from widgets.field_errors import field_error
+from qt_wait import wait
 
 BASE = {"epochs": 4, "data": {"dataset": "moons", "n": 120}, "model": {"layers": [4]},
         "optimizer": {"name": "adam", "lr": 0.01, "batch_size": 0}}
@@ -20,14 +20,6 @@ def scene(**kw):
          "space": {"lr": {"low": 1e-3, "high": 1.0, "log": True}}, "base": BASE}
     s.update(kw)
     return s
-
-
-def wait(qtbot, cond, timeout_s=150.0):
-    # Generous: six sessions share two cores here; a search of these sizes takes seconds when alone.
-    t0 = time.monotonic()
-    while not cond():
-        assert time.monotonic() - t0 < timeout_s, "timed out"
-        qtbot.wait(20)
 
 
 def idle(page):

@@ -3,7 +3,6 @@ in place, and nothing is left running; the race plot's curves are the mean regre
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from playground.pages.search.race_model import RaceStatus, caption_text
 from playground.search.methods import METHODS
 from widgets.search.race_plot import RacePlot, step_xy, summary
 from widgets.theme import DARK, LIGHT
+from qt_wait import wait
 
 BASE = {"epochs": 2, "data": {"dataset": "moons", "n": 60}, "model": {"layers": [3]},
         "optimizer": {"name": "adam", "lr": 0.01, "batch_size": 20}}
@@ -25,14 +25,6 @@ def scene(**kw):
          "space": {"lr": {"low": 1e-3, "high": 1.0, "log": True}}, "base": BASE}
     s.update(kw)
     return s
-
-
-def wait(qtbot, cond, timeout_s=150.0):
-    # Generous: several sessions share two cores; the tiny race takes seconds alone.
-    t0 = time.monotonic()
-    while not cond():
-        assert time.monotonic() - t0 < timeout_s, "timed out"
-        qtbot.wait(20)
 
 
 def test_race_plot_draws_mean_regret_in_log10_with_a_band(qtbot):

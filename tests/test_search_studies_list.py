@@ -3,7 +3,6 @@ resumed to a larger total, deleted after a confirmation, an unreachable storage 
 not made by the app opened for viewing only, and nothing left running."""
 from __future__ import annotations
 
-import time
 
 import optuna
 import pytest
@@ -15,6 +14,7 @@ from playground.pages.search.page import SearchPage
 from playground.search.engine import Search
 from playground.search.studies_list import list_call, load_call
 from widgets.search.study_list import COLUMNS, NAME_MIN_PX, short_time
+from qt_wait import wait
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 torch.set_num_threads(1)
@@ -39,14 +39,6 @@ def make_study(url, **kw):
     spec.batch = False
     list(Search(spec).run())
     return m
-
-
-def wait(qtbot, cond, timeout_s=150.0):
-    # Generous: six sessions share two cores here; each step takes well under a second when alone.
-    t0 = time.monotonic()
-    while not cond():
-        assert time.monotonic() - t0 < timeout_s, "timed out"
-        qtbot.wait(20)
 
 
 def idle(page):

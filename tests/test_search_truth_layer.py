@@ -3,7 +3,6 @@ Slice and Contour plots, cleared with its set-up, and no job left behind; the co
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from playground.search.truth import TrueResponse
 from widgets.search.contour_plot import GRID, ContourPlot, objective_grid
 from widgets.search.slice_plot import SlicePlot
 from widgets.theme import LIGHT
+from qt_wait import wait
 
 BASE = {"epochs": 3, "data": {"dataset": "moons", "n": 120}, "model": {"layers": [4]},
         "optimizer": {"name": "adam", "lr": 0.01, "batch_size": 0}}
@@ -24,13 +24,6 @@ SPACE_2D = {"lr": LR, "dropout": {"low": 0.0, "high": 0.5}}
 
 def scene(space, **kw):
     return {"method": "random", "trials": 4, "sampler_seed": 0, "study": "t", "space": space, "base": BASE} | kw
-
-
-def wait(qtbot, cond, timeout_s=150.0):
-    t0 = time.monotonic()
-    while not cond():
-        assert time.monotonic() - t0 < timeout_s, "timed out"
-        qtbot.wait(20)
 
 
 @pytest.fixture
