@@ -110,3 +110,25 @@ def dimmed(fg: QColor, bg: QColor, *more: QColor, contrast: float = DISABLED_CON
             break
         best = c
     return best
+
+
+def still_plot() -> pg.PlotItem:
+    """A PlotItem that does not pan or zoom, without pyqtgraph's menu and buttons, with plain ticks
+    (a figure that explains, such as the sampler's surrogate, rather than one to explore)."""
+    plot = pg.PlotItem()
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.getViewBox().setMouseEnabled(False, False)
+    for name in ("left", "bottom"):
+        plain_ticks(plot.getAxis(name))
+    return plot
+
+
+def style_legend(legend: pg.LegendItem, theme: Theme) -> None:
+    """``legend`` in ``theme``: text colour and size, an opaque box with a grid-coloured frame."""
+    legend.setLabelTextColor(theme.foreground)
+    legend.setLabelTextSize(f"{theme.font_pt - 1}pt")
+    legend.setBrush(pg.mkBrush(theme.background))
+    legend.setPen(pg.mkPen(theme.grid))
+    for _sample, text in legend.items:
+        text.setText(text.text)  # the colour applies at the next setText (docs/traps.md)
