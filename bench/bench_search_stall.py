@@ -174,6 +174,9 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
     snap = _Timed(page, "_on_snapshot")
     link.sigSnapshot.disconnect()
     link.sigSnapshot.connect(page._on_snapshot)
+    draws = _Timed(page, "_draw_snapshot")  # the views redrawn, on the page's capped draw timer
+    page._draw_timer.timeout.disconnect()
+    page._draw_timer.timeout.connect(page._draw_snapshot)
     mind = _Timed(page.mind, "_on_message")
     n_tabs = (page.tabs_left.count(), page.tabs_right.count())
 
@@ -215,6 +218,7 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
         app.processEvents()
         time.sleep(0.002)
     snap.calls.clear()
+    draws.calls.clear()
     paints.clear()
     for calls in page.costs.values():
         calls.clear()
@@ -251,7 +255,8 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
             "p95": _percentile(g, 0.95), "over": sum(x > TARGET_MS for x in g), "where": where,
             "cpu_max": gc[-1] if gc else float("nan"), "cpu_p99": _percentile(gc, 0.99),
             "cpu_over": sum(x > TARGET_MS for x in gc),
-            "snapshots": snap.summary(), "n_snapshots": len(snap.calls), "mind": mind.summary(),
+            "snapshots": snap.summary(), "n_snapshots": len(snap.calls), "draws": draws.summary(),
+            "mind": mind.summary(),
             "tabs": _summary(switches), "paint": _summary(paints),
             "window": _summary(page.costs[QEvent.UpdateRequest]), "layout": _summary(page.costs[QEvent.LayoutRequest]),
             "load_before": load0, "load_after": load1, "other": others}
@@ -266,7 +271,7 @@ def report(r: dict) -> None:
     print(f"  GUI-thread CPU between firings: max {r['cpu_max']:.1f} ms, p99 {r['cpu_p99']:.1f} ms, "
           f"{r['cpu_over']} over {TARGET_MS:.0f} ms (the page's own work; lateness beyond it is waiting for a core)")
     print("  worst by tabs shown: " + ", ".join(f"{k} {v:.0f} ms" for k, v in worst))
-    print(f"  GUI thread: snapshots {r['snapshots']}; sampler's mind drawn {r['mind']}; "
+    print(f"  GUI thread: snapshots {r['snapshots']}; views drawn {r['draws']}; sampler's mind drawn {r['mind']}; "
           f"tab switches {r['tabs']}; plot paints {r['paint']}")
     print(f"  window repaints {r['window']}; page layouts {r['layout']}")
     lb, la = r["load_before"], r["load_after"]

@@ -205,3 +205,21 @@ def test_shutdown_mid_search_ends_the_child_and_keeps_finished_trials(page, qtbo
     study = optuna.load_study(study_name="t", storage=f"sqlite:///{tmp_path / 'search.db'}")
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert 1 <= len(complete) < 32
+
+
+def test_snapshots_that_come_together_cost_one_redraw(page, qtbot, monkeypatch):
+    from playground.pages.search.page import DRAW_MS
+
+    drawn = []
+    monkeypatch.setattr(page, "_draw", lambda: drawn.append(page.model.total))
+    monkeypatch.setattr(page.mind, "refit", lambda *_: None)
+    for total in (3, 5, 7):
+        page.link.sigSnapshot.emit({"trials": [], "total": total})
+    assert page.model.total == 7 and drawn == []  # the model is current at once, the views not yet
+    qtbot.wait(3 * DRAW_MS)
+    assert drawn == [7]  # one redraw, of the newest
+    page.link.sigSnapshot.emit({"trials": [], "total": 9})
+    page.flush_drawing()  # an export or a script draws at once
+    assert drawn == [7, 9]
+    qtbot.wait(3 * DRAW_MS)
+    assert drawn == [7, 9]

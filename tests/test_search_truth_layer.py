@@ -66,6 +66,7 @@ def test_one_knob_truth_is_a_line_on_the_slice_and_goes_with_its_space(page, qtb
 
 def test_two_knob_truth_is_the_contour_map_and_the_trials_sit_on_it(page, qtbot):
     page.load_scene(scene(SPACE_2D, trials=5))
+    page.tabs_right.setCurrentWidget(page.contour)  # a hidden tab draws only when shown
     assert page.start()
     wait(qtbot, lambda: not page.model.running and page.link.job is None)
     assert page.contour.source == "trials" and "interpolated from 5 trials" in page.contour.key.text()

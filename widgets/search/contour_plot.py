@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy
 from scipy.interpolate import LinearNDInterpolator, RegularGridInterpolator
 from scipy.spatial import ConvexHull, QhullError
 
-from widgets.search.base import SearchPlot, log_mode, padded, value_text
+from widgets.search.base import SearchPlot, hidden_tab, log_mode, padded, value_text
 from widgets.theme import LIGHT, Theme
 
 GRID = 80  # cells per side: smooth enough, and griddata on 80x80 takes a few ms
@@ -131,6 +131,9 @@ class ContourPlot(SearchPlot):
     def set_boxes(self, boxes: list[dict]) -> None:
         """Coarse-to-fine's search boxes: dicts ``{"round": k, "box": {param: (lo, hi)}}``, in real values."""
         self._boxes = list(boxes)
+        if hidden_tab(self):
+            self._stale = True  # drawn at the next show, as the records are
+            return
         self._redraw()
 
     def set_truth(self, truth) -> None:

@@ -15,6 +15,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 from widgets.search.base import SearchPlot, log_mode, padded
 from widgets.theme import LIGHT, Theme
 
+#: Shade levels of the trial-number colouring (points share a brush per level).
+SHADES = 32
+
 
 class SlicePlot(SearchPlot):
     """The objective of each complete trial against the chosen parameter, coloured by trial number
@@ -165,7 +168,10 @@ class SlicePlot(SearchPlot):
         order = np.argsort(np.argsort(ns)) / max(len(ns) - 1, 1) if ns else np.empty(0)
         # Late trials dark on light, bright on dark: the end of cividis that stands out from the background.
         shade = 0.15 + 0.85 * (1 - order) if not t.is_dark else 0.15 + 0.85 * order
-        brushes = [pg.mkBrush(cmap.map(float(s), mode="qcolor")) for s in shade]
+        # One brush per shade level, shared by the points: a brush per point cost most of a redraw.
+        levels = np.round(shade * (SHADES - 1)).astype(int)
+        palette = [pg.mkBrush(cmap.map(i / (SHADES - 1), mode="qcolor")) for i in range(SHADES)]
+        brushes = [palette[i] for i in levels]
         self.points.setData(xs, ys, data=ns, brush=brushes, pen=self._pen(t.foreground, 0.8))
         curve = self.truth_curve()
         if curve is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QTabWidget, QVBoxLayout,
                                QWidget)
 
@@ -38,6 +38,9 @@ from widgets.search_controls import SearchControls
 from widgets.search_space_editor import SpaceEditor
 from widgets.theme import LIGHT, Theme
 from widgets.theme_apply import palette
+
+#: The views redraw at most this often while a search runs (ms).
+DRAW_MS = 100
 
 #: Knobs the space editor offers, and the text an unticked row starts with.
 ROW_DEFAULTS = {"optimizer": "sgd,adam", "lr": "1e-4:1:log:5", "batch_size": "16,32,64", "width": "4:64:log:4",
@@ -76,6 +79,11 @@ class SearchPage(QWidget):
         self.link.sigFailed.connect(self._on_failed)
         self.link.sigFinished.connect(self._on_finished)
         self._first_snapshot = False
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setObjectName("search-draw")
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.setInterval(DRAW_MS)
+        self._draw_timer.timeout.connect(self._draw_snapshot)
         self._build()
         self.model.loaded.connect(self._refresh_all)
         ev = self.model.events
@@ -390,8 +398,20 @@ class SearchPage(QWidget):
         m.total = int(snap.get("total") or m.total)
         if snap.get("importance") is not None:
             m.importance = snap["importance"]
+        # The model is current at once; the views draw on a capped timer, so snapshots that come
+        # together (one poll can read several) cost one redraw.
+        if not self._draw_timer.isActive():
+            self._draw_timer.start()
+
+    def _draw_snapshot(self) -> None:
         self._draw()
         self.mind.refit(self.model, self.link)
+
+    def flush_drawing(self) -> None:
+        """Draw a snapshot still waiting for the draw timer (an export or a script calls this)."""
+        if self._draw_timer.isActive():
+            self._draw_timer.stop()
+            self._draw_snapshot()
 
     def _on_result(self, result: dict) -> None:
         m = self.model
@@ -415,7 +435,10 @@ class SearchPage(QWidget):
             m.status = SearchStatus.FAILED
             m.say(f"The search ended ({reason}).", error=True)
         self.controls.set_running(False)
-        self._draw()
+        if self._draw_timer.isActive():
+            self.flush_drawing()
+        else:
+            self._draw()
 
     # -- drawing ---------------------------------------------------------------------------
     def _draw(self) -> None:
@@ -439,7 +462,7 @@ class SearchPage(QWidget):
 
     def render_image(self, width: int, height: int):
         """The page drawn into a ``width`` x ``height`` QImage (device pixel ratio 1)."""
-        from playground.pages.training.render import render_image
+        from playground.pages.search.render import render_image
 
         return render_image(self, width, height)
 

@@ -61,6 +61,7 @@ def run_page(page, steps=None, epochs=None, mode: str = "start") -> None:
 def render_image(page, width: int, height: int) -> QImage:
     from playground.pages.training.render import render_image as _render
 
+    page.flush_drawing()
     return _render(page, width, height)
 
 
