@@ -51,6 +51,19 @@ def test_every_page_in_both_themes(playground, golden, kind, request):
     golden(image, f"page-{kind}-{theme}")
 
 
+@pytest.mark.parametrize("theme", [pytest.param(t, marks=pytest.mark.playground(size=(WIDTH, HEIGHT), theme=t), id=t)
+                                   for t in ("light", "dark")])
+def test_search_page_in_both_themes(playground, golden, theme):
+    """The search page after its Bayesian lesson's ten trials: the sampler is seeded and each trial's
+    training too, so the trials, the plots and the final test are the same run to run."""
+    playground.show_page("search")
+    playground.open("search-bayes-lr")
+    res = playground.run()
+    assert len(res.rows) == 10 and all(row["state"] == "complete" for row in res.rows)
+    assert res.final and playground.theme.name == theme
+    golden(playground.grab(), f"page-search-{theme}")
+
+
 # (scene, run arguments, side tab or None): a saddle, a valley race, a divergence, Newton's method with the
 # curvature readout, and two training lessons. Training runs are shortened: the picture of 40 epochs
 # shows the lesson as well as 200 and costs a fifth.

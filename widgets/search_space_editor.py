@@ -81,6 +81,7 @@ class SpaceEditor(QWidget):
                 edit.setText(texts[name])
             elif name in defaults and not edit.text():
                 edit.setText(defaults[name])
+            edit.setCursorPosition(0)  # a long text shows its start, not its end
             mark_field(edit, None, self.helps[name])
 
     def texts(self) -> dict[str, str]:

@@ -370,6 +370,9 @@ class SearchPage(QWidget):
             self.contour.set_params(axes[0].name, axes[1].name)  # two different knobs, not lr against lr
 
     def _show_grid_size(self) -> None:
+        if self.model.method != "grid":  # the grid's size means nothing to the other methods
+            self.controls.grid_label.setText(f"{self.model.method}: {self.model.trials} trials drawn from the space")
+            return
         try:
             n = self.model.grid_size()
             k = len(self.model.space)
