@@ -6,10 +6,36 @@ joined; one still importing torch, or stuck, is terminated (nothing of value is 
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
+import sys
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def main_script_hidden():
+    """Start spawned children without running the parent's main script again.
+
+    Python's spawn re-imports ``__main__`` in the child, from ``__main__.__file__`` (a plain script)
+    or ``__main__.__spec__`` (``python -m``): a course author's script without an
+    ``if __name__ == "__main__":`` guard would open a second playground in every child and crash it.
+    The children run only the app's own module-level functions, so they need nothing from the main
+    module: while a child starts, the main module shows neither, and spawn skips it.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__}
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 class ChildProcess:
@@ -42,7 +68,8 @@ class ChildProcess:
         parent, child = self._ctx.Pipe(duplex=True)
         self._conn = parent
         self._proc = self._ctx.Process(target=self._child_entry, args=(child, *self._child_args), daemon=True, name=self._name)
-        self._proc.start()
+        with main_script_hidden():
+            self._proc.start()
         child.close()
         self._ready = False
 

@@ -252,8 +252,12 @@ class Playground:
     def _run_search(self):
         from playground.pages.search.render import run_page
 
+        from playground.pages.search.model import SearchStatus
+
         page = self.page
         run_page(page)
+        if page.model.status is SearchStatus.FAILED:
+            raise RuntimeError(page.model.message or "the search failed")
         rows = [{"number": r.number, "params": dict(r.params), "value": r.value, "state": r.state}
                 for r in page.model.records]
         self._runs["search"] = Results("search", rows, dict(page.model.final or {}))

@@ -180,3 +180,27 @@ def test_a_session_whose_results_are_gone_opens_with_a_warning(qtbot, tmp_path):
         with pytest.warns(RuntimeWarning, match="results not restored: .*no results file"):
             pg.open(str(path))
         assert pg.kind == "training" and pg.model.epochs  # the settings are there
+
+
+def test_a_plain_script_needs_no_main_guard(tmp_path):
+    """Spawn re-imports the parent's main module in each child; the app's children skip it, so a
+    course author's script without ``if __name__ == "__main__":`` runs once and its search child works."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "figure.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from playground.scripting import Playground\n"
+        "runs = Path(__file__).with_suffix('.runs')\n"
+        "runs.write_text(runs.read_text() + 'x' if runs.exists() else 'x')\n"
+        "with Playground(size=(480, 270)) as pg:\n"
+        "    pg.show_page('search')\n"
+        "    pg.open('search-bayes-lr')\n"
+        "    pg.model.set(trials=3)\n"
+        "    print('rows', len(pg.run().rows))\n")
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "rows 3" in done.stdout
+    assert (tmp_path / "figure.runs").read_text() == "x"  # the script's body ran in the parent only
+    assert "Traceback" not in done.stderr
