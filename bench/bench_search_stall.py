@@ -175,6 +175,9 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
     link.sigSnapshot.disconnect()
     link.sigSnapshot.connect(page._on_snapshot)
     draws = _Timed(page, "_draw_snapshot")  # the views redrawn, on the page's capped draw timer
+    views = {n: _Timed(getattr(page, n), "set_records")
+             for n in ("history", "table", "intermediate", "slice", "contour", "parallel")}
+    views["importance"] = _Timed(page.importance, "set_importance")
     page._draw_timer.timeout.disconnect()
     page._draw_timer.timeout.connect(page._draw_snapshot)
     mind = _Timed(page.mind, "_on_message")
@@ -219,6 +222,8 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
         time.sleep(0.002)
     snap.calls.clear()
     draws.calls.clear()
+    for v in views.values():
+        v.calls.clear()
     paints.clear()
     for calls in page.costs.values():
         calls.clear()
@@ -256,6 +261,7 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
             "cpu_max": gc[-1] if gc else float("nan"), "cpu_p99": _percentile(gc, 0.99),
             "cpu_over": sum(x > TARGET_MS for x in gc),
             "snapshots": snap.summary(), "n_snapshots": len(snap.calls), "draws": draws.summary(),
+            "views": {n: max((w for w, _ in v.calls), default=0.0) for n, v in views.items()},
             "mind": mind.summary(),
             "tabs": _summary(switches), "paint": _summary(paints),
             "window": _summary(page.costs[QEvent.UpdateRequest]), "layout": _summary(page.costs[QEvent.LayoutRequest]),
@@ -274,6 +280,8 @@ def report(r: dict) -> None:
     print(f"  GUI thread: snapshots {r['snapshots']}; views drawn {r['draws']}; sampler's mind drawn {r['mind']}; "
           f"tab switches {r['tabs']}; plot paints {r['paint']}")
     print(f"  window repaints {r['window']}; page layouts {r['layout']}")
+    print("  longest redraw of each view (ms; hidden ones only keep the records): "
+          + ", ".join(f"{n} {ms:.0f}" for n, ms in r["views"].items()))
     lb, la = r["load_before"], r["load_after"]
     print(f"  load average before: {lb[0]:.2f} {lb[1]:.2f} {lb[2]:.2f}, after: {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}; "
           f"other load {r['other']:.2f} cores" + ("  -- DISTURBED: figures not representative"

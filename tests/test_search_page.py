@@ -7,35 +7,21 @@ import pytest
 
 from playground.leak_watch import LeakWatch
 from playground.pages.search.model import SearchModel, SearchStatus
-from playground.pages.search.page import SearchPage
 from widgets.field_errors import field_error
 from qt_wait import wait
+from search_kit import idle, search_scene, shown_page, tiny_base
 
-BASE = {"epochs": 4, "data": {"dataset": "moons", "n": 120}, "model": {"layers": [4]},
-        "optimizer": {"name": "adam", "lr": 0.01, "batch_size": 0}}
+BASE = tiny_base(epochs=4)
 
 
 def scene(**kw):
-    s = {"method": "random", "trials": 4, "sampler_seed": 0, "study": "t",
-         "space": {"lr": {"low": 1e-3, "high": 1.0, "log": True}}, "base": BASE}
-    s.update(kw)
-    return s
-
-
-def idle(page):
-    host = page.link.host
-    return not page.model.running and (host is None or not host.live_jobs)
+    return search_scene(**{"base": BASE, **kw})
 
 
 @pytest.fixture
 def page(qtbot, tmp_path):
-    p = SearchPage()
-    qtbot.addWidget(p)
-    p.resize(1280, 720)
-    p.show()
-    p.model.storage = f"sqlite:///{tmp_path / 'search.db'}"
-    yield p
-    p.shutdown()
+    with shown_page(qtbot, f"sqlite:///{tmp_path / 'search.db'}") as p:
+        yield p
 
 
 def test_model_state_round_trips_and_refuses_bad_state():

@@ -15,16 +15,13 @@ from playground.search.methods import METHODS
 from widgets.search.race_plot import RacePlot, step_xy, summary
 from widgets.theme import DARK, LIGHT
 from qt_wait import wait
+from search_kit import search_scene, tiny_base
 
-BASE = {"epochs": 2, "data": {"dataset": "moons", "n": 60}, "model": {"layers": [3]},
-        "optimizer": {"name": "adam", "lr": 0.01, "batch_size": 20}}
+BASE = tiny_base(epochs=2, n=60, layers=(3,), batch_size=20)
 
 
 def scene(**kw):
-    s = {"method": "random", "trials": 4, "sampler_seed": 0, "study": "race",
-         "space": {"lr": {"low": 1e-3, "high": 1.0, "log": True}}, "base": BASE}
-    s.update(kw)
-    return s
+    return search_scene(**{"base": BASE, "study": "race", **kw})
 
 
 def test_race_plot_draws_mean_regret_in_log10_with_a_band(qtbot):

@@ -15,19 +15,16 @@ from playground.search.engine import Search
 from playground.search.studies_list import list_call, load_call
 from widgets.search.study_list import COLUMNS, NAME_MIN_PX, short_time
 from qt_wait import wait
+from search_kit import idle as page_idle, search_scene, tiny_base
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 torch.set_num_threads(1)
-BASE = {"epochs": 2, "data": {"dataset": "moons", "n": 60}, "model": {"layers": [3]},
-        "optimizer": {"name": "adam", "lr": 0.01, "batch_size": 0}}
+BASE = tiny_base(epochs=2, n=60, layers=(3,))
 S = optuna.trial.TrialState
 
 
 def scene(**kw):
-    s = {"method": "random", "trials": 3, "sampler_seed": 0, "study": "t",
-         "space": {"lr": {"low": 1e-3, "high": 1.0, "log": True}}, "base": BASE}
-    s.update(kw)
-    return s
+    return search_scene(**{"base": BASE, "trials": 3, **kw})
 
 
 def make_study(url, **kw):
@@ -42,8 +39,7 @@ def make_study(url, **kw):
 
 
 def idle(page):
-    host = page.link.host
-    return not page.model.running and not page.studies.busy and (host is None or not host.live_jobs)
+    return page_idle(page) and not page.studies.busy
 
 
 def show_list(page, qtbot):

@@ -8,33 +8,26 @@ import numpy as np
 import pytest
 
 from core.search_records import ParamAxis, TrialRecord
-from playground.pages.search.page import SearchPage
 from playground.pages.search.truth_layer import POINTS_1D, POINTS_2D
 from playground.search.truth import TrueResponse
 from widgets.search.contour_plot import GRID, ContourPlot, objective_grid
 from widgets.search.slice_plot import SlicePlot
 from widgets.theme import LIGHT
 from qt_wait import wait
+from search_kit import LR, search_scene, shown_page, tiny_base
 
-BASE = {"epochs": 3, "data": {"dataset": "moons", "n": 120}, "model": {"layers": [4]},
-        "optimizer": {"name": "adam", "lr": 0.01, "batch_size": 0}}
-LR = {"low": 1e-3, "high": 1.0, "log": True}
+BASE = tiny_base(epochs=3)
 SPACE_2D = {"lr": LR, "dropout": {"low": 0.0, "high": 0.5}}
 
 
 def scene(space, **kw):
-    return {"method": "random", "trials": 4, "sampler_seed": 0, "study": "t", "space": space, "base": BASE} | kw
+    return search_scene(**{"base": BASE, "space": space, **kw})
 
 
 @pytest.fixture
 def page(qtbot, tmp_path):
-    p = SearchPage()
-    qtbot.addWidget(p)
-    p.resize(1280, 720)
-    p.show()
-    p.model.storage = f"sqlite:///{tmp_path / 'search.db'}"
-    yield p
-    p.shutdown()
+    with shown_page(qtbot, f"sqlite:///{tmp_path / 'search.db'}") as p:
+        yield p
 
 
 def _computed(page, qtbot):

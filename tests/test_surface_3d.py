@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -42,13 +41,6 @@ CHILD = textwrap.dedent(
 )
 
 
-def _free_display() -> int:
-    for n in range(99, 400):
-        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-            return n
-    raise RuntimeError("no free X display number")
-
-
 def test_offscreen_has_no_gl_and_shows_placeholder(qtbot):
     from widgets.surface_3d import PLACEHOLDER_TEXT, Surface3DView, gl_available
 
@@ -68,44 +60,30 @@ def test_offscreen_has_no_gl_and_shows_placeholder(qtbot):
 
 @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed: cannot test the OpenGL view")
 def test_gl_view_renders_under_xvfb(tmp_path):
-    display = _free_display()
-    xvfb = subprocess.Popen(
-        ["Xvfb", f":{display}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{display}").exists():
-            if xvfb.poll() is not None or time.monotonic() > deadline:
-                pytest.skip(f"Xvfb did not start on :{display}")
-            time.sleep(0.05)
-        env = dict(os.environ, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb", PYTHONPATH=str(REPO))
+    from xdisplay import xvfb_display
+
+    # -displayfd: Xvfb picks a free display itself, so two test processes never race for one.
+    with xvfb_display("1024x768x24") as display:
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(REPO))
         out = Path(os.environ.get("SURFACE3D_PNG", tmp_path / "surface3d.png"))
         proc = subprocess.run([sys.executable, "-c", CHILD, str(out)], env=env, cwd=REPO,
                               capture_output=True, text=True, timeout=120)
-        if proc.returncode == 3:
-            pytest.skip("Xvfb has no working OpenGL (gl_available() is False)")
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        assert "TRAILS 1" in proc.stdout
-        from PySide6.QtGui import QImage
+    if proc.returncode == 3:
+        pytest.skip("Xvfb has no working OpenGL (gl_available() is False)")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "TRAILS 1" in proc.stdout
+    from PySide6.QtGui import QImage
 
-        img = QImage(str(out))
-        assert not img.isNull() and img.width() > 100
-        rgba = img.convertToFormat(QImage.Format_RGBA8888)  # keep it alive: the array views its bytes
-        arr = np.frombuffer(rgba.constBits(), np.uint8).copy()
-        arr = arr.reshape(rgba.height(), rgba.bytesPerLine() // 4, 4)[:, : rgba.width(), :3]
-        # Non-blank: many distinct colours (the coloured mesh), not just the background.
-        colours = np.unique(arr.reshape(-1, 3)[::7], axis=0)
-        assert len(colours) > 50, f"only {len(colours)} colours: blank picture?"
-        bg = arr[0, 0]
-        assert np.mean(np.any(arr != bg, axis=-1)) > 0.1
-    finally:
-        xvfb.terminate()
-        try:
-            xvfb.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            xvfb.kill()
-            xvfb.wait()
+    img = QImage(str(out))
+    assert not img.isNull() and img.width() > 100
+    rgba = img.convertToFormat(QImage.Format_RGBA8888)  # keep it alive: the array views its bytes
+    arr = np.frombuffer(rgba.constBits(), np.uint8).copy()
+    arr = arr.reshape(rgba.height(), rgba.bytesPerLine() // 4, 4)[:, : rgba.width(), :3]
+    # Non-blank: many distinct colours (the coloured mesh), not just the background.
+    colours = np.unique(arr.reshape(-1, 3)[::7], axis=0)
+    assert len(colours) > 50, f"only {len(colours)} colours: blank picture?"
+    bg = arr[0, 0]
+    assert np.mean(np.any(arr != bg, axis=-1)) > 0.1
 
 
 THEME_CHILD = textwrap.dedent(
