@@ -9,6 +9,8 @@ window (:attr:`sigUseSettings`).
 """
 from __future__ import annotations
 
+import collections
+import functools
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -41,6 +43,8 @@ from widgets.theme_apply import palette
 
 #: The views redraw at most this often while a search runs (ms).
 DRAW_MS = 100
+#: The views redrawn in one turn of the event loop take about this long at most (s; a slow one runs alone).
+DRAW_BUDGET_S = 0.008
 
 #: Knobs the space editor offers, and the text an unticked row starts with.
 ROW_DEFAULTS = {"optimizer": "sgd,adam", "lr": "1e-4:1:log:5", "batch_size": "16,32,64", "width": "4:64:log:4",
@@ -84,6 +88,12 @@ class SearchPage(QWidget):
         self._draw_timer.setSingleShot(True)
         self._draw_timer.setInterval(DRAW_MS)
         self._draw_timer.timeout.connect(self._draw_snapshot)
+        self._pending: collections.deque = collections.deque()  # views still to redraw for this snapshot
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setObjectName("search-draw-rest")
+        self._drain_timer.setSingleShot(True)
+        self._drain_timer.setInterval(0)
+        self._drain_timer.timeout.connect(self._drain)
         self._build()
         self.model.loaded.connect(self._refresh_all)
         ev = self.model.events
@@ -207,6 +217,9 @@ class SearchPage(QWidget):
         self.truth.shutdown()
         self.race.stop()
         self.link.close()
+        self._draw_timer.stop()
+        self._drain_timer.stop()
+        self._pending.clear()
         if self.model.running:
             self.model.status = SearchStatus.CANCELLED
 
@@ -407,14 +420,27 @@ class SearchPage(QWidget):
             self._draw_timer.start()
 
     def _draw_snapshot(self) -> None:
-        self._draw()
+        """The draw timer fired: redraw the views a few at a time, each turn of the event loop at most
+        ``DRAW_BUDGET_S`` of them (one slow view alone), so a paint or a timer can come between."""
+        self._pending = collections.deque(self._draw_steps())
         self.mind.refit(self.model, self.link)
+        self._drain()
+
+    def _drain(self) -> None:
+        t0 = time.perf_counter()
+        while self._pending and time.perf_counter() - t0 < DRAW_BUDGET_S:
+            self._pending.popleft()()
+        if self._pending:
+            self._drain_timer.start()
 
     def flush_drawing(self) -> None:
-        """Draw a snapshot still waiting for the draw timer (an export or a script calls this)."""
+        """Draw at once what waits for the draw timer or is half drawn (an export or a script calls this)."""
         if self._draw_timer.isActive():
             self._draw_timer.stop()
-            self._draw_snapshot()
+            self.mind.refit(self.model, self.link)
+            self._draw()
+        elif self._pending:
+            self._draw()
 
     def _on_result(self, result: dict) -> None:
         m = self.model
@@ -445,15 +471,22 @@ class SearchPage(QWidget):
 
     # -- drawing ---------------------------------------------------------------------------
     def _draw(self) -> None:
+        """Redraw every view now (a search's end, a flush)."""
+        self._drain_timer.stop()
+        self._pending.clear()
+        for step in self._draw_steps():
+            step()
+
+    def _draw_steps(self) -> list:
+        """The redraw of the model's records, as one callable per view (hidden tabs only keep them)."""
         m = self.model
         rs = list(m.records)
-        for w in (self.history, self.table, self.intermediate, self.slice, self.contour, self.parallel):
-            w.set_records(rs, minimize=m.minimize)
-        self.contour.set_boxes(m.boxes() if m.method == "coarse-to-fine" else [])
+        steps = [functools.partial(w.set_records, rs, minimize=m.minimize)
+                 for w in (self.history, self.table, self.intermediate, self.slice, self.contour, self.parallel)]
+        steps.append(functools.partial(self.contour.set_boxes, m.boxes() if m.method == "coarse-to-fine" else []))
         n_complete = sum(r.state == "complete" for r in rs)
-        self.importance.set_importance(m.importance or {}, n_complete)
-        self._show_progress()
-        self._show_final()
+        steps.append(functools.partial(self.importance.set_importance, m.importance or {}, n_complete))
+        return steps + [self._show_progress, self._show_final]
 
     def _show_progress(self) -> None:
         m = self.model
