@@ -244,6 +244,15 @@ def test_contour_maps_trials_in_log_space_and_draws_the_boxes(qtbot, recs):
     assert len(rects) == 2
     r2 = rects[1].rect()
     assert (r2.left(), r2.right(), r2.top(), r2.bottom()) == pytest.approx((-3.0, -1.0, 0.1, 0.6))
+    # The page sets the boxes with every snapshot: the same boxes again do not redraw the map.
+    redraws = []
+    original = w._redraw
+    w._redraw = lambda: (redraws.append(1), original())
+    w.set_boxes([dict(b) for b in w._boxes])
+    assert redraws == []
+    w.set_boxes([])
+    assert redraws == [1] and not [i for i in w.box_items if isinstance(i, pg_rect())]
+    w._redraw = original
     _click_emits(qtbot, w, x, y, ns)
 
 

@@ -130,6 +130,8 @@ class ContourPlot(SearchPlot):
 
     def set_boxes(self, boxes: list[dict]) -> None:
         """Coarse-to-fine's search boxes: dicts ``{"round": k, "box": {param: (lo, hi)}}``, in real values."""
+        if list(boxes) == self._boxes:
+            return  # every snapshot sets them: unchanged, the map is already drawn with them
         self._boxes = list(boxes)
         if hidden_tab(self):
             self._stale = True  # drawn at the next show, as the records are
