@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QMessageBox
+from window_kit import shown_window
 
 from playground import plot_exports
 from playground.exports.reveal import hidden_reason
@@ -18,16 +18,8 @@ from playground.exports.reveal import hidden_reason
 
 @pytest.fixture(params=["light", "dark"])
 def window(qtbot, request):
-    from playground.main_window import MainWindow
-
-    w = MainWindow(theme=request.param)
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    yield w
-    for box in w.findChildren(QMessageBox):
-        box.close()
-    w.shutdown()
+    with shown_window(qtbot, request.param) as w:
+        yield w
 
 
 def _pixels(path) -> np.ndarray:

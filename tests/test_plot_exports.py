@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QContextMenuEvent, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
+from window_kit import shown_window
 
 from playground import plot_exports
 from playground.cli import main
@@ -23,16 +24,8 @@ TRAINING_PLOTS = ["decision", "curves", "confusion", "diagram", "histograms"]
 
 @pytest.fixture
 def window(qtbot):
-    from playground.main_window import MainWindow
-
-    w = MainWindow(theme="light")
-    qtbot.addWidget(w)
-    w.resize(1280, 720)
-    w.show()
-    yield w
-    for box in w.findChildren(QMessageBox):
-        box.close()
-    w.shutdown()
+    with shown_window(qtbot) as w:
+        yield w
 
 
 def _optimizer(window, qtbot, steps=None):

@@ -15,7 +15,7 @@ from playground.search.methods import METHODS
 from widgets.search.race_plot import RacePlot, step_xy, summary
 from widgets.theme import DARK, LIGHT
 from qt_wait import wait
-from search_kit import search_scene, tiny_base
+from search_kit import search_scene, shown_page, tiny_base
 
 BASE = tiny_base(epochs=2, n=60, layers=(3,), batch_size=20)
 
@@ -53,12 +53,8 @@ def test_race_plot_draws_mean_regret_in_log10_with_a_band(qtbot):
 
 @pytest.fixture
 def page(qtbot):
-    p = SearchPage()
-    qtbot.addWidget(p)
-    p.resize(1280, 720)
-    p.show()
-    yield p
-    p.shutdown()
+    with shown_page(qtbot, "") as p:
+        yield p
 
 
 def test_a_race_from_the_tab_draws_five_curves_cancel_stops_one_and_nothing_is_left(qtbot):

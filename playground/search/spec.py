@@ -28,6 +28,18 @@ PRUNING_ASK_BATCH = 8
 _IRRELEVANT = ("report_every", "snapshot_every", "grid_size", "hist_bins", "neuron_grid", "sparsity_tol")
 
 
+def check_setup(base: TrainConfig, objective: str, space: SearchSpace, no_split: str) -> None:
+    """The checks a search and a true response share on the fixed set-up ``base``: it is valid, it has a
+    validation split (``no_split`` is the message when not), ``val_acc`` is asked only of a classification,
+    and ``space`` fits it. Raises ValueError naming the problem."""
+    validate(base)
+    if parse_split(base.split)[1] <= 0:
+        raise ValueError(no_split)
+    if objective == "val_acc" and (base.dataset in REGRESSION_DATASETS or base.task == "regression"):
+        raise ValueError("objective val_acc needs a classification dataset; use val_loss")
+    space.check_base(base)
+
+
 @dataclass
 class SearchSpec:
     """Everything that defines a search.
@@ -98,12 +110,8 @@ class SearchSpec:
             raise ValueError(f"--trials must be at least 1 (got {self.trials})")
         if self.ask_batch is not None and int(self.ask_batch) < 1:
             raise ValueError(f"the trials per round must be at least 1 (got {self.ask_batch})")
-        validate(self.base)
-        if parse_split(self.base.split)[1] <= 0:
-            raise ValueError("a search needs a validation split (e.g. --split 60/20/20): tuning uses the dev set")
-        if self.objective == "val_acc" and (self.base.dataset in REGRESSION_DATASETS or self.base.task == "regression"):
-            raise ValueError("objective val_acc needs a classification dataset; use val_loss")
-        self.space.check_base(self.base)
+        check_setup(self.base, self.objective, self.space,
+                    "a search needs a validation split (e.g. --split 60/20/20): tuning uses the dev set")
         if self.method == "grid":
             self.space.grid()
 

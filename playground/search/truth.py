@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.training.config import REGRESSION_DATASETS, parse_split, validate
 
-from .spec import OBJECTIVES, SearchSpec
+from .spec import OBJECTIVES, SearchSpec, check_setup
 from .space import Knob
 from .trainers import train_group
 
@@ -102,12 +101,8 @@ def check(spec: SearchSpec, points: int = 24) -> list[Knob]:
         raise ValueError(f"the true response needs at least 2 points per knob, got {points!r}")
     if spec.objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {spec.objective!r}: choose from {', '.join(OBJECTIVES)}")
-    validate(spec.base)
-    if parse_split(spec.base.split)[1] <= 0:
-        raise ValueError("the true response needs a validation split (e.g. 60/20/20): it never uses the test set")
-    if spec.objective == "val_acc" and (spec.base.dataset in REGRESSION_DATASETS or spec.base.task == "regression"):
-        raise ValueError("objective val_acc needs a classification dataset; use val_loss")
-    spec.space.check_base(spec.base)
+    check_setup(spec.base, spec.objective, spec.space,
+                "the true response needs a validation split (e.g. 60/20/20): it never uses the test set")
     return knobs
 
 
