@@ -130,13 +130,38 @@ def timed_paints():
         pg.GraphicsView.paintEvent = original
 
 
+@contextlib.contextmanager
+def timed_collections():
+    """Time every garbage collection (``gc.callbacks``): generation -> [(wall ms, CPU ms)]. A full
+    (generation 2) collection walks every tracked object: with torch, Qt and Optuna loaded, that
+    is one long pause of the GUI thread."""
+    import gc
+
+    calls: dict[int, list] = {0: [], 1: [], 2: []}
+    started: list = []
+
+    def on_gc(phase, info):
+        if phase == "start":
+            started[:] = [time.perf_counter(), time.thread_time()]
+        elif started:
+            calls[info["generation"]].append((1000 * (time.perf_counter() - started[0]),
+                                              1000 * (time.thread_time() - started[1])))
+
+    gc.callbacks.append(on_gc)
+    try:
+        yield calls
+    finally:
+        gc.callbacks.remove(on_gc)
+
+
 def run(name: str, trials: int, folder: str, timeout_s: float = 240.0) -> dict:
     """Run one bundled scene on the page with the probe ticking; the lateness figures and the spies."""
-    with timed_paints() as paints:
-        return _run(name, trials, folder, timeout_s, paints)
+    with timed_paints() as paints, timed_collections() as collections:
+        return _run(name, trials, folder, timeout_s, paints, collections)
 
 
-def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[float]) -> dict:
+def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[float],
+         collections: dict) -> dict:
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -226,7 +251,7 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
     for v in views.values():
         v.calls.clear()
     paints.clear()
-    for calls in page.costs.values():
+    for calls in (*page.costs.values(), *collections.values()):
         calls.clear()
     other = OtherLoad([page.worker_pid()] if page.worker_pid() else [])
     tw = time.perf_counter()
@@ -266,6 +291,7 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
             "mind": mind.summary(),
             "tabs": _summary(switches), "paint": _summary(paints),
             "window": _summary(page.costs[QEvent.UpdateRequest]), "layout": _summary(page.costs[QEvent.LayoutRequest]),
+            "gc": {g: _summary(c) for g, c in collections.items()},
             "load_before": load0, "load_after": load1, "other": others}
 
 
@@ -282,6 +308,7 @@ def report(r: dict) -> None:
           f"sampler's mind drawn {r['mind']}; "
           f"tab switches {r['tabs']}; plot paints {r['paint']}")
     print(f"  window repaints {r['window']}; page layouts {r['layout']}")
+    print("  garbage collections on the GUI thread: " + "; ".join(f"generation {g}: {s}" for g, s in r["gc"].items()))
     print("  longest redraw of each view (ms; hidden ones only keep the records): "
           + ", ".join(f"{n} {ms:.0f}" for n, ms in r["views"].items()))
     lb, la = r["load_before"], r["load_after"]

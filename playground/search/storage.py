@@ -216,7 +216,7 @@ def create_finished(storage, study_id: int, templates) -> list[tuple[int, int]]:
             from optuna.distributions import distribution_to_json
             from optuna.storages._rdb import models
             from optuna.storages._rdb.storage import _create_scoped_session
-            from sqlalchemy import func
+            from sqlalchemy import func, insert
 
             T, V = models.TrialModel, models.TrialIntermediateValueModel
             with _create_scoped_session(backend.scoped_session) as session:
@@ -226,27 +226,29 @@ def create_finished(storage, study_id: int, templates) -> list[tuple[int, int]]:
                           datetime_complete=t.datetime_complete) for k, t in enumerate(templates)]
                 session.add_all(rows)
                 session.flush()  # the trial ids
-                children = []
+                children: dict = {}  # model -> its rows, inserted with one executemany each (no ORM objects)
+
+                def add(model, **row):
+                    children.setdefault(model, []).append(row)
+
                 for row, t in zip(rows, templates):
                     tid = row.trial_id
                     for objective, value in enumerate(t.values or ()):
                         stored, kind = models.TrialValueModel.value_to_stored_repr(float(value))
-                        children.append(models.TrialValueModel(trial_id=tid, objective=objective, value=stored,
-                                                               value_type=kind))
+                        add(models.TrialValueModel, trial_id=tid, objective=objective, value=stored, value_type=kind)
                     for name, value in t.params.items():
                         dist = t.distributions[name]
-                        children.append(models.TrialParamModel(trial_id=tid, param_name=name,
-                                                               param_value=dist.to_internal_repr(value),
-                                                               distribution_json=distribution_to_json(dist)))
+                        add(models.TrialParamModel, trial_id=tid, param_name=name,
+                            param_value=dist.to_internal_repr(value), distribution_json=distribution_to_json(dist))
                     for cls, attrs in ((models.TrialUserAttributeModel, t.user_attrs),
                                        (models.TrialSystemAttributeModel, t.system_attrs)):
-                        children.extend(cls(trial_id=tid, key=k, value_json=json.dumps(v)) for k, v in attrs.items())
+                        for k, v in attrs.items():
+                            add(cls, trial_id=tid, key=k, value_json=json.dumps(v))
                     for step, value in t.intermediate_values.items():
                         stored, kind = V.intermediate_value_to_stored_repr(float(value))
-                        children.append(V(trial_id=tid, step=int(step), intermediate_value=stored,
-                                          intermediate_value_type=kind))
-                session.add_all(children)
-                session.flush()
+                        add(V, trial_id=tid, step=int(step), intermediate_value=stored, intermediate_value_type=kind)
+                for model, values in children.items():
+                    session.execute(insert(model.__table__), values)
                 return [(int(r.trial_id), int(r.number)) for r in rows]
         except (ImportError, AttributeError, TypeError) as exc:  # pragma: no cover - Optuna internals moved
             _log.debug("one-transaction create unavailable (%s); Optuna's create_new_trial", exc)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from core.search_records import ParamAxis, TrialRecord
+from widgets.opaque_grid_axis import AXIS_Z, OpaqueGridAxis
 from widgets.theme import LIGHT, Theme
 from widgets.theme_apply import plain_ticks, screen_pen, style_axes
 
@@ -31,8 +32,9 @@ def real_value(v: float) -> str:
     return text
 
 
-class ValueAxis(pg.AxisItem):
-    """An axis whose log mode labels ticks with real values ("0.001", "1e-5"), not exponents or 10⁻³."""
+class ValueAxis(OpaqueGridAxis):
+    """An axis whose log mode labels ticks with real values ("0.001", "1e-5"), not exponents or 10⁻³,
+    and whose grid is opaque, under the data (:class:`~widgets.opaque_grid_axis.OpaqueGridAxis`)."""
 
     def __init__(self, orientation: str = "bottom", **kwargs):
         super().__init__(orientation, **kwargs)
@@ -128,6 +130,8 @@ class SearchPlot(QWidget):
         self.plot.hideButtons()
         self.plot.disableAutoRange()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
+        for n in ("left", "bottom"):
+            self.plot.getAxis(n).setZValue(AXIS_Z)  # PlotItem put it at 0.5, over the data
         self.view = self.plot.getViewBox()
         self.view.sigRangeChangedManually.connect(self._on_manual_range)
         self._layout = QVBoxLayout(self)
@@ -144,6 +148,7 @@ class SearchPlot(QWidget):
         style_axes([self.plot.getAxis(n) for n in ("left", "bottom")], theme)
         for n in ("left", "bottom"):
             self.plot.getAxis(n).setTickFont(font)
+            self.plot.getAxis(n).set_background(theme.background)
         self._titles()
         self._redraw()
 
