@@ -62,6 +62,39 @@ def bench_axis(repeats: int) -> tuple[float, float]:
     return out[0], out[1]
 
 
+def bench_grid_axis(repeats: int) -> tuple[float, float]:
+    """A search plot's two axes with a grid (alpha 0.25), painted from their pictures: pyqtgraph's
+    translucent grid over the data against OpaqueGridAxis's blended one under it (460 x 560 plot)."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QImage, QPainter
+
+    from widgets.opaque_grid_axis import OpaqueGridAxis
+
+    out = []
+    for opaque in (False, True):
+        axes = {n: OpaqueGridAxis(n) for n in ("left", "bottom")}
+        plot = pg.PlotWidget(axisItems=axes)
+        plot.resize(460, 560)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setXRange(0.0, 1.0)
+        plot.setYRange(0.0, 1.0)
+        if opaque:
+            for a in axes.values():
+                a.set_background("#FFFFFF")
+        plot.grab()
+        img = QImage(460, 560, QImage.Format_ARGB32_Premultiplied)
+
+        def paint():
+            p = QPainter(img)
+            for a in axes.values():
+                a.paint(p, None, None)
+            p.end()
+
+        out.append(_median_ms(paint, repeats))
+        plot.close()
+    return out[0], out[1]
+
+
 def _noisy_curves(n_lines=8, n_points=3000, size=(1920, 1080)):
     rng = np.random.default_rng(0)
     xs = np.linspace(10, size[0] - 10, n_points)
@@ -193,6 +226,7 @@ def main(argv=None) -> int:
     load = OtherLoad()
     rows = [
         ("axis draw specs, 1920 px bottom axis (ms)", "pyqtgraph AxisItem", "LeanAxis", *bench_axis(repeats)),
+        ("grid lines: a plot's two axes painted (ms)", "translucent, over", "opaque, under", *bench_grid_axis(repeats)),
         ("8 noisy 3000-point lines, 2.5 px (ms)", "Qt wide pen", "offset hairlines", *bench_wide_lines(repeats)),
         ("600 antialiased links (ms)", "translucent pen", "opaque mixed colour", *bench_translucent(repeats)),
         ("rng uniforms, one racer row, per step (ms)", "int64 torch ops", "Python ints", *bench_rng(repeats)),

@@ -2,9 +2,9 @@
 
 pyqtgraph draws a plot's grid as the axis's ticks stretched across the view, in the axis colour
 with an alpha per tick level, without antialiasing, and above the data (axes sit at z 0.5). Qt's
-raster engine strokes translucent lines without antialiasing about 25 times slower than opaque ones
-(bench/bench_drawing.py, "grid lines"): replaying one plot's two axes with a grid took longer than
-everything else in the plot. :class:`OpaqueGridAxis` draws each translucent tick in the opaque
+raster engine strokes translucent lines without antialiasing many times slower than opaque ones
+(bench/bench_drawing.py, row "grid lines"): replaying one plot's two axes with a grid took longer
+than everything else in the plot. :class:`OpaqueGridAxis` draws each translucent tick in the opaque
 colour it blends to on the plot's background, and sits below the view, so the data are drawn over
 the grid (as matplotlib does by default) instead of under a veil of it. Where no data cover it, the
 picture is the same.
