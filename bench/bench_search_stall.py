@@ -16,7 +16,8 @@ child as in the app):
   (default 30): the same, and the sampler's mind (the GP) refitted in the child and drawn after every
   complete trial.
 
-Both tab widgets cycle through their tabs (every ``TAB_EVERY_S``) so every plot gets painted; the
+Both tab widgets cycle through their tabs (each every ``TAB_EVERY_S``, one click at a time: the left,
+then ``TAB_EVERY_S / 2`` later the right, as a user clicks one tab) so every plot gets painted; the
 worst lateness is also given per tab pair shown. Printed per run: trials, max, 99th and 95th
 percentile lateness and the count of firings later than 33 ms; the GUI thread's own CPU time between
 two firings (max, p99, count over 33 ms: the page's work, whatever the machine's load; lateness beyond
@@ -73,6 +74,10 @@ def _scene(name: str, trials: int) -> dict:
     return scene
 
 
+#: (start s, end s, what) of everything timed on the GUI thread, for what the worst firing waited for.
+TIMELINE: list[tuple[float, float, str]] = []
+
+
 def _percentile(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
         return float("nan")
@@ -92,7 +97,9 @@ class _Timed:
         try:
             return self.original(*args, **kwargs)
         finally:
-            self.calls.append((1000 * (time.perf_counter() - t0), 1000 * (time.thread_time() - c0)))
+            t1 = time.perf_counter()
+            self.calls.append((1000 * (t1 - t0), 1000 * (time.thread_time() - c0)))
+            TIMELINE.append((t0, t1, f"{type(self.obj).__name__}.{self.name}"))
 
     def summary(self) -> str:
         return _summary(self.calls)
@@ -121,7 +128,9 @@ def timed_paints():
         try:
             return original(view, ev)
         finally:
-            calls.append((1000 * (time.perf_counter() - t0), 1000 * (time.thread_time() - c0)))
+            t1 = time.perf_counter()
+            calls.append((1000 * (t1 - t0), 1000 * (time.thread_time() - c0)))
+            TIMELINE.append((t0, t1, f"paint {type(view.parent()).__name__}"))
 
     pg.GraphicsView.paintEvent = paint
     try:
@@ -144,8 +153,9 @@ def timed_collections():
         if phase == "start":
             started[:] = [time.perf_counter(), time.thread_time()]
         elif started:
-            calls[info["generation"]].append((1000 * (time.perf_counter() - started[0]),
-                                              1000 * (time.thread_time() - started[1])))
+            t1 = time.perf_counter()
+            calls[info["generation"]].append((1000 * (t1 - started[0]), 1000 * (time.thread_time() - started[1])))
+            TIMELINE.append((started[0], t1, f"gc generation {info['generation']}"))
 
     gc.callbacks.append(on_gc)
     try:
@@ -186,7 +196,9 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
             try:
                 return super().event(ev)
             finally:
-                calls.append((1000 * (time.perf_counter() - t0), 1000 * (time.thread_time() - c0)))
+                t1 = time.perf_counter()
+                calls.append((1000 * (t1 - t0), 1000 * (time.thread_time() - c0)))
+                TIMELINE.append((t0, t1, "window repaint" if ev.type() == QEvent.UpdateRequest else "layout"))
 
     page = TimedPage()
     page.resize(1280, 720)
@@ -215,7 +227,10 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
 
     cpu, last_cpu = [], [0.0]
 
+    fired: list[float] = []
+
     def on_probe():
+        fired.append(time.perf_counter())
         t, c = clock.nsecsElapsed() / 1e6, 1000 * time.thread_time()
         d = t - last[0] - PROBE_MS
         last[0] = t
@@ -228,11 +243,16 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
 
     switches = []
 
-    def next_tab():
+    side = [0]
+
+    def next_tab():  # one tab widget at a time, as a user's click does: left, then right, ...
         t_switch, c_switch = time.perf_counter(), time.thread_time()
-        page.tabs_left.setCurrentIndex((page.tabs_left.currentIndex() + 1) % n_tabs[0])
-        page.tabs_right.setCurrentIndex((page.tabs_right.currentIndex() + 1) % n_tabs[1])
-        switches.append((1000 * (time.perf_counter() - t_switch), 1000 * (time.thread_time() - c_switch)))
+        tabs_widget = (page.tabs_left, page.tabs_right)[side[0]]
+        tabs_widget.setCurrentIndex((tabs_widget.currentIndex() + 1) % n_tabs[side[0]])
+        side[0] = 1 - side[0]
+        t1 = time.perf_counter()
+        switches.append((1000 * (t1 - t_switch), 1000 * (time.thread_time() - c_switch)))
+        TIMELINE.append((t_switch, t1, "tab switch"))
 
     probe, tabs = QTimer(), QTimer()
     probe.setTimerType(Qt.PreciseTimer)
@@ -251,13 +271,14 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
     for v in views.values():
         v.calls.clear()
     paints.clear()
+    TIMELINE.clear()
     for calls in (*page.costs.values(), *collections.values()):
         calls.clear()
     other = OtherLoad([page.worker_pid()] if page.worker_pid() else [])
     tw = time.perf_counter()
     last[0], last_cpu[0] = clock.nsecsElapsed() / 1e6, 1000 * time.thread_time()
     probe.start(PROBE_MS)
-    tabs.start(int(TAB_EVERY_S * 1000))
+    tabs.start(int(TAB_EVERY_S * 1000 / 2))
     done = QTimer()
     done.timeout.connect(lambda: (not page.model.running or time.monotonic() - t0 > timeout_s) and app.quit())
     done.start(50)
@@ -280,6 +301,11 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
     page.deleteLater()
     app.processEvents()
     g, gc = sorted(late[1:]), sorted(cpu[1:])
+    waited = []
+    if len(late) > 1:  # what ran between the worst firing and the one before it
+        k = 1 + max(range(len(late) - 1), key=lambda i: late[i + 1])
+        lo, hi = fired[k - 1], fired[k]
+        waited = [(t0 - lo, 1000 * (t1 - t0), what) for t0, t1, what in TIMELINE if t1 > lo and t0 < hi]
     return {"name": name, "status": status, "trials": len(records),
             "complete": sum(r.state == "complete" for r in records), "seconds": elapsed,
             "firings": len(g), "max": g[-1] if g else float("nan"), "p99": _percentile(g, 0.99),
@@ -292,7 +318,7 @@ def _run(name: str, trials: int, folder: str, timeout_s: float, paints: list[flo
             "tabs": _summary(switches), "paint": _summary(paints),
             "window": _summary(page.costs[QEvent.UpdateRequest]), "layout": _summary(page.costs[QEvent.LayoutRequest]),
             "gc": {g: _summary(c) for g, c in collections.items()},
-            "load_before": load0, "load_after": load1, "other": others}
+            "waited": waited, "load_before": load0, "load_after": load1, "other": others}
 
 
 def report(r: dict) -> None:
@@ -311,6 +337,9 @@ def report(r: dict) -> None:
     print("  garbage collections on the GUI thread: " + "; ".join(f"generation {g}: {s}" for g, s in r["gc"].items()))
     print("  longest redraw of each view (ms; hidden ones only keep the records): "
           + ", ".join(f"{n} {ms:.0f}" for n, ms in r["views"].items()))
+    if r["waited"]:
+        print("  the worst firing waited for (start after the previous firing: what, ms): "
+              + ", ".join(f"+{1000 * at:.0f} {what} {ms:.0f}" for at, ms, what in sorted(r["waited"])))
     lb, la = r["load_before"], r["load_after"]
     print(f"  load average before: {lb[0]:.2f} {lb[1]:.2f} {lb[2]:.2f}, after: {la[0]:.2f} {la[1]:.2f} {la[2]:.2f}; "
           f"other load {r['other']:.2f} cores" + ("  -- DISTURBED: figures not representative"
@@ -326,7 +355,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     n_random = args.trials or (12 if args.quick else 150)
     n_bayes = args.bayes_trials or (6 if args.quick else 30)
-    print(f"set-up: search page 1280x720 offscreen, tabs cycling every {TAB_EVERY_S:g} s, probe {PROBE_MS} ms "
+    print(f"set-up: search page 1280x720 offscreen, tabs cycling every {TAB_EVERY_S:g} s (one side at a time), probe {PROBE_MS} ms "
           f"(PreciseTimer); target: no firing later than {TARGET_MS:.0f} ms", flush=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-stall-") as folder:

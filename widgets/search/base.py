@@ -131,7 +131,12 @@ class SearchPlot(QWidget):
         self.plot.disableAutoRange()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         for n in ("left", "bottom"):
-            self.plot.getAxis(n).setZValue(AXIS_Z)  # PlotItem put it at 0.5, over the data
+            axis = self.plot.getAxis(n)
+            axis.setZValue(AXIS_Z)  # PlotItem put it at 0.5, over the data
+            # Room for the labels grows and never shrinks: a narrower axis widens the view, which
+            # changes the ticks and their labels, which resize the axis again. Repaint after repaint
+            # in one pass of the event loop, while a search's ranges grew (bench_search_stall).
+            axis.setStyle(autoReduceTextSpace=False)
         self.view = self.plot.getViewBox()
         self.view.sigRangeChangedManually.connect(self._on_manual_range)
         self._layout = QVBoxLayout(self)
@@ -214,6 +219,9 @@ class SearchPlot(QWidget):
             return
         (x0, x1), (y0, y1) = rng
         self.view.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        # pyqtgraph applies a new range when the view next paints: its items then change their
+        # geometry inside that paint, and the plot paints twice (bench_search_stall). Apply it now.
+        self.view.updateMatrix()
 
     def _on_manual_range(self, *_):
         self.user_view = True

@@ -234,6 +234,10 @@ class ContourPlot(SearchPlot):
         t = self._theme
         x, y, z, ns = self.positions()
         rng = self._map_range()
+        px, py = self.params()
+        if px is not None and px == py:  # one knob on both axes: its trials on a diagonal, no map
+            x, y, z, ns = np.empty(0), np.empty(0), np.empty(0), []
+            rng = None
         self.points.setData(x, y, data=ns, brush=pg.mkBrush(t.marker), pen=self._pen(t.contour if not t.is_dark
                                                                                      else t.background, 1.2))
         self.grid, self.source = None, None
@@ -270,7 +274,13 @@ class ContourPlot(SearchPlot):
             self.image.setVisible(True)
         else:
             self.image.setVisible(False)
-            self.key.setText("")
+            self.key.setToolTip("")
+            if px is not None and px == py:
+                self.key.setText(f"A map needs two parameters: {px} is on both axes.\n"
+                                 + ("Choose another one above." if len(self._axes) > 1
+                                    else "This space has one: see the Slice tab."))
+            else:
+                self.key.setText("")
         self._draw_boxes()
 
     def _draw_truth_best(self):

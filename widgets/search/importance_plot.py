@@ -5,7 +5,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from widgets.search.base import SearchPlot
+from widgets.search.base import SearchPlot, hidden_tab
 from widgets.theme import LIGHT, Theme
 
 FEW_TRIALS = 10
@@ -37,17 +37,28 @@ class ImportancePlot(SearchPlot):
         self.bars = None
         self._labels: list = []
         self._importance: dict[str, float] = {}
-        self._n_trials = 0
+        self._n_trials = -1  # nothing set yet: the first set_importance always draws
         self.set_theme(theme)
 
     def set_importance(self, importance: dict[str, float], n_trials: int) -> None:
-        """Draw ``importance`` (parameter -> weight >= 0) computed from ``n_trials`` trials."""
-        self._importance = {k: float(v) for k, v in importance.items()}
+        """Draw ``importance`` (parameter -> weight >= 0) computed from ``n_trials`` trials.
+
+        The same numbers again draw nothing (the page passes them with every redraw), and on a hidden
+        tab the bars wait until it shows, as :meth:`SearchPlot.set_records` does.
+        """
+        new = {k: float(v) for k, v in importance.items()}
+        if new == self._importance and int(n_trials) == self._n_trials:
+            return
+        self._importance = new
         self._n_trials = int(n_trials)
         few = self._n_trials < FEW_TRIALS
         self.warning.setText(f"⚠ Only {self._n_trials} trial{'s' if self._n_trials != 1 else ''}: "
                              "few trials back this." if few else "")
         self.warning.setVisible(few)
+        if hidden_tab(self):
+            self._stale = True
+            return
+        self._stale = False
         self._redraw()
         self._fit()
 

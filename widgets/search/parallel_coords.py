@@ -11,12 +11,12 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from core.search_records import ParamAxis
+from widgets.hairline_curve import HairlineCurve
 from widgets.search.base import SearchPlot, mix, real_value
 from widgets.theme import LIGHT, Theme
 
 SHADES = 24  # shades of the objective: more than the eye tells apart on a line a pixel or two wide
-# The best shades' lines are 2 px wide, the rest 1 px: Qt strokes wider antialiased lines about 8x slower,
-# and 150 trials' lines at 1.3 px painted in 50 ms.
+# The best shades' lines are 2 px wide (as offset hairlines: widgets.hairline_curve), the rest 1 px.
 BOLD_SHADES = 3
 
 
@@ -33,7 +33,7 @@ class ParallelCoords(SearchPlot):
 
     Attributes
     ----------
-    lines : list of pyqtgraph.PlotCurveItem
+    lines : list of HairlineCurve
         ``SHADES`` curves, one per shade of the objective (worst to best); each draws its trials' lines.
     order : list of int
         The complete trials' numbers in drawing order (the best last).
@@ -49,9 +49,9 @@ class ParallelCoords(SearchPlot):
         self._layout.addWidget(self.caption)
         self.plot.showGrid(x=False, y=False)
         self.plot.hideAxis("left")  # each parameter axis carries its own end labels
-        self.lines: list[pg.PlotCurveItem] = []
+        self.lines: list[HairlineCurve] = []
         for _ in range(SHADES):
-            line = pg.PlotCurveItem()
+            line = HairlineCurve()
             self.plot.addItem(line, ignoreBounds=True)
             self.lines.append(line)
         self.order: list[int] = []

@@ -92,7 +92,9 @@ class SearchPage(QWidget):
         self._drain_timer = QTimer(self)
         self._drain_timer.setObjectName("search-draw-rest")
         self._drain_timer.setSingleShot(True)
-        self._drain_timer.setInterval(0)
+        # 1 ms, not 0: the turns of a redraw came one after another with no timer (the stall probe)
+        # and no paint between them (bench_search_stall's "waited for").
+        self._drain_timer.setInterval(1)
         self._drain_timer.timeout.connect(self._drain)
         self._build()
         self.model.loaded.connect(self._refresh_all)
