@@ -170,3 +170,28 @@ def test_a_contour_of_one_parameter_against_itself_draws_no_map_and_says_why(qtb
     w.set_axes([ParamAxis("lr", 1e-3, 10.0, log=True), ParamAxis("wd", 0.0, 1.0)])
     w.set_params("lr", "lr")
     assert "Choose another" in w.key.text()
+
+
+def test_a_refit_that_comes_while_the_minds_tab_is_closed_is_drawn_when_it_opens(qtbot):
+    from types import SimpleNamespace
+
+    from playground.pages.search.mind import refit
+    from playground.pages.search.mind_panel import MindPanel
+    from playground.workers.messages import Result
+
+    tabs = QTabWidget()
+    panel = MindPanel(LIGHT)
+    tabs.addTab(QWidget(), "History")
+    tabs.addTab(panel, "Sampler's mind")
+    qtbot.addWidget(tabs)
+    tabs.show()
+    axis = ParamAxis("lr", 1e-3, 1.0, log=True)
+    panel._model = SimpleNamespace(axes=lambda: [axis], minimize=True, objective="val_loss")
+    panel._job = 7
+    points = [(1e-3,), (1e-2,), (0.1,), (0.5,)]
+    value = refit("gp", points, [0.9, 0.5, 0.3, 0.6], [(1e-3, 1.0, True)])
+    panel._on_message(Result(7, value))  # the mind's tab is closed: kept, not drawn
+    assert panel.surrogate.next_point() is None
+    tabs.setCurrentIndex(1)
+    assert panel.surrogate.next_point() is not None  # drawn as the tab opens
+    assert 1e-3 <= panel.surrogate.next_point() <= 1.0

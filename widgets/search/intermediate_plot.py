@@ -10,6 +10,11 @@ import pyqtgraph as pg
 from widgets.search.base import SearchPlot, mix, padded
 from widgets.theme import LIGHT, Theme
 
+#: A state's curves are antialiased up to this many trials. Beyond, they read as a texture, and Qt's
+#: antialiased stroke of a random search's 150 curves was the longest paint of the page while it ran
+#: (bench_search_stall's "waited for").
+SMOOTH_CURVES = 40
+
 
 class IntermediatePlot(SearchPlot):
     """Every trial's reported values against the step: complete trials in the theme's first colour,
@@ -59,6 +64,7 @@ class IntermediatePlot(SearchPlot):
         # every snapshot) took 140 ms for 150 trials on the GUI thread.
         self.paths = []
         joined = {state: ([], []) for state in self.curves}
+        counts: dict[str, int] = {}
         ex, ey, en, symbols, brushes = [], [], [], [], []
         # One brush object per state: the scatter renders a symbol for every distinct brush object.
         brush = {state: pg.mkBrush(t.racer_colors[1] if state == "pruned" else self._state_color(state))
@@ -69,7 +75,9 @@ class IntermediatePlot(SearchPlot):
             steps = [float(s) for s in sorted(r.intermediate)]
             vals = [float(r.intermediate[s]) for s in sorted(r.intermediate)]
             self.paths.append((r.number, steps, vals))
-            xs, ys = joined[r.state if r.state in joined else "complete"]
+            state = r.state if r.state in joined else "complete"
+            counts[state] = counts.get(state, 0) + 1
+            xs, ys = joined[state]
             xs += [*steps, np.nan]
             ys += [*vals, np.nan]
             ex.append(steps[-1])
@@ -83,7 +91,8 @@ class IntermediatePlot(SearchPlot):
             xs, ys = joined[state]
             # One pixel: Qt strokes antialiased lines wider than that through its path stroker, about 8x
             # slower (150 trials' curves painted in 98 ms at 1.5 px, 12 ms at 1 px).
-            curve.setData(np.asarray(xs, float), np.asarray(ys, float), pen=self._pen(color, 1.0), connect="finite")
+            curve.setData(np.asarray(xs, float), np.asarray(ys, float), pen=self._pen(color, 1.0), connect="finite",
+                          antialias=bool(pg.getConfigOption("antialias")) and counts.get(state, 0) <= SMOOTH_CURVES)
         self.ends.setData(ex, ey, data=en, symbol=symbols, brush=brushes, pen=self._pen(t.background, 0.5),
                           size=[12 if s == "x" else 7 for s in symbols])
 
