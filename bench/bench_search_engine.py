@@ -75,6 +75,11 @@ def main() -> int:
         from playground.search.storage import open_storage
 
         open_storage(f"sqlite:///{Path(tmp) / 'warm.db'}")  # SQLAlchemy's imports, before the SQLite side
+        from playground.gc_freeze import freeze_startup_objects
+
+        # As `optimizer-playground search` does once it has started: a full garbage collection walking
+        # torch's, SQLAlchemy's and Optuna's objects landed at random in one side or the other.
+        freeze_startup_objects()
         for name in ("memory", "sqlite", "sqlite, write-once"):
             times, vals = {}, {}
             for batch in (True, False):

@@ -52,6 +52,9 @@ def run_app(scene: str | None = None, quit_after_ms: int | None = None) -> int:
     if scene is not None:
         win.open_file(scene)
     win.show()
+    from playground.gc_freeze import freeze_startup_objects
+
+    freeze_startup_objects(collect=True)  # the window's objects: out of every later full collection
     if quit_after_ms is not None:
         QTimer.singleShot(quit_after_ms, win.close)
         print("window shown", flush=True)

@@ -104,9 +104,12 @@ def run(args) -> int:
 
     from playground.search.engine import Search
 
+    from playground.gc_freeze import freeze_startup_objects
+
     spec = build_spec(args)
     torch.set_num_threads(1)  # tiny networks: one thread is fastest and leaves the other core free
     search = Search(spec)
+    freeze_startup_objects()  # the imports' and the study's objects: out of the trials' full collections
     out = sys.stdout
     text = args.format == "text"
     if text:

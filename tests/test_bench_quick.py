@@ -52,7 +52,7 @@ def test_optimizer_page_bench_quick():
 def test_drawing_bench_quick():
     out = _bench("bench_drawing.py")
     ratios = re.findall(r"  ([\d.]+)x$", out, flags=re.MULTILINE)
-    assert len(ratios) == 7, out  # every row measured both ways (the rng and norm rows also check they agree)
+    assert len(ratios) == 8, out  # every row measured both ways (the rng and norm rows also check they agree)
     assert "other load:" in out
 
 

@@ -96,6 +96,9 @@ def child_main(conn, nice: int = 0) -> None:  # pragma: no cover - runs in the s
     from playground.warmup import warm_up
 
     warm_up()  # the first optimizer.step() imports torch._dynamo: before the first job, not during it
+    from playground.gc_freeze import freeze_startup_objects
+
+    freeze_startup_objects()  # torch's and the warm-up's objects: out of the jobs' full collections
     try:
         conn.send(Ready(os.getpid()))
         ChildLoop(conn).serve()
