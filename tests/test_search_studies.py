@@ -389,3 +389,21 @@ def test_write_once_stores_the_same_trials_with_one_write_each(tmp_path, method,
         assert {k: v for k, v in a.system_attrs.items()} == {k: v for k, v in b.system_attrs.items()}
         assert trial_config(a) == trial_config(b)   # still replayable
     assert n_one <= len(one) < n_two   # at most one write per trial: one per round (the two-write mode: 4 per trial)
+
+
+def test_a_database_of_another_optuna_schema_is_refused_in_one_line(tmp_path):
+    import sqlite3
+
+    from playground.search.storage import open_storage
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    storage = open_storage(url)
+    head = storage.get_current_version()
+    storage.engine.dispose()
+    assert open_storage(url).get_current_version() == head  # the same schema opens again
+    with sqlite3.connect(tmp_path / "old.db") as db:  # as if written by an Optuna of 2022
+        db.execute("UPDATE alembic_version SET version_num = 'v3.0.0.a'")
+    with pytest.raises(ValueError) as err:
+        open_storage(url)
+    text = str(err.value)
+    assert "\n" not in text and "v3.0.0.a" in text and head in text and "optuna storage upgrade" in text

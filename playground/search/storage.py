@@ -25,6 +25,9 @@ MAX_RETRY = 3
 SQLITE_TIMEOUT_S = 60
 
 _log = logging.getLogger(__name__)
+#: The schema version this process's Optuna writes (Optuna reads it from its migration scripts, which
+#: took longer than the rest of opening a study): looked up once.
+_SCHEMA_HEAD: dict[str, str] = {}
 
 
 def describe(url: str | None) -> str:
@@ -88,7 +91,8 @@ def open_storage(url: str | None, *, heartbeat_interval: int = HEARTBEAT_S, grac
             storage = optuna.storages.RDBStorage(
                 url, engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True},
                 heartbeat_interval=heartbeat_interval, grace_period=grace_period,
-                heartbeat_stale_trial_callback=callback)
+                heartbeat_stale_trial_callback=callback, skip_compatibility_check=True)
+        _check_schema(storage, shown)
         if parsed.get_backend_name() == "sqlite":
             _sqlite_wal(storage.engine)
         return storage
@@ -101,6 +105,27 @@ def open_storage(url: str | None, *, heartbeat_interval: int = HEARTBEAT_S, grac
         cause = exc.__cause__ or exc
         first = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         raise ValueError(f"--storage {shown}: cannot open the database: {first}") from None
+
+
+def _check_schema(storage, shown: str) -> None:
+    """Optuna's check that the database's schema is the one it writes, with the head looked up once a
+    process (``RDBStorage``'s own check reads Optuna's migration scripts at every open).
+
+    Raises
+    ------
+    ValueError
+        One line naming both versions and the command that upgrades the database.
+    """
+    import optuna
+
+    head = _SCHEMA_HEAD.get(optuna.__version__)
+    if head is None:
+        head = _SCHEMA_HEAD[optuna.__version__] = storage.get_head_version()
+    current = storage.get_current_version()
+    if current != head:
+        raise ValueError(f"--storage {shown}: the database was written by another version of Optuna (schema "
+                         f"{current}, this Optuna writes {head}); upgrade it with `optuna storage upgrade "
+                         f"--storage URL`, or use another database")
 
 
 def _sqlite_wal(engine) -> None:
