@@ -232,10 +232,13 @@ def laid_out_alone(widget, size: tuple[int, int]):
     deleted with the page and the page's shutdown still finds it.
     """
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtGui import QFont, QPalette
+    from PySide6.QtWidgets import QApplication, QScrollArea
 
-    from PySide6.QtWidgets import QScrollArea
-
+    # Alone, it would fall back to the application's palette and font (the dark theme's labels and
+    # combo boxes came out light, white text on them unreadable): give it the page's, as inherited.
+    own_palette, own_font = widget.testAttribute(Qt.WA_SetPalette), widget.testAttribute(Qt.WA_SetFont)
+    inherited_palette, inherited_font = widget.palette(), widget.font()
     parent = widget.parentWidget()
     scroll = parent.parentWidget() if parent is not None else None
     if isinstance(scroll, QScrollArea) and scroll.widget() is widget:
@@ -243,6 +246,10 @@ def laid_out_alone(widget, size: tuple[int, int]):
     else:
         scroll = None
     widget.setParent(None)
+    inherited_palette.setResolveMask(~0 & 0xFFFFFFFFFFFFFFFF)  # every role set here, none from the application
+    widget.setPalette(inherited_palette)
+    inherited_font.setResolveMask(~0 & 0xFFFFFFFF)
+    widget.setFont(inherited_font)
     widget.setAttribute(Qt.WA_DontShowOnScreen, True)
     # A part whose layout needs more than WxH gets its minimum size and the picture is cut at WxH
     # (squeezed under it, the racer panel's rows overlap).
@@ -261,6 +268,10 @@ def laid_out_alone(widget, size: tuple[int, int]):
             scroll.setWidget(widget)
         else:
             widget.setParent(parent)
+        if not own_palette:
+            widget.setPalette(QPalette())  # inherit the page's again (a theme switch reaches it)
+        if not own_font:
+            widget.setFont(QFont())
 
 
 def widget_image(widget, background: str, size: tuple[int, int] | None = None):

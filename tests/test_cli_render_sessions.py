@@ -253,3 +253,26 @@ def test_cli_renders_a_sessions_plot_to_svg_and_exits_0(lesson, tmp_path):
     root = ET.parse(out).getroot()
     assert (root.get("width"), root.get("height")) == ("600", "400")
     assert any(el.tag == f"{SVG}image" for el in root.iter())  # the heatmap, as pyqtgraph exports it
+
+
+def test_a_part_alone_keeps_the_pages_theme_and_inherits_it_again_when_back(qapp, lesson):
+    from PySide6.QtCore import Qt
+
+    from widgets.theme_apply import palette
+
+    dark = palette(get_theme("dark"))
+    src = page_source(str(lesson), "optimizer")
+    module = render_module("optimizer")
+    with module.offscreen_page(state=src.state, size=(1280, 720), theme="dark") as page:
+        widget = getattr(page, PARTS["optimizer"]["racers"])
+        had = widget.testAttribute(Qt.WA_SetPalette)
+        with laid_out_alone(widget, (480, 320)) as alone:
+            assert alone.parentWidget() is None
+            # Alone it used to take the application's light palette: white text on light grey.
+            assert alone.palette().window().color() == dark.window().color()
+            assert alone.palette().text().color() == dark.text().color()
+            image = _rgb(widget_image(alone, "#000000", (480, 320)))
+            corner = image[:4, :4].reshape(-1, 3).mean(0)
+            assert corner.max() < 80, corner  # the dark theme's window, not a light one
+        assert widget.testAttribute(Qt.WA_SetPalette) == had  # back under the page, inheriting again
+        assert widget.palette().window().color() == dark.window().color()

@@ -90,6 +90,7 @@ class SearchControls(QWidget):
         for b in (self.start_button, self.cancel_button, self.resume_button):
             buttons.addWidget(b)
         self.grid_label = QLabel("")
+        self.grid_label.setWordWrap(True)  # "coarse-to-fine: N trials from the space" is wider than the column
         self.grid_label.setToolTip("How many points a grid search of this space trains: the product of "
                                    "every knob's number of values.")
         self.progress = QProgressBar()

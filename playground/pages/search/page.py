@@ -386,7 +386,7 @@ class SearchPage(QWidget):
 
     def _show_grid_size(self) -> None:
         if self.model.method != "grid":  # the grid's size means nothing to the other methods
-            self.controls.grid_label.setText(f"{self.model.method}: {self.model.trials} trials drawn from the space")
+            self.controls.grid_label.setText(f"{self.model.method}: {self.model.trials} trials from the space")
             return
         try:
             n = self.model.grid_size()
