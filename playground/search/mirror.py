@@ -69,10 +69,16 @@ class StudyMirror:
         return self.storage.get_trial(self._ids[real_id])
 
     def report(self, real_id: int, step: int, value: float, decide: bool = True) -> bool:
-        """Record ``value`` at ``step`` (an epoch); True if the pruner prunes (asked only when ``decide``)."""
+        """Record ``value`` at ``step`` (an epoch); True if the pruner prunes (asked only when ``decide``).
+
+        Without a pruner nothing is recorded: only a pruner reads the mirror's curves (the engine keeps
+        each trial's curve itself and writes it with the trial).
+        """
+        if isinstance(self.pruner, optuna.pruners.NopPruner):
+            return False
         mid = self._ids[real_id]
         self.storage.set_trial_intermediate_value(mid, step, value if math.isfinite(value) else float("nan"))
-        if not decide or isinstance(self.pruner, optuna.pruners.NopPruner):
+        if not decide:
             return False
         return bool(self.pruner.prune(self.study, self.storage.get_trial(mid)))
 
