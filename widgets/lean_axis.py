@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
+
+from widgets.axis_picture import draw_specs
 
 _LEFT_FLAGS = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip
 _BOTTOM_FLAGS = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextDontClip
@@ -146,21 +148,5 @@ class LeanAxis(pg.AxisItem):
         """Draw the specs, the ticks of one pen in one call."""
         if not self._lean():
             return super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
-        p.setRenderHint(p.RenderHint.Antialiasing, False)
-        p.setRenderHint(p.RenderHint.TextAntialiasing, True)
-        pen, p1, p2 = axisSpec
-        p.setPen(pen)
-        p.drawLine(p1, p2)
-        runs: dict[int, tuple[QPen, list]] = {}
-        for tick_pen, a, b in tickSpecs:
-            runs.setdefault(id(tick_pen), (tick_pen, []))[1].append(QLineF(a, b))
-        for tick_pen, lines in runs.values():
-            p.setPen(tick_pen)
-            p.drawLines(lines)
-        if self.style["tickFont"] is not None:
-            p.setFont(self.style["tickFont"])
-        p.setPen(self.textPen())
-        p.setClipRect(self.boundingRect().toAlignedRect())
-        for rect, flags, text in textSpecs:
-            p.drawText(rect, int(flags), text)
+        draw_specs(self, p, axisSpec, tickSpecs, textSpecs)
         return None

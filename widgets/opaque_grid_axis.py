@@ -12,8 +12,9 @@ picture is the same.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF
 from PySide6.QtGui import QColor, QPen
+
+from widgets.axis_picture import draw_specs
 
 #: Below the plot's ViewBox (z 0), so every data item is drawn over the grid lines.
 AXIS_Z = -1.0
@@ -49,25 +50,13 @@ class OpaqueGridAxis(pg.AxisItem):
         """pyqtgraph's drawing, with each translucent tick pen made opaque and lines of a pen in one call."""
         if self._background is None:
             return super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
-        p.setRenderHint(p.RenderHint.Antialiasing, False)
-        p.setRenderHint(p.RenderHint.TextAntialiasing, True)
-        pen, p1, p2 = axisSpec
-        p.setPen(pen)
-        p.drawLine(p1, p2)
-        runs: dict[int, tuple[QPen, list]] = {}
-        for tick_pen, a, b in tickSpecs:
-            runs.setdefault(id(tick_pen), (tick_pen, []))[1].append(QLineF(a, b))
-        for tick_pen, lines in runs.values():
-            color = tick_pen.color()
-            if color.alpha() < 255:
-                tick_pen = QPen(tick_pen)
-                tick_pen.setColor(blended(color, self._background))
-            p.setPen(tick_pen)
-            p.drawLines(lines)
-        if self.style["tickFont"] is not None:
-            p.setFont(self.style["tickFont"])
-        p.setPen(self.textPen())
-        p.setClipRect(self.boundingRect().toAlignedRect())
-        for rect, flags, text in textSpecs:
-            p.drawText(rect, int(flags), text)
+        draw_specs(self, p, axisSpec, tickSpecs, textSpecs, tick_pen=self._opaque)
         return None
+
+    def _opaque(self, pen: QPen) -> QPen:
+        color = pen.color()
+        if color.alpha() == 255:
+            return pen
+        pen = QPen(pen)
+        pen.setColor(blended(color, self._background))
+        return pen
