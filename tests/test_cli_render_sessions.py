@@ -276,3 +276,13 @@ def test_a_part_alone_keeps_the_pages_theme_and_inherits_it_again_when_back(qapp
             assert corner.max() < 80, corner  # the dark theme's window, not a light one
         assert widget.testAttribute(Qt.WA_SetPalette) == had  # back under the page, inheriting again
         assert widget.palette().window().color() == dark.window().color()
+
+
+def test_the_sampler_minds_part_renders_its_surrogate(qapp, tmp_path):
+    """The mind's views sit on a closed tab of the page: taken out alone, they still draw the refit."""
+    out = render_page(page_source("search-bayes-lr"), str(tmp_path / "mind.png"), (640, 400), part="surrogate")
+    image = _rgb(QImage(str(out)))
+    band = QColor(get_theme("light").racer_colors[0])
+    # the GP mean's colour: a line across the plot, not an empty pair of axes
+    near = np.abs(image - np.array([band.red(), band.green(), band.blue()])).max(axis=-1) < 40
+    assert near.sum() > 400, near.sum()

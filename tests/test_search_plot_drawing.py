@@ -191,7 +191,30 @@ def test_a_refit_that_comes_while_the_minds_tab_is_closed_is_drawn_when_it_opens
     points = [(1e-3,), (1e-2,), (0.1,), (0.5,)]
     value = refit("gp", points, [0.9, 0.5, 0.3, 0.6], [(1e-3, 1.0, True)])
     panel._on_message(Result(7, value))  # the mind's tab is closed: kept, not drawn
-    assert panel.surrogate.next_point() is None
+    assert panel.surrogate.next_point() is not None  # the refit is kept
+    upper, _ = panel.surrogate.band_edges()
+    assert upper is None or len(upper) == 0  # but not drawn
     tabs.setCurrentIndex(1)
-    assert panel.surrogate.next_point() is not None  # drawn as the tab opens
+    upper, lower = panel.surrogate.band_edges()  # drawn as the tab opens
+    assert upper is not None and len(upper) > 10 and np.all(upper >= lower)
     assert 1e-3 <= panel.surrogate.next_point() <= 1.0
+
+
+def test_a_minds_view_laid_out_alone_draws_its_refit(qtbot):
+    """``render --part surrogate``: the view is taken out of a closed tab and shown alone."""
+    from playground.pages.search.mind import refit
+    from widgets.surrogate_view import SurrogateView
+
+    tabs = QTabWidget()
+    view = SurrogateView(LIGHT)
+    tabs.addTab(QWidget(), "History")
+    tabs.addTab(view, "mind")
+    qtbot.addWidget(tabs)
+    tabs.show()
+    _, fit = refit("gp", [(1e-3,), (1e-2,), (0.1,)], [0.9, 0.5, 0.3], [(1e-3, 1.0, True)])
+    view.show_1d(fit.grid[0], fit.mean, fit.std, fit.ei, fit.points[:, 0], fit.values, log=True, name="lr")
+    assert len(view.band_edges()[0] if view.band_edges()[0] is not None else []) == 0
+    view.setParent(None)
+    qtbot.addWidget(view)
+    view.show()
+    assert len(view.band_edges()[0]) == len(fit.grid[0])

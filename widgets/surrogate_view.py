@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from widgets.hparam_map_view import log_ticks
+from widgets.search.base import on_closed_tab
 from widgets.theme import LIGHT, Theme
 from widgets.theme_apply import fill_background, plain_ticks, screen_pen, still_plot, style_axes, style_legend
 
@@ -65,6 +66,7 @@ class SurrogateView(QWidget):
 
     def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
         super().__init__(parent)
+        self._stale = False  # data came while on a closed tab: drawn when shown
         self._theme = theme
         self._data: tuple | None = None
         self.caption = QLabel("")
@@ -164,7 +166,7 @@ class SurrogateView(QWidget):
                                  x=np.asarray(x, float), y=np.asarray(y, float), log=bool(log),
                                  name=name, objective=objective, label=label))
         self._stack.setCurrentWidget(self.glw_1d)
-        self._draw()
+        self._draw_when_seen()
 
     def show_2d(self, grid_x, grid_y, mean, std, x, y, *, log_x: bool = False, log_y: bool = False,
                 name_x: str = "x", name_y: str = "y", objective: str = "objective", label: str = "") -> None:
@@ -185,7 +187,7 @@ class SurrogateView(QWidget):
                                  log_y=bool(log_y), name_x=name_x, name_y=name_y, objective=objective,
                                  label=label))
         self._stack.setCurrentWidget(self.glw_2d)
-        self._draw()
+        self._draw_when_seen()
 
     def band_edges(self) -> tuple[np.ndarray, np.ndarray]:
         """The drawn band's upper and lower edges (mean +- 2 std, one parameter), as plotted."""
@@ -329,6 +331,21 @@ class SurrogateView(QWidget):
         n = len(d["x"])
         self.caption.setText(f"{d['label']}. {n} trial{'s' if n != 1 else ''} (circles); "
                              f"left: the mean of {d['objective']}, right: how unsure it is.")
+
+    def _draw_when_seen(self) -> None:
+        """Draw now, or when shown if this view is on a closed tab (drawing a refit nobody sees took as
+        long as a redraw of the whole page while a search ran)."""
+        if on_closed_tab(self):
+            self._stale = True
+            return
+        self._stale = False
+        self._draw()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._stale and self._data is not None:
+            self._stale = False
+            self._draw()
+        super().showEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -260,6 +260,12 @@ def hidden_tab(widget: QWidget) -> bool:
     return widget.parentWidget() is not None and widget.isHidden()
 
 
+def on_closed_tab(widget: QWidget) -> bool:
+    """True for a widget of a shown window that is not itself shown (on a tab, or in a panel on a tab,
+    that is closed); False in a window never shown (an offscreen render draws everything)."""
+    return widget.window().isVisible() and not widget.isVisible()
+
+
 def log_mode(axis_item: pg.AxisItem, on: bool) -> None:
     """Switch ``axis_item`` to log ticks (data is given to it already in log10 space)."""
     if axis_item.logMode != on:

@@ -11,7 +11,6 @@ import functools
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from playground.pages.search.mind import refit
-from widgets.search.base import hidden_tab
 from widgets.surrogate_view import SurrogateView
 from widgets.theme import Theme
 from widgets.tpe_view import TPEView
@@ -46,7 +45,6 @@ class MindPanel(QWidget):
         self._job = None
         self._key = None
         self._model = None
-        self._waiting = None  # a refit that came while the tab was not shown: drawn when it shows
 
     def set_theme(self, theme: Theme) -> None:
         self.surrogate.set_theme(theme)
@@ -55,7 +53,6 @@ class MindPanel(QWidget):
     def forget(self) -> None:
         """The next :meth:`refit` asks the child again (a new search has started)."""
         self._key = None
-        self._waiting = None
 
     def refit(self, model, link) -> None:
         """Ask ``link``'s child for a refit of ``model``'s complete trials, if they changed."""
@@ -84,17 +81,7 @@ class MindPanel(QWidget):
 
         if msg.job_id != self._job or not isinstance(msg, Result):
             return
-        if hidden_tab(self):  # drawing a refit nobody sees took as long as a whole redraw of the page
-            self._waiting = msg.value
-            return
-        self._waiting = None
-        self._draw(*msg.value)
-
-    def showEvent(self, event):  # noqa: N802 - Qt override
-        if self._waiting is not None:
-            value, self._waiting = self._waiting, None
-            self._draw(*value)
-        super().showEvent(event)
+        self._draw(*msg.value)  # the views wait to draw it while their tab is closed
 
     def _draw(self, kind, fit) -> None:
         m = self._model
