@@ -40,7 +40,8 @@ def test_click_on_surface_sets_start_and_restarts(page, qtbot):
 
 def test_play_advances_every_racer(live_page, qtbot):
     live_page.play()
-    qtbot.waitUntil(lambda: live_page.step() >= 20, timeout=10000)
+    # The racer host's child spawns and imports torch first: on a loaded 2-core machine that took over 10 s.
+    qtbot.waitUntil(lambda: live_page.step() >= 20, timeout=30000)
     live_page.pause()
     step = live_page.step()
     trajs = live_page.trajectories()
