@@ -246,9 +246,9 @@ def laid_out_alone(widget, size: tuple[int, int]):
     else:
         scroll = None
     widget.setParent(None)
-    inherited_palette.setResolveMask(~0 & 0xFFFFFFFFFFFFFFFF)  # every role set here, none from the application
+    inherited_palette.setResolveMask(0xFFFFFFFFFFFFFFFF)  # every role set here, none from the application
     widget.setPalette(inherited_palette)
-    inherited_font.setResolveMask(~0 & 0xFFFFFFFF)
+    inherited_font.setResolveMask(0xFFFFFFFF)
     widget.setFont(inherited_font)
     widget.setAttribute(Qt.WA_DontShowOnScreen, True)
     # A part whose layout needs more than WxH gets its minimum size and the picture is cut at WxH

@@ -109,6 +109,16 @@ def test_hairline_curve_inks_like_pyqtgraphs_wide_pen(qtbot, width):
         assert ((a > 0.3) & (b > 0.3)).sum() / max((a > 0.3).sum(), 1) > 0.8
 
 
+def _on_closed_tab(qtbot, widget) -> QTabWidget:
+    """A shown tab widget whose open tab is another one, with ``widget`` on its closed second tab."""
+    tabs = QTabWidget()
+    tabs.addTab(QWidget(), "other")
+    tabs.addTab(widget, "this")
+    qtbot.addWidget(tabs)
+    tabs.show()
+    return tabs
+
+
 def _records(n: int) -> list[TrialRecord]:
     return [TrialRecord(i, {"lr": 10 ** (-3 + 2 * i / max(n, 1))}, 1.0 / (i + 1), "complete", {}, {}) for i in range(n)]
 
@@ -139,13 +149,8 @@ def test_a_plot_paints_once_when_its_records_grow(qtbot):
 
 
 def test_importance_draws_nothing_for_the_same_numbers_and_waits_on_a_hidden_tab(qtbot):
-    tabs = QTabWidget()
     w = ImportancePlot(LIGHT)
-    other = QWidget()
-    tabs.addTab(other, "other")
-    tabs.addTab(w, "importance")
-    qtbot.addWidget(tabs)
-    tabs.show()
+    tabs = _on_closed_tab(qtbot, w)
     tabs.setCurrentIndex(1)
     w.set_importance({"lr": 0.8, "wd": 0.2}, 20)
     first = w.bars
@@ -179,12 +184,8 @@ def test_a_refit_that_comes_while_the_minds_tab_is_closed_is_drawn_when_it_opens
     from playground.pages.search.mind_panel import MindPanel
     from playground.workers.messages import Result
 
-    tabs = QTabWidget()
     panel = MindPanel(LIGHT)
-    tabs.addTab(QWidget(), "History")
-    tabs.addTab(panel, "Sampler's mind")
-    qtbot.addWidget(tabs)
-    tabs.show()
+    tabs = _on_closed_tab(qtbot, panel)
     axis = ParamAxis("lr", 1e-3, 1.0, log=True)
     panel._model = SimpleNamespace(axes=lambda: [axis], minimize=True, objective="val_loss")
     panel._job = 7
@@ -205,12 +206,8 @@ def test_a_minds_view_laid_out_alone_draws_its_refit(qtbot):
     from playground.pages.search.mind import refit
     from widgets.surrogate_view import SurrogateView
 
-    tabs = QTabWidget()
     view = SurrogateView(LIGHT)
-    tabs.addTab(QWidget(), "History")
-    tabs.addTab(view, "mind")
-    qtbot.addWidget(tabs)
-    tabs.show()
+    tabs = _on_closed_tab(qtbot, view)  # noqa: F841 - kept alive: the view starts on its closed tab
     _, fit = refit("gp", [(1e-3,), (1e-2,), (0.1,)], [0.9, 0.5, 0.3], [(1e-3, 1.0, True)])
     view.show_1d(fit.grid[0], fit.mean, fit.std, fit.ei, fit.points[:, 0], fit.values, log=True, name="lr")
     assert len(view.band_edges()[0] if view.band_edges()[0] is not None else []) == 0

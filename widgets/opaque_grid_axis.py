@@ -16,7 +16,8 @@ from PySide6.QtGui import QColor, QPen
 
 from widgets.axis_picture import draw_specs
 
-#: Below the plot's ViewBox (z 0), so every data item is drawn over the grid lines.
+#: Below the plot's ViewBox (z 0), so every data item is drawn over the grid lines. The plot sets it
+#: once its PlotItem has put the axis at 0.5.
 AXIS_Z = -1.0
 
 
@@ -38,7 +39,6 @@ class OpaqueGridAxis(pg.AxisItem):
     def __init__(self, orientation: str, **kwargs):
         super().__init__(orientation, **kwargs)
         self._background: QColor | None = None
-        self.setZValue(AXIS_Z)
 
     def set_background(self, color) -> None:
         """The opaque colour behind the plot, which the grid's translucent pens are blended onto."""

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from widgets.hparam_map_view import log_ticks
-from widgets.search.base import on_closed_tab
+from widgets.search.base import DrawsWhenSeen
 from widgets.theme import LIGHT, Theme
 from widgets.theme_apply import fill_background, plain_ticks, screen_pen, still_plot, style_axes, style_legend
 
@@ -51,7 +51,7 @@ def _edges(c: np.ndarray) -> tuple[float, float]:
     return float(c[0] - h), float(c[-1] + h)
 
 
-class SurrogateView(QWidget):
+class SurrogateView(DrawsWhenSeen, QWidget):
     """The surrogate of a Bayesian search over one parameter (curves) or two (maps).
 
     Attributes
@@ -66,7 +66,6 @@ class SurrogateView(QWidget):
 
     def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
         super().__init__(parent)
-        self._stale = False  # data came while on a closed tab: drawn when shown
         self._theme = theme
         self._data: tuple | None = None
         self.caption = QLabel("")
@@ -331,21 +330,6 @@ class SurrogateView(QWidget):
         n = len(d["x"])
         self.caption.setText(f"{d['label']}. {n} trial{'s' if n != 1 else ''} (circles); "
                              f"left: the mean of {d['objective']}, right: how unsure it is.")
-
-    def _draw_when_seen(self) -> None:
-        """Draw now, or when shown if this view is on a closed tab (drawing a refit nobody sees took as
-        long as a redraw of the whole page while a search ran)."""
-        if on_closed_tab(self):
-            self._stale = True
-            return
-        self._stale = False
-        self._draw()
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if self._stale and self._data is not None:
-            self._stale = False
-            self._draw()
-        super().showEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets.hparam_map_view import log_ticks
 from widgets.surrogate_view import mix
-from widgets.search.base import on_closed_tab
+from widgets.search.base import DrawsWhenSeen
 from widgets.theme import LIGHT, Theme
 from widgets.theme_apply import fill_background, still_plot, style_axes, style_legend
 
 
-class TPEView(QWidget):
+class TPEView(DrawsWhenSeen, QWidget):
     """l(x), g(x) and l/g for one parameter, with the good and bad trials as rug marks.
 
     Attributes
@@ -37,7 +37,6 @@ class TPEView(QWidget):
 
     def __init__(self, theme: Theme = LIGHT, parent: QWidget | None = None):
         super().__init__(parent)
-        self._stale = False  # data came while on a closed tab: drawn when shown
         self._theme = theme
         self._data: dict | None = None
         self.caption = QLabel("")
@@ -175,21 +174,6 @@ class TPEView(QWidget):
         state = (f"TPE proposes where l/g is largest: {d['name']} = {d['grid'][i]:.3g} (dashed)."
                  if d["active"] else "Too few trials yet: TPE still samples at random.")
         self.caption.setText(f"{d['label']}. {n_good} good of {n} trials. {state}")
-
-    def _draw_when_seen(self) -> None:
-        """Draw now, or when shown if this view is on a closed tab (drawing a refit nobody sees took as
-        long as a redraw of the whole page while a search ran)."""
-        if on_closed_tab(self):
-            self._stale = True
-            return
-        self._stale = False
-        self._draw()
-
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if self._stale and self._data is not None:
-            self._stale = False
-            self._draw()
-        super().showEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

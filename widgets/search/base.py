@@ -266,6 +266,27 @@ def on_closed_tab(widget: QWidget) -> bool:
     return widget.window().isVisible() and not widget.isVisible()
 
 
+class DrawsWhenSeen:
+    """A mixin for a QWidget view with ``_data`` and ``_draw()``: :meth:`_draw_when_seen` draws now,
+    or, while the view is on a closed tab (:func:`on_closed_tab`), at its next show (drawing a refit
+    nobody sees took as long as a redraw of the whole page while a search ran)."""
+
+    _stale = False  # data came while on a closed tab: drawn when shown
+
+    def _draw_when_seen(self) -> None:
+        if on_closed_tab(self):
+            self._stale = True
+            return
+        self._stale = False
+        self._draw()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._stale and self._data is not None:
+            self._stale = False
+            self._draw()
+        super().showEvent(event)
+
+
 def log_mode(axis_item: pg.AxisItem, on: bool) -> None:
     """Switch ``axis_item`` to log ticks (data is given to it already in log10 space)."""
     if axis_item.logMode != on:

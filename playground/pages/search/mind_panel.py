@@ -81,9 +81,7 @@ class MindPanel(QWidget):
 
         if msg.job_id != self._job or not isinstance(msg, Result):
             return
-        self._draw(*msg.value)  # the views wait to draw it while their tab is closed
-
-    def _draw(self, kind, fit) -> None:
+        kind, fit = msg.value  # drawn by the views, which wait while their tab is closed
         m = self._model
         axes = m.axes()
         sign = 1.0 if m.minimize else -1.0
