@@ -66,15 +66,20 @@ def test_search_page_in_both_themes(playground, golden, theme):
 
 # (scene, run arguments, side tab or None): a saddle, a valley race, a divergence, Newton's method with the
 # curvature readout, and two training lessons. Training runs are shortened: the picture of 40 epochs
-# shows the lesson as well as 200 and costs a fifth.
+# shows the lesson as well as 200 and costs a fifth. The batch-norm net sits on the ln 2 plateau for its
+# first epochs and the float32 rounding of the CPU's kernels (and the thread count) decides how it leaves
+# it, so its picture is taken on the plateau, where every machine draws nearly the same one (docs/traps.md):
+# a histogram bar may still move by a bin where a value sits on a bin's edge (3 to 34 pixels, measured
+# with MKL's AVX2 kernels and ATen's unvectorized ones), so that picture allows 150.
 SCENES = [
     ("saddle-escape", dict(steps=200), None),
     ("ill-conditioned-valley", {}, None),
     ("lr-too-large", {}, None),
     ("newton-vs-gd", dict(steps=60), "Curvature"),
     ("train-dropout", dict(epochs=40), None),
-    ("train-batchnorm", dict(epochs=20), None),
+    ("train-batchnorm", dict(epochs=4), None),
 ]
+TOLERANCE = {"train-batchnorm": {"max_pixels": 150}}
 
 
 @pytest.mark.parametrize("scene, run, side_tab", SCENES, ids=[s[0] for s in SCENES])
@@ -87,7 +92,7 @@ def test_bundled_scenes(playground, golden, scene, run, side_tab):
         assert {row["racer"] for row in res.rows} == set(range(len(playground.model.racers)))
     else:
         assert len(res.rows) == run["epochs"] + 1
-    golden(playground.grab(), f"scene-{scene}")
+    golden(playground.grab(), f"scene-{scene}", tolerance=TOLERANCE.get(scene))
 
 
 @pytest.fixture

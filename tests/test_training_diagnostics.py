@@ -128,14 +128,15 @@ def test_live_verdict_uses_the_same_noise_floor_as_the_final_one():
 
 
 def test_a_loss_that_bounces_or_kills_units_blames_the_learning_rate():
-    # adam at lr 1 on moons: ~50 % train accuracy. It is not a network too small for the data.
+    # adam at lr 3 on moons: most units die, 62 % train accuracy. It is not a network too small for the data.
+    # (At lr 1 the run is chaotic: 83-85 % by the CPU's kernels, around the test's bound; docs/traps.md.)
     cfg = TrainConfig(dataset="moons", n=500, noise=0.15, layers=(16, 16), activation="relu", init="he-normal",
-                      optimizer="adam", lr=1.0, batch_size=32, epochs=60, report_every=0)
+                      optimizer="adam", lr=3.0, batch_size=32, epochs=60, report_every=0)
     final = list(train(cfg))[-1]
     print(f"\n{final.verdict_code}: {final.verdict_text}")
     assert final.train_acc < 0.7
     assert final.verdict_code == "lr_too_high"
-    assert "learning rate (1)" in final.verdict_text and "too high" in final.verdict_text
+    assert "learning rate (3)" in final.verdict_text and "too high" in final.verdict_text
     assert "bigger" not in final.verdict_text
     assert "units output 0" in final.verdict_text or "rose in" in final.verdict_text or "ended at" in final.verdict_text
 
