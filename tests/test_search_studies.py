@@ -388,7 +388,9 @@ def test_write_once_stores_the_same_trials_with_one_write_each(tmp_path, method,
         assert a.user_attrs == b.user_attrs
         assert {k: v for k, v in a.system_attrs.items()} == {k: v for k, v in b.system_attrs.items()}
         assert trial_config(a) == trial_config(b)   # still replayable
-    assert n_one <= len(one) < n_two   # at most one write per trial: one per round (the two-write mode: 4 per trial)
+    # Write-once: one write transaction per round. The plain mode: three per round (its trials' starts,
+    # their first heartbeat, their ends), whatever the round's size (Optuna's calls: about 4 per trial).
+    assert n_one <= len(one) and n_one < n_two <= 3 * n_one, (n_one, n_two)
 
 
 def test_a_database_of_another_optuna_schema_is_refused_in_one_line(tmp_path):

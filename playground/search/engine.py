@@ -29,7 +29,7 @@ from .methods import make_pruner, make_sampler
 from .mirror import StudyMirror
 from .spec import (ASK_BATCH, OBJECTIVES, PRUNING_ASK_BATCH, SearchResult, SearchSpec, TrialResult, _jsonable,
                    config_key, trial_config)
-from .storage import create_finished, trial_number, unwrap, write_finished
+from .storage import TrialEnd, create_trials, finish_trials, unwrap
 from .study import Heartbeat, open_study, retried_numbers
 from .trainers import batched_module, train_group
 
@@ -86,6 +86,7 @@ class Search:
         self._done: dict = {}          # config key -> a COMPLETE trial that trained it
         self._keyed: set[int] = set()  # trial numbers already in _done
         self._writes: list = []        # write-once: (asked, FrozenTrial) of the round so far
+        self._ends: list[TrialEnd] = []  # the round's trials told so far, written together by _flush
         self._written_failed: set[int] = set()
         self.heartbeat_s = float(getattr(unwrap(self.study._storage), "heartbeat_interval", None) or 20)
 
@@ -157,7 +158,7 @@ class Search:
 
     def _ask(self, n: int, trials) -> list[_Asked]:
         """``n`` new RUNNING trials: queued (retried) ones from the study, the rest sampled in the mirror
-        and written to the study in one transaction each."""
+        and written to the study together, in one transaction (write-once: when the round ends)."""
         S = self.TrialState
         storage = self.study._storage
         asked: list[_Asked] = []
@@ -172,6 +173,7 @@ class Search:
             asked.append(_Asked(trial._trial_id, trial.number, params, config))
         if len(asked) < n:
             self.mirror.sync(self.study.get_trials(deepcopy=False) if asked else trials)
+        starts: list = []  # (the mirror's trial id, its knob values, its config, its RUNNING template)
         for _ in range(n - len(asked)):
             mt = self.mirror.study.ask()
             params = self._suggest_all(mt)
@@ -182,14 +184,16 @@ class Search:
                                     datetime.datetime.now()))
                 continue
             f = self.mirror.storage.get_trial(mt._trial_id)
-            template = optuna.trial.FrozenTrial(
+            starts.append((mt._trial_id, params, config, optuna.trial.FrozenTrial(
                 number=-1, state=S.RUNNING, value=None, datetime_start=datetime.datetime.now(),
                 datetime_complete=None, params=f.params, distributions=f.distributions,
                 user_attrs={"config": _jsonable(config.to_dict())}, system_attrs=f.system_attrs,
-                intermediate_values={}, trial_id=-1)
-            tid = storage.create_new_trial(self.study._study_id, template_trial=template)
-            self.mirror.bind(tid, mt._trial_id)
-            asked.append(_Asked(tid, trial_number(storage, tid), params, config))
+                intermediate_values={}, trial_id=-1)))
+        if starts:  # the round's new trials start in one transaction: other processes see them RUNNING
+            ids = create_trials(storage, self.study._study_id, [t for *_, t in starts])
+            for (mirror_id, params, config, _t), (tid, number) in zip(starts, ids):
+                self.mirror.bind(tid, mirror_id)
+                asked.append(_Asked(tid, number, params, config))
         return asked
 
     def _round(self, n: int, trials, stop_event) -> Iterator[TrialResult]:
@@ -278,9 +282,9 @@ class Search:
 
     def _tell(self, a: _Asked, value, state, message, curve: dict, duration: float, same_as: int | None,
               rungs: dict | None = None) -> TrialResult:
-        """Write trial ``a``'s end: its curve and attributes in one transaction, then its state."""
+        """Trial ``a``'s end, told to the mirror now and kept for the storage, which gets the round's
+        ends together (:meth:`_flush`): its curve, its attributes, its state and its value."""
         S = self.TrialState
-        storage = self.study._storage
         user = {}
         if message:
             user["message"] = message
@@ -293,13 +297,11 @@ class Search:
         elif state == S.PRUNED and curve:  # Optuna's rule: a pruned trial's value is its last reported one
             v = curve[max(curve)]
             values = [float(v)] if math.isfinite(v) else None
-        if a.trial_id < 0:  # written with the rest of its round, by _flush
+        if a.trial_id < 0:  # write-once: created with the rest of its round, by _flush
             self._writes.append((a, self._template(a, state, values, curve, user, rungs or {})))
-            self.mirror.finish(a.trial_id, state, values)
-        else:
-            write_finished(storage, a.trial_id, curve, user, rungs or {})
-            storage.set_trial_state_values(a.trial_id, state, values)
-            self.mirror.finish(a.trial_id, state, values)
+        else:  # ended with the rest of its round, by _flush
+            self._ends.append(TrialEnd(a.trial_id, state, values, dict(curve), user, dict(rungs or {})))
+        self.mirror.finish(a.trial_id, state, values)
         return TrialResult(a.number, dict(a.params), values[0] if values else None, state.name, float(duration),
                            message, [curve[k] for k in sorted(curve)])
 
@@ -314,8 +316,12 @@ class Search:
             intermediate_values={int(k): float(v) for k, v in curve.items()}, trial_id=-1)
 
     def _flush(self, cut: list[_Asked]) -> None:
-        """Write-once: the round's trials into the storage, in one transaction, numbered as they were
-        asked; a trial cut short (a stop, an error) is written failed and queued again by _requeue."""
+        """The round's told trials into the storage, in one transaction: the ends of trials that
+        started in the storage, or (write-once) whole trials, numbered as they were asked; a
+        write-once trial cut short (a stop, an error) is written failed and queued again by _requeue."""
+        ends, self._ends = self._ends, []
+        if ends:
+            finish_trials(self.study._storage, ends)
         writes, self._writes = self._writes, []
         for a in cut:
             if a.trial_id < 0:
@@ -326,7 +332,7 @@ class Search:
             return
         writes.sort(key=lambda w: w[0].number)
         cut_ids = {id(a) for a in cut}
-        ids = create_finished(self.study._storage, self.study._study_id, [t for _, t in writes])
+        ids = create_trials(self.study._storage, self.study._study_id, [t for _, t in writes])
         for (a, _t), (tid, number) in zip(writes, ids):
             if number != a.number:
                 _log.warning("trial %d was stored as number %d: another process writes to this study, "

@@ -72,7 +72,8 @@ class SearchSpec:
         lectures' figure of the surrogate after 2 evaluations needs 2.
     write_once : bool
         Write each trial to the storage once, when it ends (its params, curve, attributes, state
-        and value in one transaction), instead of once when it starts and once when it ends. Only
+        and value in one transaction with the rest of its round), instead of once when its round
+        starts (RUNNING) and once when the round ends. Only
         for a study no other process shares while it runs: the others would not see its running
         trials (a shared grid could run a point twice). A killed run then leaves no RUNNING trial.
     """

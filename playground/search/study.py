@@ -7,7 +7,7 @@ import optuna
 
 from .spec import RUN_ATTR, STUDY_ATTR, SearchSpec, _jsonable
 from .spec import attr_difference as _difference
-from .storage import describe, open_storage
+from .storage import describe, open_storage, record_heartbeats
 
 
 class Heartbeat:
@@ -28,11 +28,10 @@ class Heartbeat:
         return self
 
     def _beat(self):
-        for tid in self.ids:
-            try:
-                self.storage.record_heartbeat(tid)
-            except Exception:  # noqa: BLE001 - a missed beat is retried at the next interval
-                pass
+        try:
+            record_heartbeats(self.storage, self.ids)
+        except Exception:  # noqa: BLE001 - a missed beat is retried at the next interval
+            pass
 
     def _loop(self):
         while not self._stop.wait(self.interval):
