@@ -140,9 +140,11 @@ def test_seeded_noisy_runs_are_deterministic(page):
 
 def test_live_restart_and_shutdown_are_clean(live_page, qtbot):
     live_page.play()
-    qtbot.waitUntil(lambda: live_page.step() >= 5, timeout=10000)
+    # The racer host's child spawns and imports torch first (see test_play_advances_every_racer): it
+    # missed 10 s in a CI run beside other tests.
+    qtbot.waitUntil(lambda: live_page.step() >= 5, timeout=30000)
     live_page.racer_panel.add_button.click()  # restarts the race mid-run
-    qtbot.waitUntil(lambda: all(t is not None for t in live_page.trajectories()), timeout=10000)
+    qtbot.waitUntil(lambda: all(t is not None for t in live_page.trajectories()), timeout=30000)
     assert len(live_page.trajectories()) == 4
     live_page.shutdown()
     assert not live_page.timer.isActive()
