@@ -173,3 +173,53 @@ def test_record_heartbeats_is_optunas_heartbeat_for_many_trials(tmp_path):
     assert all(abs((theirs - b).total_seconds()) < 5 for b in beats.values())
     # The one trial with no heartbeat at all is never stale; the beaten ones are not stale yet.
     assert backend._get_stale_trial_ids(study._study_id) == []
+
+
+def _as_stored(trials):
+    """Every field of each trial, comparable (a nan equals a nan; attributes' key order aside)."""
+    import json
+
+    return [repr((t.number, t._trial_id, t.state, t.params, t.distributions, t.values,
+                  sorted(t.intermediate_values.items()), t.datetime_start, t.datetime_complete))
+            + json.dumps([t.user_attrs, t.system_attrs], sort_keys=True) for t in trials]
+
+
+@pytest.mark.parametrize("write_once", [False, True])
+@pytest.mark.parametrize("method,pruner", [("grid", "none"), ("random", "median")])
+def test_the_cache_a_search_fills_holds_what_the_storage_holds(tmp_path, monkeypatch, write_once, method, pruner):
+    """After each round the engine hands Optuna's trial cache the trials it wrote, so they are not read
+    back; a trial another process adds meanwhile is still read. The cache and a fresh read agree."""
+    from core.training.config import TrainConfig
+    from playground.search import engine
+    from playground.search.engine import Search, SearchSpec
+    from playground.search.space import space_from_params
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    spec = SearchSpec(TrainConfig(dataset="moons", n=60, layers=(3,), epochs=4, batch_size=20, report_every=0),
+                      space_from_params(["lr=1e-3:1:log:4", "batch_size=10,30"]), method=method, trials=8,
+                      storage=url, sampler_seed=1, pruner=pruner, batch=True, write_once=write_once, ask_batch=4)
+    s = Search(spec)
+    train_group = engine.train_group
+    rounds = []
+
+    def train_and_meddle(configs, *a, **kw):  # another process adds a finished trial while a round trains
+        out = train_group(configs, *a, **kw)
+        if not rounds:
+            other = optuna.load_study(study_name="search", storage=url)
+            other.add_trial(optuna.trial.create_trial(
+                params={"lr": 0.1, "batch_size": 10}, distributions=s.distributions, value=0.25,
+                user_attrs={"from": "elsewhere"}))
+        rounds.append(len(configs))
+        return out
+
+    monkeypatch.setattr(engine, "train_group", train_and_meddle)
+    remembered = []
+    real = engine.remember_written
+    monkeypatch.setattr(engine, "remember_written", lambda *a: remembered.append(real(*a)) or remembered[-1])
+    list(s.run())
+    assert len(rounds) >= 2 and all(remembered) and remembered
+    cached = s.study.get_trials()
+    fresh = optuna.load_study(study_name="search", storage=url).trials
+    assert _as_stored(cached) == _as_stored(fresh)
+    assert sum(t.user_attrs.get("from") == "elsewhere" for t in cached) == 1
+    assert len(fresh) == 8  # --trials is the study's total: the other process's trial counts

@@ -13,6 +13,7 @@ training options, so a resumed search can check it searches the same thing.
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import logging
 import math
@@ -29,7 +30,7 @@ from .methods import make_pruner, make_sampler
 from .mirror import StudyMirror
 from .spec import (ASK_BATCH, OBJECTIVES, PRUNING_ASK_BATCH, SearchResult, SearchSpec, TrialResult, _jsonable,
                    config_key, trial_config)
-from .storage import TrialEnd, create_trials, finish_trials, unwrap
+from .storage import TrialEnd, create_trials, finish_trials, remember_written, unwrap
 from .study import Heartbeat, open_study, retried_numbers
 from .trainers import batched_module, train_group
 
@@ -45,6 +46,7 @@ class _Asked:
     params: dict
     config: TrainConfig
     started: datetime.datetime | None = None
+    template: optuna.trial.FrozenTrial | None = None  # what its round's start wrote (None: a retried trial)
 
 
 def _suggest(trial, name: str, d):
@@ -86,7 +88,7 @@ class Search:
         self._done: dict = {}          # config key -> a COMPLETE trial that trained it
         self._keyed: set[int] = set()  # trial numbers already in _done
         self._writes: list = []        # write-once: (asked, FrozenTrial) of the round so far
-        self._ends: list[TrialEnd] = []  # the round's trials told so far, written together by _flush
+        self._ends: list = []          # (asked, TrialEnd) of the round's trials told so far, for _flush
         self._written_failed: set[int] = set()
         self.heartbeat_s = float(getattr(unwrap(self.study._storage), "heartbeat_interval", None) or 20)
 
@@ -191,9 +193,9 @@ class Search:
                 intermediate_values={}, trial_id=-1)))
         if starts:  # the round's new trials start in one transaction: other processes see them RUNNING
             ids = create_trials(storage, self.study._study_id, [t for *_, t in starts])
-            for (mirror_id, params, config, _t), (tid, number) in zip(starts, ids):
+            for (mirror_id, params, config, template), (tid, number) in zip(starts, ids):
                 self.mirror.bind(tid, mirror_id)
-                asked.append(_Asked(tid, number, params, config))
+                asked.append(_Asked(tid, number, params, config, template=template))
         return asked
 
     def _round(self, n: int, trials, stop_event) -> Iterator[TrialResult]:
@@ -300,7 +302,8 @@ class Search:
         if a.trial_id < 0:  # write-once: created with the rest of its round, by _flush
             self._writes.append((a, self._template(a, state, values, curve, user, rungs or {})))
         else:  # ended with the rest of its round, by _flush
-            self._ends.append(TrialEnd(a.trial_id, state, values, dict(curve), user, dict(rungs or {})))
+            self._ends.append((a, TrialEnd(a.trial_id, state, values, dict(curve), user, dict(rungs or {}),
+                                           datetime.datetime.now())))
         self.mirror.finish(a.trial_id, state, values)
         return TrialResult(a.number, dict(a.params), values[0] if values else None, state.name, float(duration),
                            message, [curve[k] for k in sorted(curve)])
@@ -319,9 +322,12 @@ class Search:
         """The round's told trials into the storage, in one transaction: the ends of trials that
         started in the storage, or (write-once) whole trials, numbered as they were asked; a
         write-once trial cut short (a stop, an error) is written failed and queued again by _requeue."""
+        storage, sid = self.study._storage, self.study._study_id
         ends, self._ends = self._ends, []
         if ends:
-            finish_trials(self.study._storage, ends)
+            skipped = set(finish_trials(storage, [e for _, e in ends]))
+            remember_written(storage, sid, [_ended(a, e) for a, e in ends
+                                            if a.template is not None and e.trial_id not in skipped])
         writes, self._writes = self._writes, []
         for a in cut:
             if a.trial_id < 0:
@@ -332,7 +338,7 @@ class Search:
             return
         writes.sort(key=lambda w: w[0].number)
         cut_ids = {id(a) for a in cut}
-        ids = create_trials(self.study._storage, self.study._study_id, [t for _, t in writes])
+        ids = create_trials(storage, sid, [t for _, t in writes])
         for (a, _t), (tid, number) in zip(writes, ids):
             if number != a.number:
                 _log.warning("trial %d was stored as number %d: another process writes to this study, "
@@ -341,6 +347,7 @@ class Search:
             a.trial_id, a.number = tid, number
             if id(a) in cut_ids:
                 self._written_failed.add(tid)
+        remember_written(storage, sid, [_numbered(t, tid, number) for (_a, t), (tid, number) in zip(writes, ids)])
 
     def _requeue(self, asked) -> None:
         """Trials cut short (a stop, Ctrl-C, an error): failed and queued again, as the heartbeat's retry
@@ -382,6 +389,23 @@ class Search:
 
             imp = param_importances(self.study)
         return SearchResult(best.number, dict(best.params), best.value, config, final, counts, imp)
+
+
+def _numbered(t: optuna.trial.FrozenTrial, trial_id: int, number: int) -> optuna.trial.FrozenTrial:
+    """A copy of template ``t`` with the id and number the storage gave it."""
+    t = copy.copy(t)
+    t.number, t._trial_id = number, trial_id
+    return t
+
+
+def _ended(a: _Asked, e: TrialEnd) -> optuna.trial.FrozenTrial:
+    """Trial ``a`` as the storage holds it after its round: its start's template with end ``e``."""
+    t = a.template
+    return optuna.trial.FrozenTrial(
+        number=a.number, state=e.state, value=None, values=e.values, datetime_start=t.datetime_start,
+        datetime_complete=e.completed, params=t.params, distributions=t.distributions,
+        user_attrs={**t.user_attrs, **e.user_attrs}, system_attrs={**t.system_attrs, **e.system_attrs},
+        intermediate_values={int(k): float(v) for k, v in e.intermediate.items()}, trial_id=a.trial_id)
 
 
 def train_one_with_test(config: TrainConfig) -> list:
