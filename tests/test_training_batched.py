@@ -56,6 +56,22 @@ def test_sgd_grid_equals_train_alone_with_test_metrics():
     assert got[0][0].data is not None  # the epoch-0 report carries the data, as train()'s does
 
 
+def test_rows_that_share_a_seed_share_their_initial_network_and_still_equal_train_alone(monkeypatch):
+    """A search trains every trial from one seed: rows with the same seed, init and dropout start from one
+    built network; each keeps its own optimizer, schedule and dropout stream."""
+    configs = [BASE.replace(lr=lr, schedule=sched, dropout=p, init=init, hparams={"momentum": 0.9})
+               for lr in (0.02, 0.1) for sched in ("", "plateau:patience=1") for p in (0.0, 0.3)
+               for init in ("default", "he-normal")]
+    assert batchable(configs) == [list(range(16))]
+    built = []
+    real = batched.build_model
+    monkeypatch.setattr(batched, "build_model", lambda *a, **kw: built.append(1) or real(*a, **kw))
+    got = train_batched(configs)
+    assert len(built) == 4  # one network per (seed, init, dropout), not one per row
+    for g, c in zip(got, configs):
+        assert_same(g, alone(c))
+
+
 def test_optimizers_schedules_penalties_and_losses_equal_train_alone():
     configs = [
         BASE.replace(hparams={"momentum": 0.9, "nesterov": True}, lr=0.05, schedule="step:step_size=2,gamma=0.5"),

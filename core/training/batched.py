@@ -267,12 +267,16 @@ class _Group:
         self.spe = len(make_batches(self.n_train, self.bs, np.arange(self.n_train), self.policy, False))
         models, self.rows = [], []
         lr_cache: dict = {}
+        built: dict = {}  # a group's rows differ in these only: the same network, the same initial weights
         for i in group:
             c = configs[i]
-            drop_g = torch_stream(c.seed, "dropout")
-            model = build_model(c, len(d.features), d.task, d.n_classes, drop_g)
-            initialize(model, c.init, torch_stream(c.seed, "init"), self.X["train"][:512])
-            opt = make_optimizer_for(c, model)
+            drop_g = torch_stream(c.seed, "dropout")  # each row's own (the masks come from the row's)
+            key = (c.seed, c.init, _freeze(c.dropout))
+            model = built.get(key)
+            if model is None:
+                model = built[key] = build_model(c, len(d.features), d.task, d.n_classes, drop_g)
+                initialize(model, c.init, torch_stream(c.seed, "init"), self.X["train"][:512])
+            opt = make_optimizer_for(c, model)  # never stepped (RowwiseOptimizer is): sharing a model is safe
             row = _Row(i, c, numpy_stream(c.seed, "shuffle"), drop_g, opt, make_scheduler(c, opt, self.spe),
                        [d_.keep_prob for d_ in model.dropouts()], [])
             if row.sched is not None and c.schedule_per == "iteration" and not row.sched.needs_metric:
