@@ -223,3 +223,21 @@ def test_the_cache_a_search_fills_holds_what_the_storage_holds(tmp_path, monkeyp
     assert _as_stored(cached) == _as_stored(fresh)
     assert sum(t.user_attrs.get("from") == "elsewhere" for t in cached) == 1
     assert len(fresh) == 8  # --trials is the study's total: the other process's trial counts
+
+
+def test_new_databases_share_one_alembic_script_directory(tmp_path, monkeypatch):
+    """Optuna built alembic's script directory (executing every migration script) three times per new
+    database; once a process now, and each database is still stamped with the head revision."""
+    from alembic.script import ScriptDirectory
+
+    built = []
+    real = ScriptDirectory.from_config.__func__
+    monkeypatch.setattr(ScriptDirectory, "from_config",
+                        classmethod(lambda cls, config: built.append(1) or real(cls, config)))
+    storages = [open_storage(f"sqlite:///{tmp_path / f'{k}.db'}") for k in range(3)]
+    assert len(built) <= 1
+    heads = {s.get_head_version() for s in storages}
+    assert len(heads) == 1 and all(s.get_current_version() in heads for s in storages)
+    study = optuna.create_study(storage=storages[2], study_name="s")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert len(optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / '2.db'}").trials) == 2

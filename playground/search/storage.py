@@ -80,6 +80,7 @@ def open_storage(url: str | None, *, heartbeat_interval: int = HEARTBEAT_S, grac
     except (sqlalchemy.exc.ArgumentError, ValueError):
         raise ValueError(f"--storage {shown}: not a database URL (expected e.g. sqlite:///search.db, "
                          "postgresql+psycopg://user@host/db or journal:search.log)") from None
+    _alembic_script_once()
     connect_args: dict = {}
     if parsed.get_backend_name() == "sqlite":
         connect_args["timeout"] = SQLITE_TIMEOUT_S
@@ -106,6 +107,31 @@ def open_storage(url: str | None, *, heartbeat_interval: int = HEARTBEAT_S, grac
         cause = exc.__cause__ or exc
         first = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
         raise ValueError(f"--storage {shown}: cannot open the database: {first}") from None
+
+
+def _alembic_script_once() -> None:
+    """Make Optuna build alembic's script directory once a process, not at every use.
+
+    Building it executes every one of Optuna's migration scripts; opening a new database used it three
+    times (the head revision, the stamp, our schema check). The scripts are the installed package's
+    files, so one directory serves every database. Nothing changes if Optuna's internals moved.
+    """
+    try:
+        from optuna.storages._rdb.storage import _VersionManager
+    except ImportError:  # pragma: no cover - Optuna internals moved
+        return
+    build = getattr(_VersionManager, "_create_alembic_script", None)
+    if build is None or getattr(build, "_once", False):
+        return
+    built: list = []
+
+    def once(self):
+        if not built:
+            built.append(build(self))
+        return built[0]
+
+    once._once = True
+    _VersionManager._create_alembic_script = once
 
 
 def _check_schema(storage, shown: str) -> None:
