@@ -9,11 +9,14 @@ batch 10, 20 epochs; torch with 1 thread.
 
 For each storage (memory; a new SQLite file; a new one written once per trial, ``--write-once``;
 and a new study written once per trial in an SQLite file that already exists, as the page's
-``search.db`` does after its first search) both sides run in one process, one after the other: batched (``core.training.batched`` when it is there) and ``--no-batch``. The batched side takes
-about half a second, so a neighbour's burst moves it by a third: it runs ``--repeats`` times (default
-3, each on a fresh study) and its median counts; the sequential side, twenty times longer, runs once.
-Printed: the wall time of each (opening the study included; every batched repeat), the ratio
-sequential / median batched, and the load average, which a shared 2-core machine makes worth reading.
+``search.db`` does after its first search) both sides run in one process: batched
+(``core.training.batched`` when it is there) and ``--no-batch``. The batched side takes under a second,
+so a neighbour's burst, or a slower minute of a shared machine, moves it by a third: it runs
+``--repeats`` times (default 5, each on a fresh study), the storages taking turns repeat after repeat
+so that such a minute falls on all of them, and its median counts; the sequential side, twenty times
+longer, runs once per storage. Printed: the wall time of each (opening the study included; every
+batched repeat), the ratio sequential / median batched, what each storage adds to the batched median
+in memory, and the load average, which a shared 2-core machine makes worth reading.
 
 Usage::
 
@@ -66,7 +69,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--epochs", type=int, default=None)
-    ap.add_argument("--repeats", type=int, default=None, help="batched runs per storage (median; default 3, quick 1)")
+    ap.add_argument("--repeats", type=int, default=None, help="batched runs per storage (median; default 5, quick 1)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     base = BASE.replace(epochs=args.epochs or (3 if args.quick else BASE.epochs))
@@ -85,28 +88,35 @@ def main() -> int:
         # As `optimizer-playground search` does once it has started: a full garbage collection walking
         # torch's, SQLAlchemy's and Optuna's objects landed at random in one side or the other.
         freeze_startup_objects()
-        repeats = max(1, args.repeats or (1 if args.quick else 3))
+        repeats = max(1, args.repeats or (1 if args.quick else 5))
         in_use = f"sqlite:///{Path(tmp) / 'in-use.db'}"
         open_storage(in_use)  # the page's case: its search.db already holds other studies
         storages = (("memory", "memory", False), ("sqlite", "new file", False),
                     ("sqlite, write-once", "new file", True), ("file in use, write-once", "in use", True))
-        for name, where, write_once in storages:
-            times, vals, batched = {}, {}, []
-            for batch in (True, False):
-                for k in range(repeats if batch else 1):
-                    url = {"memory": None, "in use": in_use}.get(
-                        where, f"sqlite:///{Path(tmp) / f'bench-{batch}-{len(name)}-{k}.db'}")
-                    times[batch], vals[batch] = run(base, sp, batch, url, write_once=write_once,
-                                                    study=f"bench-{batch}-{k}")
-                    if batch:
-                        batched.append(times[batch])
-            times[True] = statistics.median(batched)
-            diffs = [abs(vals[True][k] - v) / max(abs(v), 1e-12) for k, v in vals[False].items()
-                     if v is not None and vals[True].get(k) is not None]
+        def url_of(where: str, tag: str):
+            return {"memory": None, "in use": in_use}.get(where, f"sqlite:///{Path(tmp) / f'bench-{tag}.db'}")
+
+        # The batched runs take turns by storage, repeat after repeat, so a neighbour's burst or a slower
+        # minute of the machine falls on every storage alike; the sequential side runs once per storage.
+        batched: dict = {name: [] for name, _, _ in storages}
+        vals: dict = {}
+        for k in range(repeats):
+            for i, (name, where, write_once) in enumerate(storages):
+                t, vals[name, True] = run(base, sp, True, url_of(where, f"b{i}-{k}"), write_once=write_once,
+                                          study=f"bench-True-{k}")
+                batched[name].append(t)
+        memory = statistics.median(batched["memory"])
+        for i, (name, where, write_once) in enumerate(storages):
+            seq, vals[name, False] = run(base, sp, False, url_of(where, f"s{i}"), write_once=write_once,
+                                         study="bench-False")
+            median = statistics.median(batched[name])
+            diffs = [abs(vals[name, True][k] - v) / max(abs(v), 1e-12) for k, v in vals[name, False].items()
+                     if v is not None and vals[name, True].get(k) is not None]
             worst = max([worst, *diffs])
-            runs = "" if len(batched) == 1 else f" (median of {', '.join(f'{t:.2f}' for t in batched)})"
-            print(f"{name:>23}: batched {times[True]:7.2f} s{runs}   sequential {times[False]:7.2f} s   "
-                  f"ratio {times[False] / times[True]:5.1f}x   largest relative difference {max(diffs, default=0):.1e}",
+            runs = "" if repeats == 1 else f" (median of {', '.join(f'{t:.2f}' for t in batched[name])})"
+            added = "" if name == "memory" else f"   storage adds {median - memory:+.2f} s"
+            print(f"{name:>23}: batched {median:7.2f} s{runs}   sequential {seq:7.2f} s   "
+                  f"ratio {seq / median:5.1f}x   largest relative difference {max(diffs, default=0):.1e}{added}",
                   flush=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 1 if worst > TOLERANCE else 0
