@@ -1,4 +1,5 @@
-"""What the search page's tests share: a tiny training set-up, a scene around it, the page shown, idle.
+"""What the search tests share: a tiny training set-up, a scene around it, the page shown, idle, and a
+count of a storage's write transactions.
 
 The set-ups are small on purpose (tens of points, a few units, a few epochs): the tests check what the
 page does with trials, not what the trials learn.
@@ -42,3 +43,25 @@ def shown_page(qtbot, storage: str):
         yield p
     finally:
         p.shutdown()
+
+
+def write_commits(storage) -> list:
+    """A list that grows by one at each transaction of ``storage``'s SQLite engine that writes."""
+    from sqlalchemy import event
+
+    from playground.search.storage import unwrap
+
+    engine = unwrap(storage).engine
+    seen, wrote = [], [False]
+
+    def on_execute(_conn, _cursor, statement, *_a):
+        wrote[0] = wrote[0] or statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
+
+    def on_commit(_conn):
+        if wrote[0]:
+            seen.append(1)
+        wrote[0] = False
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    return seen

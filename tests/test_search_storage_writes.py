@@ -11,6 +11,7 @@ from optuna.distributions import FloatDistribution, IntDistribution
 
 from playground.search.storage import (TrialEnd, create_trials, finish_trials, open_storage, record_heartbeats,
                                        unwrap)
+from search_kit import write_commits
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 S = optuna.trial.TrialState
@@ -35,26 +36,6 @@ def _end(tid: int, k: int) -> TrialEnd:
     return TrialEnd(tid, S.COMPLETE, [0.1 * k], {1: 0.5, 2: 0.1 * k, 3: float("inf")}, {}, {})
 
 
-def _commits(storage) -> list:
-    """Grows by one at each transaction of the storage's engine that wrote something."""
-    from sqlalchemy import event
-
-    seen, wrote = [], [False]
-
-    def on_execute(_conn, _cursor, statement, *_a):
-        if not statement.lstrip().upper().startswith("SELECT"):
-            wrote[0] = True
-
-    def on_commit(_conn):
-        if wrote[0]:
-            seen.append(1)
-        wrote[0] = False
-
-    event.listen(unwrap(storage).engine, "before_cursor_execute", on_execute)
-    event.listen(unwrap(storage).engine, "commit", on_commit)
-    return seen
-
-
 def _frozen(t):
     """What a stored trial holds, comparable (repr: a nan equals a nan)."""
     return repr((t.number, t.state, t.params, t.values, t.intermediate_values, t.user_attrs, t.system_attrs,
@@ -73,7 +54,7 @@ def test_create_trials_adds_what_optunas_create_new_trial_adds(tmp_path, state):
     for study in (ours, theirs):
         study.enqueue_trial({"lr": 0.01, "width": 3})  # one trial already there: numbering starts after it
     templates = [_template(k, state) for k in range(6)]
-    commits = _commits(ours_storage)
+    commits = write_commits(ours_storage)
     got = create_trials(ours_storage, ours._study_id, templates)
     assert len(commits) == 1
     want = [theirs_storage.create_new_trial(theirs._study_id, template_trial=t) for t in templates]
@@ -114,7 +95,7 @@ def test_finish_trials_writes_what_optunas_public_calls_write(tmp_path):
         storage.set_trial_user_attr(ids[1], "message", "old")
         ends = [_end(tid, k) for k, tid in enumerate(ids)]
         if mode == "ours":
-            commits = _commits(storage)
+            commits = write_commits(storage)
             assert finish_trials(storage, ends) == []
             assert len(commits) == 1
         else:
@@ -156,7 +137,7 @@ def test_record_heartbeats_is_optunas_heartbeat_for_many_trials(tmp_path):
     study = optuna.create_study(storage=storage, study_name="s")
     ids = [tid for tid, _ in create_trials(storage, study._study_id, [_template(k) for k in range(5)])]
     backend = unwrap(storage)
-    commits = _commits(storage)
+    commits = write_commits(storage)
     record_heartbeats(storage, ids[:3])
     record_heartbeats(storage, ids[:3])  # the second beat updates the rows (one per trial, as Optuna's)
     assert 1 <= len(commits) <= 2  # (within the clock's second the update changes nothing: no write)

@@ -19,6 +19,7 @@ from core.training.config import TrainConfig
 from playground.search.engine import Search, SearchSpec, open_study, trial_config
 from playground.search.space import space_from_params
 from playground.search.trainers import train_one
+from search_kit import write_commits
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 torch.set_num_threads(1)
@@ -346,28 +347,6 @@ def test_a_search_killed_with_sigkill_resumes_with_its_trial_retried(tmp_path):
     assert s.counts()["complete"] == 2 and len(done) == 2
 
 
-def _commits(study) -> list:
-    """A list that grows by one at each transaction of the study's SQLite engine that writes."""
-    from sqlalchemy import event
-
-    from playground.search.storage import unwrap
-
-    engine = unwrap(study._storage).engine
-    seen, wrote = [], [False]
-
-    def on_execute(_conn, _cursor, statement, *_a):
-        wrote[0] = wrote[0] or statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
-
-    def on_commit(_conn):
-        if wrote[0]:
-            seen.append(1)
-        wrote[0] = False
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(engine, "commit", on_commit)
-    return seen
-
-
 @pytest.mark.parametrize("method,pruner", [("grid", "none"), ("random", "median"), ("coarse-to-fine", "none")])
 def test_write_once_stores_the_same_trials_with_one_write_each(tmp_path, method, pruner):
     space = space_from_params(["lr=1e-3:1:log:4", "batch_size=10,30"])
@@ -377,7 +356,7 @@ def test_write_once_stores_the_same_trials_with_one_write_each(tmp_path, method,
         spec = SearchSpec(TINY.replace(epochs=4), space, method=method, trials=8, storage=url, sampler_seed=1,
                           pruner=pruner, batch=True, write_once=once, c2f={"round_size": 4} if method != "grid" else {})
         s = Search(spec)
-        commits = _commits(s.study)
+        commits = write_commits(s.study._storage)
         results = list(s.run())
         studies[once] = (optuna.load_study(study_name="search", storage=url).trials, results, len(commits))
     (two, res_two, n_two), (one, res_one, n_one) = studies[False], studies[True]

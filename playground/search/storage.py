@@ -26,9 +26,6 @@ MAX_RETRY = 3
 SQLITE_TIMEOUT_S = 60
 
 _log = logging.getLogger(__name__)
-#: The schema version this process's Optuna writes (Optuna reads it from its migration scripts, which
-#: took longer than the rest of opening a study): looked up once.
-_SCHEMA_HEAD: dict[str, str] = {}
 
 
 def describe(url: str | None) -> str:
@@ -135,19 +132,15 @@ def _alembic_script_once() -> None:
 
 
 def _check_schema(storage, shown: str) -> None:
-    """Optuna's check that the database's schema is the one it writes, with the head looked up once a
-    process (``RDBStorage``'s own check reads Optuna's migration scripts at every open).
+    """Optuna's check that the database's schema is the one it writes, with a one-line message (the head
+    revision comes from the script directory built once a process, :func:`_alembic_script_once`).
 
     Raises
     ------
     ValueError
         One line naming both versions and the command that upgrades the database.
     """
-    import optuna
-
-    head = _SCHEMA_HEAD.get(optuna.__version__)
-    if head is None:
-        head = _SCHEMA_HEAD[optuna.__version__] = storage.get_head_version()
+    head = storage.get_head_version()
     current = storage.get_current_version()
     if current != head:
         raise ValueError(f"--storage {shown}: the database was written by another version of Optuna (schema "
@@ -291,8 +284,9 @@ def _finish_rdb(backend, ends: list[TrialEnd]) -> list[int]:
     ids = [e.trial_id for e in ends]
     with _create_scoped_session(backend.scoped_session) as session:
         rows = {r.trial_id: r for r in session.query(T).filter(T.trial_id.in_(ids)).with_for_update()}
-        live = [e for e in ends if e.trial_id in rows and not rows[e.trial_id].state.is_finished()]
-        skipped = [e.trial_id for e in ends if e not in live]
+        ended = {tid for tid, r in rows.items() if r.state.is_finished()}
+        live = [e for e in ends if e.trial_id in rows and e.trial_id not in ended]
+        skipped = [e.trial_id for e in ends if e.trial_id not in rows or e.trial_id in ended]
         have_steps = set(session.query(V.trial_id, V.step).filter(V.trial_id.in_(ids)))  # a retried trial's
         attr_models = (models.TrialUserAttributeModel, models.TrialSystemAttributeModel)
         have_keys = {cls: set(session.query(cls.trial_id, cls.key).filter(cls.trial_id.in_(ids)))
